@@ -1,0 +1,71 @@
+"""``/articles``: listing, the feed, CRUD and favorites."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from quillpress.api.rest import envelopes
+from quillpress.api.rest.bodies import CreateArticleBody, UpdateArticleBody
+from quillpress.api.rest.deps import Pagination, RequiredViewer, Uow, Viewer
+from quillpress.api.rest.responses import JsonResponse
+from quillpress.domain.commands import ArticleFilter
+from quillpress.services import articles as article_service
+
+router = APIRouter(prefix="/articles", tags=["Articles"])
+
+FilterValue = Annotated[str | None, Query(max_length=200)]
+
+
+@router.get("")
+async def list_articles(
+    viewer: Viewer,
+    uow: Uow,
+    page: Pagination,
+    tag: FilterValue = None,
+    author: FilterValue = None,
+    favorited: FilterValue = None,
+) -> JsonResponse:
+    filters = ArticleFilter(tag=tag, author=author, favorited=favorited)
+    return JsonResponse(envelopes.articles(await article_service.list_articles(uow, viewer, filters, page)))
+
+
+@router.get("/feed")
+async def feed(viewer: RequiredViewer, uow: Uow, page: Pagination) -> JsonResponse:
+    return JsonResponse(envelopes.articles(await article_service.feed(uow, viewer, page)))
+
+
+@router.post("", status_code=201)
+async def create_article(body: CreateArticleBody, viewer: RequiredViewer, uow: Uow) -> JsonResponse:
+    view = await article_service.create_article(uow, viewer, body.article)
+    return JsonResponse(envelopes.article(view), status_code=201)
+
+
+@router.get("/{slug}")
+async def get_article(slug: str, viewer: Viewer, uow: Uow) -> JsonResponse:
+    return JsonResponse(envelopes.article(await article_service.get_article(uow, viewer, slug)))
+
+
+@router.put("/{slug}")
+async def update_article(
+    slug: str, body: UpdateArticleBody, viewer: RequiredViewer, uow: Uow
+) -> JsonResponse:
+    view = await article_service.update_article(uow, viewer, slug, body.article)
+    return JsonResponse(envelopes.article(view))
+
+
+@router.delete("/{slug}", status_code=204)
+async def delete_article(slug: str, viewer: RequiredViewer, uow: Uow) -> Response:
+    await article_service.delete_article(uow, viewer, slug)
+    return Response(status_code=204)
+
+
+@router.post("/{slug}/favorite")
+async def favorite(slug: str, viewer: RequiredViewer, uow: Uow) -> JsonResponse:
+    return JsonResponse(envelopes.article(await article_service.favorite(uow, viewer, slug)))
+
+
+@router.delete("/{slug}/favorite")
+async def unfavorite(slug: str, viewer: RequiredViewer, uow: Uow) -> JsonResponse:
+    return JsonResponse(envelopes.article(await article_service.unfavorite(uow, viewer, slug)))

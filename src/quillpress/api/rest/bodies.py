@@ -1,0 +1,38 @@
+"""RealWorld request envelopes around the domain commands (which do the validating)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from quillpress.domain.commands import (
+    AddComment,
+    CreateArticle,
+    LoginUser,
+    RegisterUser,
+    UpdateArticle,
+    UpdateUser,
+)
+
+
+class RegisterBody(BaseModel):
+    user: RegisterUser
+
+
+class LoginBody(BaseModel):
+    user: LoginUser
+
+
+class UpdateUserBody(BaseModel):
+    user: UpdateUser
+
+
+class CreateArticleBody(BaseModel):
+    article: CreateArticle
+
+
+class UpdateArticleBody(BaseModel):
+    article: UpdateArticle
+
+
+class AddCommentBody(BaseModel):
+    comment: AddComment

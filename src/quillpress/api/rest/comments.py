@@ -1,0 +1,30 @@
+"""``/articles/{slug}/comments``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from quillpress.api.rest import envelopes
+from quillpress.api.rest.bodies import AddCommentBody
+from quillpress.api.rest.deps import RequiredViewer, Uow, Viewer
+from quillpress.api.rest.responses import JsonResponse
+from quillpress.services import comments as comment_service
+
+router = APIRouter(prefix="/articles/{slug}/comments", tags=["Comments"])
+
+
+@router.get("")
+async def list_comments(slug: str, viewer: Viewer, uow: Uow) -> JsonResponse:
+    return JsonResponse(envelopes.comments(await comment_service.list_comments(uow, viewer, slug)))
+
+
+@router.post("", status_code=201)
+async def add_comment(slug: str, body: AddCommentBody, viewer: RequiredViewer, uow: Uow) -> JsonResponse:
+    view = await comment_service.add_comment(uow, viewer, slug, body.comment)
+    return JsonResponse(envelopes.comment(view), status_code=201)
+
+
+@router.delete("/{comment_id}", status_code=204)
+async def delete_comment(slug: str, comment_id: int, viewer: RequiredViewer, uow: Uow) -> Response:
+    await comment_service.delete_comment(uow, viewer, slug, comment_id)
+    return Response(status_code=204)

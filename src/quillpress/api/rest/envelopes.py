@@ -1,0 +1,75 @@
+"""Views to RealWorld JSON: camelCase names, ISO-8601 UTC timestamps, internal ids dropped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quillpress.domain.views import ArticleView, CommentView, Paged, ProfileView, UserView, isoformat
+
+
+def user(view: UserView, token: str) -> dict[str, Any]:
+    return {
+        "user": {
+            "email": view.email,
+            "token": token,
+            "username": view.username,
+            "bio": view.bio,
+            "image": view.image,
+        }
+    }
+
+
+def _profile(view: ProfileView) -> dict[str, Any]:
+    return {
+        "username": view.username,
+        "bio": view.bio,
+        "image": view.image,
+        "following": view.following,
+    }
+
+
+def profile(view: ProfileView) -> dict[str, Any]:
+    return {"profile": _profile(view)}
+
+
+def _article(view: ArticleView) -> dict[str, Any]:
+    data = {
+        "slug": view.slug,
+        "title": view.title,
+        "description": view.description,
+        "tagList": view.tag_list,
+        "createdAt": isoformat(view.created_at),
+        "updatedAt": isoformat(view.updated_at),
+        "favorited": view.favorited,
+        "favoritesCount": view.favorites_count,
+        "author": _profile(view.author),
+    }
+    if view.body is not None:
+        data["body"] = view.body
+    return data
+
+
+def article(view: ArticleView) -> dict[str, Any]:
+    return {"article": _article(view)}
+
+
+def articles(page: Paged[ArticleView]) -> dict[str, Any]:
+    return {"articles": [_article(view) for view in page.items], "articlesCount": page.total}
+
+
+def _comment(view: CommentView) -> dict[str, Any]:
+    return {
+        "id": view.id,
+        "createdAt": isoformat(view.created_at),
+        "updatedAt": isoformat(view.updated_at),
+        "body": view.body,
+        "author": _profile(view.author),
+    }
+
+
+def comment(view: CommentView) -> dict[str, Any]:
+    return {"comment": _comment(view)}
+
+
+def comments(views: list[CommentView]) -> dict[str, Any]:
+    return {"comments": [_comment(view) for view in views]}

@@ -1,0 +1,65 @@
+"""Every error the REST API can return, mapped in one place to the RealWorld body
+``{"errors": {"<key>": ["<message>"]}}``."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from quillpress.api.rest.responses import JsonResponse
+from quillpress.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unauthenticated,
+)
+from quillpress.domain.validation import field_errors
+
+log = logging.getLogger("quillpress.errors")
+
+STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409, Invalid: 422}
+HTTP_KEYS = {404: ("path", "not found"), 405: ("method", "not allowed")}
+
+
+def _errors(status: int, fields: dict[str, list[str]]) -> JsonResponse:
+    headers = {"WWW-Authenticate": "Token"} if status == 401 else None
+    return JsonResponse({"errors": fields}, status_code=status, headers=headers)
+
+
+async def _domain_error(_request: Request, exc: Exception) -> JsonResponse:
+    assert isinstance(exc, DomainError)
+    return _errors(STATUS.get(type(exc), 422), exc.fields)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JsonResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = field_errors(exc.errors())
+    if "body" in fields and "json" not in request.headers.get("content-type", ""):
+        # Bodies are parsed as JSON only when declared so (FastAPI's CSRF guard): say why.
+        fields["body"] = ["must be JSON, sent with Content-Type: application/json"]
+    return _errors(422, fields)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JsonResponse:
+    assert isinstance(exc, HTTPException)
+    key, message = HTTP_KEYS.get(exc.status_code, ("http", str(exc.detail).lower()))
+    return JsonResponse(
+        {"errors": {key: [message]}}, status_code=exc.status_code, headers=exc.headers
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return _errors(500, {"server": ["internal error"]})
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,16 @@
+"""``/tags``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from quillpress.api.rest.deps import Uow
+from quillpress.api.rest.responses import JsonResponse
+from quillpress.services import articles as article_service
+
+router = APIRouter(tags=["Tags"])
+
+
+@router.get("/tags")
+async def list_tags(uow: Uow) -> JsonResponse:
+    return JsonResponse({"tags": await article_service.list_tags(uow)})

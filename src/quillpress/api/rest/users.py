@@ -1,0 +1,37 @@
+"""``/users``, ``/users/login`` and ``/user``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from quillpress.api.rest import envelopes
+from quillpress.api.rest.bodies import LoginBody, RegisterBody, UpdateUserBody
+from quillpress.api.rest.deps import Auth, SecurityDep, Uow
+from quillpress.api.rest.responses import JsonResponse
+from quillpress.services import users as user_service
+
+router = APIRouter(tags=["User and Authentication"])
+
+
+@router.post("/users", status_code=201)
+async def register(body: RegisterBody, uow: Uow, security: SecurityDep) -> JsonResponse:
+    session = await user_service.register(uow, security, body.user)
+    return JsonResponse(envelopes.user(session.user, session.token), status_code=201)
+
+
+@router.post("/users/login")
+async def login(body: LoginBody, uow: Uow, security: SecurityDep) -> JsonResponse:
+    session = await user_service.login(uow, security, body.user)
+    return JsonResponse(envelopes.user(session.user, session.token))
+
+
+@router.get("/user")
+async def current_user(auth: Auth, uow: Uow) -> JsonResponse:
+    user = await user_service.current_user(uow, auth.principal)
+    return JsonResponse(envelopes.user(user, auth.token))
+
+
+@router.put("/user")
+async def update_user(body: UpdateUserBody, auth: Auth, uow: Uow, security: SecurityDep) -> JsonResponse:
+    user = await user_service.update_user(uow, security, auth.principal, body.user)
+    return JsonResponse(envelopes.user(user, auth.token))

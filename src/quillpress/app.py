@@ -1,0 +1,61 @@
+"""The application factory. Resources (engine, unit of work) belong to the lifespan;
+nothing connects at import time, and tests build their own app from their own settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from quillpress import __version__
+from quillpress.api import middleware
+from quillpress.api.rest import errors as rest_errors
+from quillpress.api.rest import router as rest_router
+from quillpress.api.rest.responses import JsonResponse
+from quillpress.config import Settings
+from quillpress.db.engine import create_engine
+from quillpress.db.uow import UnitOfWork
+from quillpress.infra.security import Security
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    security = Security.from_settings(settings)  # refuses a weak production secret right here
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(
+            settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
+        )
+        app.state.engine = engine
+        app.state.uow = UnitOfWork(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Quillpress",
+        version=__version__,
+        description="RealWorld-compatible blogging backend.",
+        lifespan=lifespan,
+        default_response_class=JsonResponse,
+    )
+    app.state.settings = settings
+    app.state.security = security
+    rest_errors.install(app)
+    app.include_router(rest_router, prefix="/api")
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.effective_cors_origins,
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type"],
+        expose_headers=["Server-Timing"],
+        max_age=600,
+    )
+    app.add_middleware(middleware.BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(middleware.RequestStats)
+    return app

@@ -1,0 +1,52 @@
+"""Engine construction for both backends, with the SQLite settings that make it behave."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from quillpress.db.stats import instrument
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create_engine(url: str, *, pool_size: int = 10, echo: bool = False, null_pool: bool = False) -> AsyncEngine:
+    options: dict[str, Any] = {"echo": echo}
+    if null_pool:
+        options["poolclass"] = NullPool
+    elif not is_sqlite(url):
+        options.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+    engine = create_async_engine(url, **options)
+    if is_sqlite(url):
+        _configure_sqlite(engine)
+    instrument(engine)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    """Foreign keys on (else ON DELETE does nothing), WAL and a busy timeout (else several
+    workers see "database is locked"), and explicit BEGINs for writes (SQLAlchemy's
+    documented pysqlite recipe) so transactions are real and take the lock up front."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Reads stay in autocommit (each statement sees a consistent snapshot); writes
+        # take the write lock at BEGIN so they queue on busy_timeout instead of failing.
+        if conn.get_execution_options().get("quillpress_write", False):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,47 @@
+"""Who is asking (the principal) and what they may do (the policy).
+
+Every ownership and role rule lives here; services call these predicates through
+``ensure`` so REST and GraphQL cannot disagree about who may do what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from quillpress.domain.errors import Forbidden
+
+
+class Role(StrEnum):
+    USER = "user"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user_id: int
+    role: Role = Role.USER
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+Viewer = Principal | None
+"""``None`` is the anonymous viewer."""
+
+
+def can_edit_article(principal: Principal, *, author_id: int) -> bool:
+    return principal.user_id == author_id
+
+
+def can_delete_article(principal: Principal, *, author_id: int) -> bool:
+    return principal.user_id == author_id or principal.is_admin
+
+
+def can_delete_comment(principal: Principal, *, author_id: int) -> bool:
+    return principal.user_id == author_id or principal.is_admin
+
+
+def ensure(allowed: bool, *, resource: str) -> None:
+    if not allowed:
+        raise Forbidden(resource)

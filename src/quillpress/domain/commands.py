@@ -1,0 +1,139 @@
+"""Validated inputs to the use cases. Both adapters build these, so both validate alike.
+
+Limits are deliberately generous but finite: every string and list has a maximum."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from quillpress.domain.errors import Invalid
+
+Username = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[\w.\-]+$")
+]
+Email = Annotated[EmailStr, StringConstraints(max_length=254)]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1_000)]
+Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200_000)]
+CommentBody = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _unique_in_order(tags: list[str]) -> list[str]:
+    return list(dict.fromkeys(tags))
+
+
+OptionalText = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_048)] | None,
+    BeforeValidator(_blank_to_none),
+]
+TagList = Annotated[list[TagName], Field(max_length=20), AfterValidator(_unique_in_order)]
+
+
+def _reject_null(value: Any) -> Any:
+    if value is None:
+        raise PydanticCustomError("blank", "can't be blank")
+    return value
+
+
+class Command(BaseModel):
+    """Unknown fields (id, role, author, counts…) are ignored, never applied."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class RegisterUser(Command):
+    username: Username
+    email: Email
+    password: Password
+
+
+class LoginUser(Command):
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class UpdateUser(Command):
+    """Partial: only the fields present in the input change; ``None`` for bio/image clears them."""
+
+    username: Username | None = None
+    email: Email | None = None
+    password: Password | None = None
+    bio: OptionalText = None
+    image: OptionalText = None
+
+    _no_null = field_validator("username", "email", "password", mode="before")(_reject_null)
+
+
+class CreateArticle(Command):
+    title: Title
+    description: Description
+    body: Body
+    tag_list: TagList = Field(default_factory=list, alias="tagList")
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+
+class UpdateArticle(Command):
+    """Partial: omitted fields stay; ``tagList: []`` clears the tags, ``tagList: null`` is invalid."""
+
+    title: Title | None = None
+    description: Description | None = None
+    body: Body | None = None
+    tag_list: TagList | None = Field(default=None, alias="tagList")
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    _no_null = field_validator("title", "description", "body", "tag_list", mode="before")(_reject_null)
+
+
+class AddComment(Command):
+    body: CommentBody
+
+
+class ArticleFilter(Command):
+    """Unknown values simply match nothing; they are not errors."""
+
+    tag: Annotated[str, StringConstraints(max_length=200)] | None = None
+    author: Annotated[str, StringConstraints(max_length=200)] | None = None
+    favorited: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class Page(Command):
+    limit: int
+    offset: int = 0
+
+
+def make_page(limit: int, offset: int, *, max_limit: int) -> Page:
+    """Out-of-range values are rejected (422), not silently clamped."""
+    fields: dict[str, list[str]] = {}
+    if limit < 1:
+        fields["limit"] = ["must be greater than or equal to 1"]
+    elif limit > max_limit:
+        fields["limit"] = [f"must be less than or equal to {max_limit}"]
+    if offset < 0:
+        fields["offset"] = ["must be greater than or equal to 0"]
+    elif offset > 1_000_000:
+        fields["offset"] = ["must be less than or equal to 1000000"]
+    if fields:
+        raise Invalid(fields)
+    return Page(limit=limit, offset=offset)

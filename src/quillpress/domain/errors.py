@@ -1,0 +1,57 @@
+"""Domain errors carry a *kind*, never a transport status.
+
+    DomainError                 fields: {"key": ["message", ...]}
+     ├── Unauthenticated        no, bad or expired credentials
+     ├── Forbidden              authenticated, but the policy says no
+     ├── NotFound               the named resource does not exist
+     ├── Conflict               a unique fact is already taken
+     └── Invalid                input failed validation
+
+Each adapter maps the kinds once: REST to 401/403/404/409/422, GraphQL to ``extensions.code``.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        super().__init__(fields)
+        self.fields = fields
+
+    @classmethod
+    def single(cls, key: str, message: str) -> DomainError:
+        return cls({key: [message]})
+
+
+class Unauthenticated(DomainError):
+    @classmethod
+    def missing(cls) -> Unauthenticated:
+        return cls({"token": ["is missing"]})
+
+    @classmethod
+    def invalid(cls) -> Unauthenticated:
+        return cls({"token": ["is invalid"]})
+
+    @classmethod
+    def bad_credentials(cls) -> Unauthenticated:
+        return cls({"credentials": ["invalid"]})
+
+
+class Forbidden(DomainError):
+    def __init__(self, resource: str) -> None:
+        super().__init__({resource: ["forbidden"]})
+
+
+class NotFound(DomainError):
+    def __init__(self, resource: str) -> None:
+        super().__init__({resource: ["not found"]})
+
+
+class Conflict(DomainError):
+    @classmethod
+    def taken(cls, *fields: str) -> Conflict:
+        return cls({field: ["has already been taken"] for field in fields})
+
+
+class Invalid(DomainError):
+    pass

@@ -1,0 +1,76 @@
+"""Read models returned by the use cases; adapters shape them, never the other way round.
+
+Plain slotted dataclasses: hot list paths build thousands of these per second, and they
+carry internal ids (``id``) that GraphQL edges need but REST never prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+def isoformat(moment: datetime) -> str:
+    """``2026-01-02T03:04:05.678Z``; naive values (SQLite) are UTC by construction."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="milliseconds") + "Z"
+
+
+@dataclass(frozen=True, slots=True)
+class UserView:
+    id: int
+    username: str
+    email: str
+    bio: str | None
+    image: str | None
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionView:
+    """A freshly authenticated user and the token that proves it."""
+
+    user: UserView
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileView:
+    id: int
+    username: str
+    bio: str | None
+    image: str | None
+    following: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleView:
+    id: int
+    slug: str
+    title: str
+    description: str
+    body: str | None  # None in list views: lists never carry bodies
+    tag_list: list[str]
+    created_at: datetime
+    updated_at: datetime
+    favorited: bool
+    favorites_count: int
+    author: ProfileView
+
+
+@dataclass(frozen=True, slots=True)
+class CommentView:
+    id: int
+    body: str
+    created_at: datetime
+    updated_at: datetime
+    author: ProfileView
+
+
+@dataclass(frozen=True, slots=True)
+class Paged(Generic[T]):
+    items: list[T]
+    total: int

@@ -1,0 +1,1 @@
+"""Cross-cutting machinery: password hashing, tokens, secrets, logging."""

@@ -1,0 +1,51 @@
+"""Where the JWT signing key comes from.
+
+Production requires an explicit strong key and refuses to start otherwise. Development
+generates one on first use and keeps it in a local file (mode 0600, created exclusively,
+so two workers starting together agree on one key) and says so in a warning."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from quillpress.config import Settings
+
+MIN_SECRET_LENGTH = 32
+KNOWN_WEAK = {"secret", "changeme", "change-me", "development", "quillpress"}
+
+log = logging.getLogger("quillpress.secrets")
+
+
+class InsecureSecretError(RuntimeError):
+    pass
+
+
+def resolve_secret(settings: Settings) -> str:
+    if settings.secret_key is not None:
+        secret = settings.secret_key.get_secret_value()
+        if settings.is_production and (len(secret) < MIN_SECRET_LENGTH or secret.lower() in KNOWN_WEAK):
+            raise InsecureSecretError(
+                f"QUILLPRESS_SECRET_KEY must be at least {MIN_SECRET_LENGTH} random characters in production"
+            )
+        return secret
+    if settings.is_production:
+        raise InsecureSecretError("QUILLPRESS_SECRET_KEY is required when QUILLPRESS_ENV=production")
+    return _development_secret(Path(settings.secret_file))
+
+
+def _development_secret(path: Path) -> str:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    secret = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    log.warning(
+        "generated a development signing key in %s; set QUILLPRESS_SECRET_KEY in production",
+        path.resolve(),
+    )
+    return secret

@@ -1,0 +1,156 @@
+"""Users, profiles and follows."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection, Mapping
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, exists, false, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from quillpress.db.models import AppUser, Follow
+from quillpress.domain.errors import Conflict
+from quillpress.repositories._sql import insert_ignoring_duplicates, violated_constraint
+
+ACCOUNT_COLUMNS = (
+    AppUser.id,
+    AppUser.username,
+    AppUser.email,
+    AppUser.bio,
+    AppUser.image,
+    AppUser.role,
+    AppUser.password_hash,
+)
+
+
+def following_flag(viewer_id: int | None, followed_id: Any) -> Any:
+    """``EXISTS(viewer follows followed_id)`` as a column; constant false for anonymous viewers."""
+    if viewer_id is None:
+        return false()
+    return exists().where(Follow.follower_id == viewer_id, Follow.followed_id == followed_id)
+
+
+def profile_columns(viewer_id: int | None) -> tuple[Any, ...]:
+    return (
+        AppUser.id,
+        AppUser.username,
+        AppUser.bio,
+        AppUser.image,
+        following_flag(viewer_id, AppUser.id).label("following"),
+    )
+
+
+def by_username(username: str) -> Any:
+    return func.lower(AppUser.username) == func.lower(username)
+
+
+async def get_account(conn: AsyncConnection, user_id: int) -> Row[Any] | None:
+    result = await conn.execute(select(*ACCOUNT_COLUMNS).where(AppUser.id == user_id))
+    return result.first()
+
+
+async def get_account_by_email(conn: AsyncConnection, email: str) -> Row[Any] | None:
+    result = await conn.execute(
+        select(*ACCOUNT_COLUMNS).where(func.lower(AppUser.email) == func.lower(email))
+    )
+    return result.first()
+
+
+async def get_profile(conn: AsyncConnection, username: str, *, viewer_id: int | None) -> Row[Any] | None:
+    result = await conn.execute(select(*profile_columns(viewer_id)).where(by_username(username)))
+    return result.first()
+
+
+async def profiles_many(
+    conn: AsyncConnection, user_ids: Collection[int], *, viewer_id: int | None
+) -> dict[int, Row[Any]]:
+    if not user_ids:
+        return {}
+    result = await conn.execute(
+        select(*profile_columns(viewer_id)).where(AppUser.id.in_(list(user_ids)))
+    )
+    return {row.id: row for row in result}
+
+
+async def get_id_by_username(conn: AsyncConnection, username: str) -> int | None:
+    result = await conn.execute(select(AppUser.id).where(by_username(username)))
+    return result.scalar()
+
+
+async def taken_fields(
+    conn: AsyncConnection, *, username: str | None, email: str | None, exclude_id: int | None = None
+) -> list[str]:
+    """Which of username/email already belong to someone else (case-insensitively)."""
+    conditions = []
+    if username is not None:
+        conditions.append(by_username(username))
+    if email is not None:
+        conditions.append(func.lower(AppUser.email) == func.lower(email))
+    if not conditions:
+        return []
+    stmt = select(AppUser.username, AppUser.email).where(or_(*conditions))
+    if exclude_id is not None:
+        stmt = stmt.where(AppUser.id != exclude_id)
+    taken: list[str] = []
+    for row in await conn.execute(stmt):
+        if username is not None and row.username.lower() == username.lower() and "username" not in taken:
+            taken.append("username")
+        if email is not None and row.email.lower() == email.lower() and "email" not in taken:
+            taken.append("email")
+    return taken
+
+
+UNIQUE_FIELDS = {"uq_app_user_username_lower": "username", "uq_app_user_email_lower": "email"}
+
+
+@asynccontextmanager
+async def _unique_as_conflict() -> AsyncIterator[None]:
+    """A unique violation that slipped past ``taken_fields`` (a race) is still a 409, not a 500."""
+    try:
+        yield
+    except IntegrityError as error:
+        name = violated_constraint(error, *UNIQUE_FIELDS)
+        if name is None:
+            raise
+        raise Conflict.taken(UNIQUE_FIELDS[name]) from None
+
+
+async def insert_user(
+    conn: AsyncConnection, *, username: str, email: str, password_hash: str, role: str, now: datetime
+) -> int:
+    stmt = (
+        insert(AppUser)
+        .values(
+            username=username,
+            email=email,
+            password_hash=password_hash,
+            role=role,
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(AppUser.id)
+    )
+    async with _unique_as_conflict():
+        return int((await conn.execute(stmt)).scalar_one())
+
+
+async def update_user(conn: AsyncConnection, user_id: int, values: Mapping[str, Any]) -> None:
+    async with _unique_as_conflict():
+        await conn.execute(update(AppUser).where(AppUser.id == user_id).values(**values))
+
+
+async def follow(conn: AsyncConnection, *, follower_id: int, followed_id: int, now: datetime) -> None:
+    await conn.execute(
+        insert_ignoring_duplicates(conn, Follow.__table__).values(  # type: ignore[arg-type]
+            follower_id=follower_id, followed_id=followed_id, created_at=now
+        )
+    )
+
+
+async def unfollow(conn: AsyncConnection, *, follower_id: int, followed_id: int) -> None:
+    await conn.execute(
+        delete(Follow).where(Follow.follower_id == follower_id, Follow.followed_id == followed_id)
+    )

@@ -1,0 +1,152 @@
+"""Articles: listing, the feed, reading, writing, deleting and favoriting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from quillpress.db.base import utcnow
+from quillpress.db.uow import UnitOfWork
+from quillpress.domain.auth import Principal, Viewer, can_delete_article, can_edit_article, ensure
+from quillpress.domain.commands import ArticleFilter, CreateArticle, Page, UpdateArticle
+from quillpress.domain.errors import Conflict, NotFound
+from quillpress.domain.views import ArticleView, Paged
+from quillpress.repositories import articles as article_repo
+from quillpress.repositories.articles import Criteria
+from quillpress.services import assemble, slugs
+
+TAGS_LIMIT = 500
+
+
+def _viewer_id(viewer: Viewer) -> int | None:
+    return viewer.user_id if viewer is not None else None
+
+
+async def _page(uow: UnitOfWork, criteria: Criteria, viewer: Viewer, page: Page) -> Paged[ArticleView]:
+    async with uow.read() as conn:
+        rows = await article_repo.list_page(
+            conn, criteria, viewer_id=_viewer_id(viewer), limit=page.limit, offset=page.offset
+        )
+        views = await assemble.article_views(conn, rows)
+        total = await article_repo.count(conn, criteria)
+    return Paged(items=views, total=total)
+
+
+async def list_articles(
+    uow: UnitOfWork, viewer: Viewer, filters: ArticleFilter, page: Page
+) -> Paged[ArticleView]:
+    criteria = Criteria(tag=filters.tag, author=filters.author, favorited_by=filters.favorited)
+    return await _page(uow, criteria, viewer, page)
+
+
+async def feed(uow: UnitOfWork, principal: Principal, page: Page) -> Paged[ArticleView]:
+    return await _page(uow, Criteria(feed_of=principal.user_id), principal, page)
+
+
+async def _load(conn: AsyncConnection, article_id: int, viewer_id: int | None) -> ArticleView:
+    row = await article_repo.get_by_id(conn, article_id, viewer_id=viewer_id)
+    if row is None:
+        raise NotFound("article")
+    return (await assemble.article_views(conn, [row], with_body=True))[0]
+
+
+async def get_article(uow: UnitOfWork, viewer: Viewer, slug: str) -> ArticleView:
+    async with uow.read() as conn:
+        row = await article_repo.get_by_slug(conn, slug, viewer_id=_viewer_id(viewer))
+        if row is None:
+            raise NotFound("article")
+        return (await assemble.article_views(conn, [row], with_body=True))[0]
+
+
+async def create_article(uow: UnitOfWork, principal: Principal, command: CreateArticle) -> ArticleView:
+    async with uow.write() as conn:
+        base = slugs.slug_base(command.title)
+        taken = await article_repo.slugs_starting_with(conn, base)
+        now = utcnow()
+        for slug in slugs.candidates(base, taken):
+            article_id = await article_repo.insert_article(
+                conn,
+                slug=slug,
+                title=command.title,
+                description=command.description,
+                body=command.body,
+                author_id=principal.user_id,
+                now=now,
+            )
+            if article_id is not None:
+                break
+        else:  # pragma: no cover - six concurrent writers taking the same slug
+            raise Conflict.taken("slug")
+        await article_repo.replace_tags(conn, article_id, command.tag_list)
+        return await _load(conn, article_id, principal.user_id)
+
+
+async def _authorize(conn: AsyncConnection, slug: str, allowed: Any, principal: Principal) -> Any:
+    ref = await article_repo.get_ref(conn, slug)
+    if ref is None:
+        raise NotFound("article")
+    ensure(allowed(principal, author_id=ref.author_id), resource="article")
+    return ref
+
+
+async def update_article(
+    uow: UnitOfWork, principal: Principal, slug: str, command: UpdateArticle
+) -> ArticleView:
+    """Partial update. A changed title regenerates the slug; other edits keep it."""
+    given = command.model_fields_set
+    async with uow.write() as conn:
+        ref = await _authorize(conn, slug, can_edit_article, principal)
+        values: dict[str, Any] = {
+            field: getattr(command, field) for field in given & {"title", "description", "body"}
+        }
+        if values or "tag_list" in given:
+            values["updated_at"] = utcnow()
+        new_slugs = [ref.slug]
+        if command.title is not None:
+            base = slugs.slug_base(command.title)
+            if not slugs.belongs_to(ref.slug, base):
+                taken = await article_repo.slugs_starting_with(conn, base) - {ref.slug}
+                new_slugs = list(slugs.candidates(base, taken))
+        for new_slug in new_slugs:
+            if new_slug != ref.slug:
+                values["slug"] = new_slug
+            if not values or await article_repo.update_article(conn, ref.id, values):
+                break
+        else:  # pragma: no cover - six concurrent writers taking the same slug
+            raise Conflict.taken("slug")
+        if command.tag_list is not None:
+            await article_repo.replace_tags(conn, ref.id, command.tag_list)
+        return await _load(conn, ref.id, principal.user_id)
+
+
+async def delete_article(uow: UnitOfWork, principal: Principal, slug: str) -> None:
+    async with uow.write() as conn:
+        ref = await _authorize(conn, slug, can_delete_article, principal)
+        await article_repo.delete_article(conn, ref.id)
+
+
+async def _set_favorite(uow: UnitOfWork, principal: Principal, slug: str, *, on: bool) -> ArticleView:
+    """Idempotent: favoriting twice, or unfavoriting what was never favorited, is a no-op."""
+    async with uow.write() as conn:
+        ref = await article_repo.get_ref(conn, slug)
+        if ref is None:
+            raise NotFound("article")
+        if on:
+            await article_repo.favorite(conn, user_id=principal.user_id, article_id=ref.id, now=utcnow())
+        else:
+            await article_repo.unfavorite(conn, user_id=principal.user_id, article_id=ref.id)
+        return await _load(conn, ref.id, principal.user_id)
+
+
+async def favorite(uow: UnitOfWork, principal: Principal, slug: str) -> ArticleView:
+    return await _set_favorite(uow, principal, slug, on=True)
+
+
+async def unfavorite(uow: UnitOfWork, principal: Principal, slug: str) -> ArticleView:
+    return await _set_favorite(uow, principal, slug, on=False)
+
+
+async def list_tags(uow: UnitOfWork) -> list[str]:
+    async with uow.read() as conn:
+        return await article_repo.popular_tags(conn, limit=TAGS_LIMIT)

@@ -1,0 +1,55 @@
+"""Rows to views for a whole page: one extra query (tags) per page, never per row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from quillpress.domain.views import ArticleView, CommentView, ProfileView
+from quillpress.repositories import articles as article_repo
+
+
+def profile_view(row: Row[Any], *, id_field: str = "author_id") -> ProfileView:
+    return ProfileView(
+        id=getattr(row, id_field),
+        username=row.username,
+        bio=row.bio,
+        image=row.image,
+        following=bool(row.following),
+    )
+
+
+def article_view(row: Row[Any], tags: list[str], *, with_body: bool) -> ArticleView:
+    return ArticleView(
+        id=row.id,
+        slug=row.slug,
+        title=row.title,
+        description=row.description,
+        body=row.body if with_body else None,
+        tag_list=tags,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        favorited=bool(row.favorited),
+        favorites_count=row.favorites_count,
+        author=profile_view(row),
+    )
+
+
+async def article_views(
+    conn: AsyncConnection, rows: Sequence[Row[Any]], *, with_body: bool = False
+) -> list[ArticleView]:
+    tags = await article_repo.tags_many(conn, [row.id for row in rows])
+    return [article_view(row, tags[row.id], with_body=with_body) for row in rows]
+
+
+def comment_view(row: Row[Any]) -> CommentView:
+    return CommentView(
+        id=row.id,
+        body=row.body,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        author=profile_view(row),
+    )

@@ -1,0 +1,50 @@
+"""Comments on articles."""
+
+from __future__ import annotations
+
+from quillpress.db.base import utcnow
+from quillpress.db.uow import UnitOfWork
+from quillpress.domain.auth import Principal, Viewer, can_delete_comment, ensure
+from quillpress.domain.commands import AddComment
+from quillpress.domain.errors import NotFound
+from quillpress.domain.views import CommentView
+from quillpress.repositories import articles as article_repo
+from quillpress.repositories import comments as comment_repo
+from quillpress.services.assemble import comment_view
+
+
+async def list_comments(uow: UnitOfWork, viewer: Viewer, slug: str) -> list[CommentView]:
+    async with uow.read() as conn:
+        ref = await article_repo.get_ref(conn, slug)
+        if ref is None:
+            raise NotFound("article")
+        rows = await comment_repo.list_for_article(
+            conn, ref.id, viewer_id=viewer.user_id if viewer is not None else None
+        )
+    return [comment_view(row) for row in rows]
+
+
+async def add_comment(uow: UnitOfWork, principal: Principal, slug: str, command: AddComment) -> CommentView:
+    async with uow.write() as conn:
+        ref = await article_repo.get_ref(conn, slug)
+        if ref is None:
+            raise NotFound("article")
+        comment_id = await comment_repo.insert_comment(
+            conn, article_id=ref.id, author_id=principal.user_id, body=command.body, now=utcnow()
+        )
+        row = await comment_repo.get(conn, comment_id, viewer_id=principal.user_id)
+    assert row is not None
+    return comment_view(row)
+
+
+async def delete_comment(uow: UnitOfWork, principal: Principal, slug: str, comment_id: int) -> None:
+    """A comment id under another article's slug is "not found", never deleted."""
+    async with uow.write() as conn:
+        ref = await article_repo.get_ref(conn, slug)
+        if ref is None:
+            raise NotFound("article")
+        row = await comment_repo.get(conn, comment_id, viewer_id=None)
+        if row is None or row.article_id != ref.id:
+            raise NotFound("comment")
+        ensure(can_delete_comment(principal, author_id=row.author_id), resource="comment")
+        await comment_repo.delete_comment(conn, comment_id)

@@ -1,0 +1,32 @@
+"""Slug rules: readable, unique, and stable unless the title really changes."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+
+from slugify import slugify
+
+MAX_SLUG_BASE = 200
+
+
+def slug_base(title: str) -> str:
+    """``"Hello, World!"`` → ``"hello-world"``; titles with nothing sluggable → ``"article"``."""
+    return slugify(title, max_length=MAX_SLUG_BASE, word_boundary=True) or "article"
+
+
+def belongs_to(slug: str, base: str) -> bool:
+    """Whether ``slug`` is ``base`` or one of its numbered/suffixed variants."""
+    return slug == base or re.fullmatch(re.escape(base) + r"-[0-9a-f]+", slug) is not None
+
+
+def candidates(base: str, taken: set[str]) -> Iterator[str]:
+    """The first free ``base``, ``base-2``, ``base-3``…, then random suffixes in case a
+    concurrent writer takes it first."""
+    number = 1
+    while (slug := base if number == 1 else f"{base}-{number}") in taken:
+        number += 1
+    yield slug
+    for _ in range(5):
+        yield f"{base}-{secrets.token_hex(4)}"

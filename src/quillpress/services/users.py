@@ -1,0 +1,94 @@
+"""Registration, login and the current user's account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row
+
+from quillpress.db.base import utcnow
+from quillpress.db.uow import UnitOfWork
+from quillpress.domain.auth import Principal, Role
+from quillpress.domain.commands import LoginUser, RegisterUser, UpdateUser
+from quillpress.domain.errors import Conflict, Unauthenticated
+from quillpress.domain.views import SessionView, UserView
+from quillpress.infra.security import Security
+from quillpress.repositories import users as user_repo
+
+
+def _user_view(row: Row[Any]) -> UserView:
+    return UserView(
+        id=row.id, username=row.username, email=row.email, bio=row.bio, image=row.image, role=row.role
+    )
+
+
+def _session(security: Security, user: UserView) -> SessionView:
+    return SessionView(user=user, token=security.tokens.issue(user_id=user.id, role=user.role))
+
+
+async def register(
+    uow: UnitOfWork, security: Security, command: RegisterUser, *, role: Role = Role.USER
+) -> SessionView:
+    """``role`` other than ``user`` is only ever passed by the CLI (admins are made there)."""
+    async with uow.read() as conn:
+        taken = await user_repo.taken_fields(conn, username=command.username, email=command.email)
+    if taken:
+        raise Conflict.taken(*taken)
+    # Hash with no connection held: the hash takes far longer than the insert.
+    password_hash = await security.passwords.hash(command.password)
+    async with uow.write() as conn:
+        user_id = await user_repo.insert_user(
+            conn,
+            username=command.username,
+            email=command.email,
+            password_hash=password_hash,
+            role=role.value,
+            now=utcnow(),
+        )
+    user = UserView(
+        id=user_id, username=command.username, email=command.email, bio=None, image=None, role=role.value
+    )
+    return _session(security, user)
+
+
+async def login(uow: UnitOfWork, security: Security, command: LoginUser) -> SessionView:
+    """Unknown email and wrong password fail identically, in status, body and time."""
+    async with uow.read() as conn:
+        row = await user_repo.get_account_by_email(conn, command.email)
+    stored = row.password_hash if row is not None else None
+    if not await security.passwords.verify(stored, command.password) or row is None:
+        raise Unauthenticated.bad_credentials()
+    return _session(security, _user_view(row))
+
+
+async def current_user(uow: UnitOfWork, principal: Principal) -> UserView:
+    async with uow.read() as conn:
+        row = await user_repo.get_account(conn, principal.user_id)
+    if row is None:  # the account behind a still-valid token is gone
+        raise Unauthenticated.invalid()
+    return _user_view(row)
+
+
+async def update_user(
+    uow: UnitOfWork, security: Security, principal: Principal, command: UpdateUser
+) -> UserView:
+    given = command.model_fields_set
+    values: dict[str, Any] = {field: getattr(command, field) for field in given - {"password"}}
+    if "password" in given and command.password is not None:
+        values["password_hash"] = await security.passwords.hash(command.password)
+    async with uow.write() as conn:
+        taken = await user_repo.taken_fields(
+            conn,
+            username=command.username if "username" in given else None,
+            email=command.email if "email" in given else None,
+            exclude_id=principal.user_id,
+        )
+        if taken:
+            raise Conflict.taken(*taken)
+        if values:
+            values["updated_at"] = utcnow()
+            await user_repo.update_user(conn, principal.user_id, values)
+        row = await user_repo.get_account(conn, principal.user_id)
+    if row is None:
+        raise Unauthenticated.invalid()
+    return _user_view(row)
