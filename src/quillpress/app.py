@@ -27,7 +27,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(
-            settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            echo=settings.database_echo,
         )
         app.state.engine = engine
         app.state.uow = UnitOfWork(engine)

@@ -16,7 +16,9 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False, null_pool: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, echo: bool = False, null_pool: bool = False
+) -> AsyncEngine:
     options: dict[str, Any] = {"echo": echo}
     if null_pool:
         options["poolclass"] = NullPool

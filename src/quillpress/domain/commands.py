@@ -21,14 +21,19 @@ from pydantic_core import PydanticCustomError
 from quillpress.domain.errors import Invalid
 
 Username = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[\w.\-]+$")
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[\w.\-]+$"),
 ]
 Email = Annotated[EmailStr, StringConstraints(max_length=254)]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1_000)]
+Description = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1_000)
+]
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200_000)]
-CommentBody = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+CommentBody = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)
+]
 TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
@@ -103,7 +108,9 @@ class UpdateArticle(Command):
 
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
-    _no_null = field_validator("title", "description", "body", "tag_list", mode="before")(_reject_null)
+    _no_null = field_validator("title", "description", "body", "tag_list", mode="before")(
+        _reject_null
+    )
 
 
 class AddComment(Command):

@@ -32,7 +32,9 @@ def error_message(error: Mapping[str, Any]) -> str:
         return "can't be blank"
     if kind == "string_too_short":
         minimum = ctx.get("min_length", 1)
-        return "can't be blank" if minimum <= 1 else f"is too short (minimum is {minimum} characters)"
+        return (
+            "can't be blank" if minimum <= 1 else f"is too short (minimum is {minimum} characters)"
+        )
     if kind == "string_too_long":
         return f"is too long (maximum is {ctx.get('max_length')} characters)"
     if kind == "too_long":

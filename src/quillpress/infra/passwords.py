@@ -14,7 +14,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 
 class PasswordHasher:
-    def __init__(self, *, time_cost: int, memory_kib: int, parallelism: int, concurrency: int) -> None:
+    def __init__(
+        self, *, time_cost: int, memory_kib: int, parallelism: int, concurrency: int
+    ) -> None:
         self._hasher = Argon2Hasher(
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
         )
@@ -36,6 +38,9 @@ class PasswordHasher:
 
     def _verify(self, stored_hash: str | None, password: str) -> bool:
         try:
-            return self._hasher.verify(stored_hash or self._decoy, password) and stored_hash is not None
+            return (
+                self._hasher.verify(stored_hash or self._decoy, password)
+                and stored_hash is not None
+            )
         except (VerificationError, InvalidHashError):
             return False

@@ -26,13 +26,17 @@ class InsecureSecretError(RuntimeError):
 def resolve_secret(settings: Settings) -> str:
     if settings.secret_key is not None:
         secret = settings.secret_key.get_secret_value()
-        if settings.is_production and (len(secret) < MIN_SECRET_LENGTH or secret.lower() in KNOWN_WEAK):
+        if settings.is_production and (
+            len(secret) < MIN_SECRET_LENGTH or secret.lower() in KNOWN_WEAK
+        ):
             raise InsecureSecretError(
                 f"QUILLPRESS_SECRET_KEY must be at least {MIN_SECRET_LENGTH} random characters in production"
             )
         return secret
     if settings.is_production:
-        raise InsecureSecretError("QUILLPRESS_SECRET_KEY is required when QUILLPRESS_ENV=production")
+        raise InsecureSecretError(
+            "QUILLPRESS_SECRET_KEY is required when QUILLPRESS_ENV=production"
+        )
     return _development_secret(Path(settings.secret_file))
 
 

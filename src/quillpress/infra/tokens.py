@@ -15,7 +15,9 @@ REQUIRED_CLAIMS = ["sub", "role", "iat", "exp", "jti"]
 
 
 class TokenCodec:
-    def __init__(self, *, secret: str, algorithm: str = "HS256", lifetime_seconds: int = 86_400) -> None:
+    def __init__(
+        self, *, secret: str, algorithm: str = "HS256", lifetime_seconds: int = 86_400
+    ) -> None:
         self._secret = secret
         self._algorithm = algorithm
         self._lifetime = lifetime_seconds

@@ -40,7 +40,8 @@ class Criteria:
             )
         if self.author is not None:
             found.append(
-                Article.author_id == select(AppUser.id).where(by_username(self.author)).scalar_subquery()
+                Article.author_id
+                == select(AppUser.id).where(by_username(self.author)).scalar_subquery()
             )
         if self.favorited_by is not None:
             fan = select(AppUser.id).where(by_username(self.favorited_by)).scalar_subquery()
@@ -130,12 +131,16 @@ async def count(conn: AsyncConnection, criteria: Criteria) -> int:
     return int((await conn.execute(stmt)).scalar_one())
 
 
-async def get_by_slug(conn: AsyncConnection, slug: str, *, viewer_id: int | None) -> Row[Any] | None:
+async def get_by_slug(
+    conn: AsyncConnection, slug: str, *, viewer_id: int | None
+) -> Row[Any] | None:
     stmt = _listing(viewer_id, with_body=True).where(Article.slug == slug)
     return (await conn.execute(stmt)).first()
 
 
-async def get_by_id(conn: AsyncConnection, article_id: int, *, viewer_id: int | None) -> Row[Any] | None:
+async def get_by_id(
+    conn: AsyncConnection, article_id: int, *, viewer_id: int | None
+) -> Row[Any] | None:
     stmt = _listing(viewer_id, with_body=True).where(Article.id == article_id)
     return (await conn.execute(stmt)).first()
 
@@ -227,7 +232,9 @@ async def replace_tags(conn: AsyncConnection, article_id: int, names: Sequence[s
         insert_ignoring_duplicates(conn, Tag.__table__),  # type: ignore[arg-type]
         [{"name": name} for name in names],
     )
-    ids = dict((await conn.execute(select(Tag.name, Tag.id).where(Tag.name.in_(list(names))))).all())
+    ids = dict(
+        (await conn.execute(select(Tag.name, Tag.id).where(Tag.name.in_(list(names))))).all()
+    )
     await conn.execute(
         insert(ArticleTag),
         [

@@ -47,7 +47,9 @@ async def insert_comment(
 ) -> int:
     stmt = (
         insert(Comment)
-        .values(article_id=article_id, author_id=author_id, body=body, created_at=now, updated_at=now)
+        .values(
+            article_id=article_id, author_id=author_id, body=body, created_at=now, updated_at=now
+        )
         .returning(Comment.id)
     )
     return int((await conn.execute(stmt)).scalar_one())

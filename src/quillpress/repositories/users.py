@@ -59,7 +59,9 @@ async def get_account_by_email(conn: AsyncConnection, email: str) -> Row[Any] | 
     return result.first()
 
 
-async def get_profile(conn: AsyncConnection, username: str, *, viewer_id: int | None) -> Row[Any] | None:
+async def get_profile(
+    conn: AsyncConnection, username: str, *, viewer_id: int | None
+) -> Row[Any] | None:
     result = await conn.execute(select(*profile_columns(viewer_id)).where(by_username(username)))
     return result.first()
 
@@ -96,7 +98,11 @@ async def taken_fields(
         stmt = stmt.where(AppUser.id != exclude_id)
     taken: list[str] = []
     for row in await conn.execute(stmt):
-        if username is not None and row.username.lower() == username.lower() and "username" not in taken:
+        if (
+            username is not None
+            and row.username.lower() == username.lower()
+            and "username" not in taken
+        ):
             taken.append("username")
         if email is not None and row.email.lower() == email.lower() and "email" not in taken:
             taken.append("email")
@@ -119,7 +125,13 @@ async def _unique_as_conflict() -> AsyncIterator[None]:
 
 
 async def insert_user(
-    conn: AsyncConnection, *, username: str, email: str, password_hash: str, role: str, now: datetime
+    conn: AsyncConnection,
+    *,
+    username: str,
+    email: str,
+    password_hash: str,
+    role: str,
+    now: datetime,
 ) -> int:
     stmt = (
         insert(AppUser)
@@ -142,7 +154,9 @@ async def update_user(conn: AsyncConnection, user_id: int, values: Mapping[str, 
         await conn.execute(update(AppUser).where(AppUser.id == user_id).values(**values))
 
 
-async def follow(conn: AsyncConnection, *, follower_id: int, followed_id: int, now: datetime) -> None:
+async def follow(
+    conn: AsyncConnection, *, follower_id: int, followed_id: int, now: datetime
+) -> None:
     await conn.execute(
         insert_ignoring_duplicates(conn, Follow.__table__).values(  # type: ignore[arg-type]
             follower_id=follower_id, followed_id=followed_id, created_at=now

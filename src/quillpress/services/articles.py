@@ -23,7 +23,9 @@ def _viewer_id(viewer: Viewer) -> int | None:
     return viewer.user_id if viewer is not None else None
 
 
-async def _page(uow: UnitOfWork, criteria: Criteria, viewer: Viewer, page: Page) -> Paged[ArticleView]:
+async def _page(
+    uow: UnitOfWork, criteria: Criteria, viewer: Viewer, page: Page
+) -> Paged[ArticleView]:
     async with uow.read() as conn:
         rows = await article_repo.list_page(
             conn, criteria, viewer_id=_viewer_id(viewer), limit=page.limit, offset=page.offset
@@ -59,7 +61,9 @@ async def get_article(uow: UnitOfWork, viewer: Viewer, slug: str) -> ArticleView
         return (await assemble.article_views(conn, [row], with_body=True))[0]
 
 
-async def create_article(uow: UnitOfWork, principal: Principal, command: CreateArticle) -> ArticleView:
+async def create_article(
+    uow: UnitOfWork, principal: Principal, command: CreateArticle
+) -> ArticleView:
     async with uow.write() as conn:
         base = slugs.slug_base(command.title)
         taken = await article_repo.slugs_starting_with(conn, base)
@@ -126,14 +130,18 @@ async def delete_article(uow: UnitOfWork, principal: Principal, slug: str) -> No
         await article_repo.delete_article(conn, ref.id)
 
 
-async def _set_favorite(uow: UnitOfWork, principal: Principal, slug: str, *, on: bool) -> ArticleView:
+async def _set_favorite(
+    uow: UnitOfWork, principal: Principal, slug: str, *, on: bool
+) -> ArticleView:
     """Idempotent: favoriting twice, or unfavoriting what was never favorited, is a no-op."""
     async with uow.write() as conn:
         ref = await article_repo.get_ref(conn, slug)
         if ref is None:
             raise NotFound("article")
         if on:
-            await article_repo.favorite(conn, user_id=principal.user_id, article_id=ref.id, now=utcnow())
+            await article_repo.favorite(
+                conn, user_id=principal.user_id, article_id=ref.id, now=utcnow()
+            )
         else:
             await article_repo.unfavorite(conn, user_id=principal.user_id, article_id=ref.id)
         return await _load(conn, ref.id, principal.user_id)

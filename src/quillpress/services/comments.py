@@ -24,7 +24,9 @@ async def list_comments(uow: UnitOfWork, viewer: Viewer, slug: str) -> list[Comm
     return [comment_view(row) for row in rows]
 
 
-async def add_comment(uow: UnitOfWork, principal: Principal, slug: str, command: AddComment) -> CommentView:
+async def add_comment(
+    uow: UnitOfWork, principal: Principal, slug: str, command: AddComment
+) -> CommentView:
     async with uow.write() as conn:
         ref = await article_repo.get_ref(conn, slug)
         if ref is None:

@@ -21,7 +21,9 @@ async def get_profile(uow: UnitOfWork, viewer: Viewer, username: str) -> Profile
     return profile_view(row, id_field="id")
 
 
-async def _set_following(uow: UnitOfWork, principal: Principal, username: str, *, on: bool) -> ProfileView:
+async def _set_following(
+    uow: UnitOfWork, principal: Principal, username: str, *, on: bool
+) -> ProfileView:
     """Idempotent both ways. Following yourself is refused (the database forbids it too)."""
     async with uow.write() as conn:
         target = await user_repo.get_id_by_username(conn, username)
@@ -30,7 +32,9 @@ async def _set_following(uow: UnitOfWork, principal: Principal, username: str, *
         if on and target == principal.user_id:
             raise Invalid({"profile": ["cannot follow yourself"]})
         if on:
-            await user_repo.follow(conn, follower_id=principal.user_id, followed_id=target, now=utcnow())
+            await user_repo.follow(
+                conn, follower_id=principal.user_id, followed_id=target, now=utcnow()
+            )
         else:
             await user_repo.unfollow(conn, follower_id=principal.user_id, followed_id=target)
         row = await user_repo.get_profile(conn, username, viewer_id=principal.user_id)

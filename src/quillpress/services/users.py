@@ -18,7 +18,12 @@ from quillpress.repositories import users as user_repo
 
 def _user_view(row: Row[Any]) -> UserView:
     return UserView(
-        id=row.id, username=row.username, email=row.email, bio=row.bio, image=row.image, role=row.role
+        id=row.id,
+        username=row.username,
+        email=row.email,
+        bio=row.bio,
+        image=row.image,
+        role=row.role,
     )
 
 
@@ -46,7 +51,12 @@ async def register(
             now=utcnow(),
         )
     user = UserView(
-        id=user_id, username=command.username, email=command.email, bio=None, image=None, role=role.value
+        id=user_id,
+        username=command.username,
+        email=command.email,
+        bio=None,
+        image=None,
+        role=role.value,
     )
     return _session(security, user)
 

@@ -28,7 +28,9 @@ async def list_articles(
     favorited: FilterValue = None,
 ) -> JsonResponse:
     filters = ArticleFilter(tag=tag, author=author, favorited=favorited)
-    return JsonResponse(envelopes.articles(await article_service.list_articles(uow, viewer, filters, page)))
+    return JsonResponse(
+        envelopes.articles(await article_service.list_articles(uow, viewer, filters, page))
+    )
 
 
 @router.get("/feed")

@@ -19,7 +19,9 @@ async def list_comments(slug: str, viewer: Viewer, uow: Uow) -> JsonResponse:
 
 
 @router.post("", status_code=201)
-async def add_comment(slug: str, body: AddCommentBody, viewer: RequiredViewer, uow: Uow) -> JsonResponse:
+async def add_comment(
+    slug: str, body: AddCommentBody, viewer: RequiredViewer, uow: Uow
+) -> JsonResponse:
     view = await comment_service.add_comment(uow, viewer, slug, body.comment)
     return JsonResponse(envelopes.comment(view), status_code=201)
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from quillpress.domain.views import ArticleView, CommentView, Paged, ProfileView, UserView, isoformat
+from quillpress.domain.views import (
+    ArticleView,
+    CommentView,
+    Paged,
+    ProfileView,
+    UserView,
+    isoformat,
+)
 
 
 def user(view: UserView, token: str) -> dict[str, Any]:

@@ -32,6 +32,8 @@ async def current_user(auth: Auth, uow: Uow) -> JsonResponse:
 
 
 @router.put("/user")
-async def update_user(body: UpdateUserBody, auth: Auth, uow: Uow, security: SecurityDep) -> JsonResponse:
+async def update_user(
+    body: UpdateUserBody, auth: Auth, uow: Uow, security: SecurityDep
+) -> JsonResponse:
     user = await user_service.update_user(uow, security, auth.principal, body.user)
     return JsonResponse(envelopes.user(user, auth.token))

@@ -1,0 +1,161 @@
+"""Test harness: every database-backed test runs once on SQLite and once on PostgreSQL.
+
+The PostgreSQL leg is selected by ``QUILLPRESS_TEST_POSTGRES_URL`` (a server URL whose
+user may create databases). Unset, those tests skip with the reason; with ``CI=true``,
+unset or unreachable fails the run. Each run creates its own fresh database(s) from the
+migrations and drops them at the end: the servers are shared and keep state."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from quillpress.app import create_app
+from quillpress.config import Settings, normalise_database_url
+from quillpress.db import migrate
+from quillpress.db.engine import create_engine
+
+POSTGRES_ENV = "QUILLPRESS_TEST_POSTGRES_URL"
+ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+TABLES = ["comment", "favorite", "article_tag", "tag", "follow", "article", "app_user"]
+
+# Cheap argon2 parameters: the production ones are covered by one dedicated test.
+FAST_HASHING = {"password_time_cost": 1, "password_memory_kib": 1024, "password_parallelism": 1}
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "secret_key": TEST_SECRET,
+        **FAST_HASHING,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url, null_pool=True)
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _admin(url: str, statement: str) -> None:
+    engine = create_engine(url, null_pool=True)
+    try:
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+def _postgres_admin_url() -> str:
+    raw = os.environ.get(POSTGRES_ENV, "").strip()
+    if not raw:
+        reason = f"{POSTGRES_ENV} is not set (e.g. postgresql://postgres@127.0.0.1:5432/postgres)"
+        if ON_CI:
+            pytest.fail(f"CI=true requires the PostgreSQL leg: {reason}", pytrace=False)
+        pytest.skip(reason)
+    return normalise_database_url(raw)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("sqlite") / "quillpress.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        asyncio.run(_migrate(url))
+        yield url
+        return
+    admin_url = _postgres_admin_url()
+    name = f"quillpress_test_{uuid.uuid4().hex[:12]}"
+    try:
+        asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # unreachable server, bad credentials…
+        message = f"PostgreSQL at {POSTGRES_ENV} is unreachable: {exc}"
+        if ON_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        asyncio.run(_migrate(url))
+        yield url
+    finally:
+        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def backend(database_url: str) -> str:
+    return make_url(database_url).get_backend_name()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+async def _truncate(app: FastAPI) -> None:
+    engine = app.state.engine
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in TABLES:
+                await conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (fixed names)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with LifespanManager(application):
+        try:
+            yield application
+        finally:
+            await _truncate(application)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Per-backend tallies, so a run shows at a glance what ran where."""
+    tallies: dict[str, Counter[str]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            leg = (
+                "postgres"
+                if "[postgres" in nodeid
+                else "sqlite"
+                if "[sqlite" in nodeid
+                else "no database"
+            )
+            if outcome == "passed" and getattr(report, "when", "call") != "call":
+                continue
+            tallies.setdefault(leg, Counter())[outcome] += 1
+    if tallies:
+        terminalreporter.write_sep("-", "tests per database")
+        for leg, counts in sorted(tallies.items()):
+            terminalreporter.write_line(
+                f"{leg}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+            )

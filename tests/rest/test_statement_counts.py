@@ -1,0 +1,85 @@
+"""Every list endpoint loads a page in a constant number of statements, whatever its size."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.helpers import create_article, register, statement_count
+
+PAGE_SIZES = (1, 10, 50)
+
+
+@pytest.fixture
+async def busy_blog(client: httpx.AsyncClient) -> dict[str, dict[str, str]]:
+    """60 articles by 3 authors, tagged, favorited and commented, followed by a reader."""
+    authors = {name: await register(client, name) for name in ("ann", "bob", "cyd")}
+    reader = await register(client, "reader")
+    for name in authors:
+        await client.post(f"/api/profiles/{name}/follow", headers=reader)
+    for index in range(60):
+        headers = list(authors.values())[index % 3]
+        article = await create_article(
+            client, headers, title=f"Post {index}", tagList=[f"t{index % 7}", "common", f"x{index}"]
+        )
+        if index % 2:
+            await client.post(f"/api/articles/{article['slug']}/favorite", headers=reader)
+        await client.post(
+            f"/api/articles/{article['slug']}/comments",
+            json={"comment": {"body": "hi"}},
+            headers=reader,
+        )
+    return {"reader": reader, **authors}
+
+
+LISTS = [
+    "/api/articles",
+    "/api/articles?tag=common",
+    "/api/articles?author=ann",
+    "/api/articles?favorited=reader",
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "viewer"),
+    [(path, viewer) for path in LISTS for viewer in ("anonymous", "reader")]
+    + [("/api/articles/feed", "reader")],
+)
+async def test_article_lists_cost_the_same_statements_at_every_page_size(
+    client: httpx.AsyncClient, busy_blog: dict[str, dict[str, str]], path: str, viewer: str
+) -> None:
+    headers = busy_blog[viewer] if viewer != "anonymous" else {}
+    counts = {}
+    for size in PAGE_SIZES:
+        separator = "&" if "?" in path else "?"
+        response = await client.get(f"{path}{separator}limit={size}", headers=headers)
+        assert response.status_code == 200, response.text
+        assert len(response.json()["articles"]) == min(size, response.json()["articlesCount"])
+        counts[size] = statement_count(response)
+    assert len(set(counts.values())) == 1, counts
+    assert counts[1] <= 3, counts
+
+
+async def test_comment_list_costs_one_statement_per_concern(
+    client: httpx.AsyncClient, busy_blog: dict[str, dict[str, str]]
+) -> None:
+    headers = busy_blog["ann"]
+    article = await create_article(client, headers, title="Chatty")
+    few = await client.get(f"/api/articles/{article['slug']}/comments", headers=headers)
+    for _ in range(30):
+        await client.post(
+            f"/api/articles/{article['slug']}/comments",
+            json={"comment": {"body": "more"}},
+            headers=busy_blog["bob"],
+        )
+    many = await client.get(f"/api/articles/{article['slug']}/comments", headers=headers)
+    assert len(many.json()["comments"]) == 30
+    assert statement_count(few) == statement_count(many) == 2
+
+
+async def test_tags_list_is_one_statement(
+    client: httpx.AsyncClient, busy_blog: dict[str, dict[str, str]]
+) -> None:
+    response = await client.get("/api/tags")
+    assert len(response.json()["tags"]) > 60
+    assert statement_count(response) == 1
