@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1, le=200)
 
     secret_key: SecretStr | None = None
-    secret_file: str = ".quillpress-secret"
+    secret_file: str = ".quillpress-secret"  # noqa: S105 (a path, not a secret)
     jwt_algorithm: str = "HS256"
     token_lifetime_seconds: int = Field(default=86_400, ge=60, le=31 * 86_400)
 

@@ -99,7 +99,7 @@ class CreateArticle(Command):
 
 
 class UpdateArticle(Command):
-    """Partial: omitted fields stay; ``tagList: []`` clears the tags, ``tagList: null`` is invalid."""
+    """Partial: omitted fields stay; ``tagList: []`` clears tags, ``tagList: null`` is invalid."""
 
     title: Title | None = None
     description: Description | None = None

@@ -30,7 +30,8 @@ def resolve_secret(settings: Settings) -> str:
             len(secret) < MIN_SECRET_LENGTH or secret.lower() in KNOWN_WEAK
         ):
             raise InsecureSecretError(
-                f"QUILLPRESS_SECRET_KEY must be at least {MIN_SECRET_LENGTH} random characters in production"
+                f"QUILLPRESS_SECRET_KEY must be at least {MIN_SECRET_LENGTH} random characters "
+                "in production"
             )
         return secret
     if settings.is_production:

@@ -17,6 +17,6 @@ def insert_ignoring_duplicates(conn: AsyncConnection, table: Table) -> Any:
 
 
 def violated_constraint(error: IntegrityError, *names: str) -> str | None:
-    """Which of ``names`` the database reported; both SQLite and PostgreSQL name it in the message."""
+    """Which of ``names`` the database reported (SQLite and PostgreSQL both name it)."""
     text = str(error.orig)
     return next((name for name in names if name in text), None)
