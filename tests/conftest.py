@@ -32,7 +32,7 @@ TABLES = ["comment", "favorite", "article_tag", "tag", "follow", "article", "app
 
 # Cheap argon2 parameters: the production ones are covered by one dedicated test.
 FAST_HASHING = {"password_time_cost": 1, "password_memory_kib": 1024, "password_parallelism": 1}
-TEST_SECRET = "test-secret-" + "x" * 40
+TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:

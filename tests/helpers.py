@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -43,3 +45,100 @@ def statement_count(response: httpx.Response) -> int:
     match = re.search(r'desc="(\d+) statements"', response.headers["server-timing"])
     assert match, response.headers.get("server-timing")
     return int(match.group(1))
+
+
+def error_fields(response: httpx.Response, status: int) -> dict[str, list[str]]:
+    """The ``errors`` object of an error response, after checking its status and that the
+    body has the RealWorld shape ``{"errors": {key: [message, ...]}}``."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert list(body) == ["errors"], body
+    fields = body["errors"]
+    assert isinstance(fields, dict), body
+    assert fields, body
+    for key, messages in fields.items():
+        assert isinstance(key, str), body
+        assert isinstance(messages, list), body
+        assert messages, body
+        assert all(isinstance(message, str) and message for message in messages), body
+    result: dict[str, list[str]] = fields
+    return result
+
+
+async def make_admin(app: Any, client: httpx.AsyncClient, username: str) -> dict[str, str]:
+    """Register ``username``, promote it to admin in the database, and return the auth
+    headers of a fresh login (the role travels in the token)."""
+    from sqlalchemy import text
+
+    await register(client, username)
+    async with app.state.engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE app_user SET role = 'admin' WHERE username = :name"), {"name": username}
+        )
+    response = await client.post(
+        "/api/users/login",
+        json={"user": {"email": f"{username}@example.com", "password": PASSWORD}},
+    )
+    assert response.status_code == 200, response.text
+    return auth(response.json()["user"]["token"])
+
+
+async def gql(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """POST a GraphQL operation to ``/graphql``."""
+    payload: dict[str, Any] = {"query": query}
+    if variables is not None:
+        payload["variables"] = variables
+    return await client.post("/graphql", json=payload, headers=headers or {})
+
+
+async def gql_data(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The ``data`` of a GraphQL response that must have succeeded without errors."""
+    response = await gql(client, query, variables, headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+def gql_error(response: httpx.Response, status: int = 200) -> dict[str, Any]:
+    """The single error of a GraphQL response, after checking its HTTP status."""
+    assert response.status_code == status, response.text
+    errors = response.json()["errors"]
+    assert len(errors) == 1, errors
+    error: dict[str, Any] = errors[0]
+    assert error["message"], error
+    return error
+
+
+def graphql_endpoint(app: Any) -> Any:
+    """The app's ``GraphQLEndpoint`` (the object behind the ``/graphql`` route)."""
+    for route in app.routes:
+        if getattr(route, "path", None) == "/graphql":
+            return route.endpoint.__self__
+    raise AssertionError("no /graphql route")
+
+
+@asynccontextmanager
+async def serve(settings: Any) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    """An app built from ``settings`` (lifespan running) and a client for it. The tables
+    are not emptied afterwards: seed through the ``client`` fixture, whose app does that."""
+    from asgi_lifespan import LifespanManager
+
+    from quillpress.app import create_app
+
+    application = create_app(settings)
+    async with LifespanManager(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield application, http

@@ -10,18 +10,21 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from quillpress import __version__
-from quillpress.api import middleware
+from quillpress.api import docs, middleware
+from quillpress.api.graphql.endpoint import GraphQLEndpoint
 from quillpress.api.rest import errors as rest_errors
 from quillpress.api.rest import router as rest_router
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.config import Settings
 from quillpress.db.engine import create_engine
 from quillpress.db.uow import UnitOfWork
+from quillpress.infra.logging import configure_logging
 from quillpress.infra.security import Security
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    configure_logging(settings.log_level)  # also in each uvicorn worker process
     security = Security.from_settings(settings)  # refuses a weak production secret right here
 
     @asynccontextmanager
@@ -44,11 +47,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="RealWorld-compatible blogging backend.",
         lifespan=lifespan,
         default_response_class=JsonResponse,
+        docs_url=None,  # served offline by docs.install, not from CDNs
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.security = security
     rest_errors.install(app)
     app.include_router(rest_router, prefix="/api")
+    graphql = GraphQLEndpoint(settings)
+    app.add_route("/graphql", graphql.handle, methods=["GET", "POST"], include_in_schema=False)
+    docs.install(app)
 
     app.add_middleware(
         CORSMiddleware,

@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=100, ge=1, le=1_000)
     log_level: str = "INFO"
 
+    # GraphQL protections (a rejected query gets a clear error before anything runs).
+    graphql_max_depth: int = Field(default=15, ge=1, le=100)
+    graphql_max_aliases: int = Field(default=30, ge=0, le=1_000)
+    graphql_max_cost: int = Field(default=10_000, ge=1)
+    graphql_introspection: bool | None = None  # default: on in development, off in production
+    graphql_debug: bool = False  # SQL statement count and time in each response's extensions
+    graphql_document_cache_size: int = Field(default=512, ge=0)
+
     @field_validator("database_url")
     @classmethod
     def _normalise_url(cls, value: str) -> str:
@@ -82,6 +90,12 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.graphql_introspection is not None:
+            return self.graphql_introspection
+        return not self.is_production
 
     @property
     def effective_cors_origins(self) -> list[str]:

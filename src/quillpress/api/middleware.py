@@ -56,8 +56,8 @@ class RequestStats:
             )
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(BaseException):
+    """A BaseException: FastAPI turns any Exception raised while it reads a body into a 400."""
 
 
 class BodySizeLimit:

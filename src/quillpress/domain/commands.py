@@ -4,7 +4,9 @@ Limits are deliberately generous but finite: every string and list has a maximum
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -64,6 +66,15 @@ class Command(BaseModel):
     """Unknown fields (id, role, author, counts…) are ignored, never applied."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """PostgreSQL cannot store NUL in text (SQLite can): refuse it on every backend alike."""
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise PydanticCustomError("nul", "contains a NUL character")
+        return value
 
 
 class RegisterUser(Command):
@@ -125,12 +136,27 @@ class ArticleFilter(Command):
     favorited: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """A keyset position in a newest-first list: items strictly older than (created_at, id)."""
+
+    created_at: datetime
+    id: int
+
+
+Group = Literal["author", "favorited_by"]
+"""What a batch of article pages is keyed by: authors (their articles) or fans (favorites)."""
+
+
 class Page(Command):
+    """Offset paging (REST) or keyset paging after a cursor (GraphQL connections)."""
+
     limit: int
     offset: int = 0
+    after: Cursor | None = None
 
 
-def make_page(limit: int, offset: int, *, max_limit: int) -> Page:
+def make_page(limit: int, offset: int = 0, *, max_limit: int, after: Cursor | None = None) -> Page:
     """Out-of-range values are rejected (422), not silently clamped."""
     fields: dict[str, list[str]] = {}
     if limit < 1:
@@ -143,4 +169,4 @@ def make_page(limit: int, offset: int, *, max_limit: int) -> Page:
         fields["offset"] = ["must be less than or equal to 1000000"]
     if fields:
         raise Invalid(fields)
-    return Page(limit=limit, offset=offset)
+    return Page(limit=limit, offset=offset, after=after)

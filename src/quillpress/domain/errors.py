@@ -22,6 +22,12 @@ class DomainError(Exception):
     def single(cls, key: str, message: str) -> DomainError:
         return cls({key: [message]})
 
+    def describe(self) -> str:
+        """``{"title": ["can't be blank"]}`` → ``"title can't be blank"``, for one line."""
+        return "; ".join(
+            f"{key} {message}" for key, messages in self.fields.items() for message in messages
+        )
+
 
 class Unauthenticated(DomainError):
     @classmethod

@@ -18,9 +18,11 @@ _TRANSPORT_PARTS = {"body", "query", "path", "header"}
 
 
 def error_key(loc: Sequence[int | str]) -> str:
-    """The field a client would recognise: the last named part of the location."""
-    for part in reversed(loc):
-        if isinstance(part, str) and part not in _TRANSPORT_PARTS:
+    """The field a client would recognise: the last named part of the location after the
+    transport part (so an article's ``body`` field is keyed ``body``, not ``article``)."""
+    fields = loc[1:] if loc and loc[0] in _TRANSPORT_PARTS else loc
+    for part in reversed(fields):
+        if isinstance(part, str):
             return part
     return "body"
 
@@ -30,6 +32,9 @@ def error_message(error: Mapping[str, Any]) -> str:
     ctx = error.get("ctx") or {}
     if kind == "missing":
         return "can't be blank"
+    blank = error.get("input") is None or str(error.get("input")).strip() == ""
+    if kind in {"string_type", "string_too_short", "value_error"} and blank:
+        return "can't be blank"  # null, "" or "   " where text is required (email, password…)
     if kind == "string_too_short":
         minimum = ctx.get("min_length", 1)
         return (

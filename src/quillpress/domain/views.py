@@ -72,5 +72,8 @@ class CommentView:
 
 @dataclass(frozen=True, slots=True)
 class Paged(Generic[T]):
+    """A page of items; ``total`` counts every match (``None`` when not asked for)."""
+
     items: list[T]
-    total: int
+    total: int | None
+    has_next: bool = False

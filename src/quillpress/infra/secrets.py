@@ -14,7 +14,7 @@ from pathlib import Path
 from quillpress.config import Settings
 
 MIN_SECRET_LENGTH = 32
-KNOWN_WEAK = {"secret", "changeme", "change-me", "development", "quillpress"}
+MIN_DISTINCT_CHARACTERS = 12  # "x" * 40 is long but not random
 
 log = logging.getLogger("quillpress.secrets")
 
@@ -27,7 +27,7 @@ def resolve_secret(settings: Settings) -> str:
     if settings.secret_key is not None:
         secret = settings.secret_key.get_secret_value()
         if settings.is_production and (
-            len(secret) < MIN_SECRET_LENGTH or secret.lower() in KNOWN_WEAK
+            len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < MIN_DISTINCT_CHARACTERS
         ):
             raise InsecureSecretError(
                 f"QUILLPRESS_SECRET_KEY must be at least {MIN_SECRET_LENGTH} random characters "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,18 @@ async def list_for_article(
     conn: AsyncConnection, article_id: int, *, viewer_id: int | None
 ) -> Sequence[Row[Any]]:
     stmt = _with_author(viewer_id).where(Comment.article_id == article_id).order_by(*NEWEST_FIRST)
+    return (await conn.execute(stmt)).all()
+
+
+async def list_for_articles(
+    conn: AsyncConnection, article_ids: Collection[int], *, viewer_id: int | None
+) -> Sequence[Row[Any]]:
+    """Comments of many articles in one statement (GraphQL's ``Article.comments`` batch)."""
+    stmt = (
+        _with_author(viewer_id)
+        .where(Comment.article_id.in_(list(article_ids)))
+        .order_by(Comment.article_id, *NEWEST_FIRST)
+    )
     return (await conn.execute(stmt)).all()
 
 

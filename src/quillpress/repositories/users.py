@@ -43,7 +43,8 @@ def profile_columns(viewer_id: int | None) -> tuple[Any, ...]:
     )
 
 
-def by_username(username: str) -> Any:
+def by_username(username: Any) -> Any:
+    """Case-insensitive match (``username`` is a value or a bound parameter)."""
     return func.lower(AppUser.username) == func.lower(username)
 
 

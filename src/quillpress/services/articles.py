@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -9,14 +11,27 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from quillpress.db.base import utcnow
 from quillpress.db.uow import UnitOfWork
 from quillpress.domain.auth import Principal, Viewer, can_delete_article, can_edit_article, ensure
-from quillpress.domain.commands import ArticleFilter, CreateArticle, Page, UpdateArticle
+from quillpress.domain.commands import ArticleFilter, CreateArticle, Group, Page, UpdateArticle
 from quillpress.domain.errors import Conflict, NotFound
 from quillpress.domain.views import ArticleView, Paged
 from quillpress.repositories import articles as article_repo
-from quillpress.repositories.articles import Criteria
+from quillpress.repositories import listings
+from quillpress.repositories.listings import Criteria
 from quillpress.services import assemble, slugs
 
 TAGS_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What a caller will read of a listing, so nothing else is queried: REST lists never
+    carry bodies and always count; a GraphQL query may ask for either or neither."""
+
+    with_body: bool = False
+    with_total: bool = True
+
+
+LIST = Shape()
 
 
 def _viewer_id(viewer: Viewer) -> int | None:
@@ -24,26 +39,71 @@ def _viewer_id(viewer: Viewer) -> int | None:
 
 
 async def _page(
-    uow: UnitOfWork, criteria: Criteria, viewer: Viewer, page: Page
+    uow: UnitOfWork, criteria: Criteria, viewer: Viewer, page: Page, shape: Shape
 ) -> Paged[ArticleView]:
+    """A whole page in one to three statements; one more row than asked says if more follow."""
     async with uow.read() as conn:
-        rows = await article_repo.list_page(
-            conn, criteria, viewer_id=_viewer_id(viewer), limit=page.limit, offset=page.offset
+        listing = await listings.list_page(
+            conn,
+            criteria,
+            viewer_id=_viewer_id(viewer),
+            limit=page.limit + 1,
+            offset=page.offset,
+            after=page.after,
+            with_body=shape.with_body,
+            with_total=shape.with_total,
         )
-        views = await assemble.article_views(conn, rows)
-        total = await article_repo.count(conn, criteria)
-    return Paged(items=views, total=total)
+    rows = listing.rows[: page.limit]
+    views = assemble.article_views_from(rows, listing.tags, with_body=shape.with_body)
+    return Paged(items=views, total=listing.total, has_next=len(listing.rows) > page.limit)
 
 
 async def list_articles(
-    uow: UnitOfWork, viewer: Viewer, filters: ArticleFilter, page: Page
+    uow: UnitOfWork, viewer: Viewer, filters: ArticleFilter, page: Page, shape: Shape = LIST
 ) -> Paged[ArticleView]:
     criteria = Criteria(tag=filters.tag, author=filters.author, favorited_by=filters.favorited)
-    return await _page(uow, criteria, viewer, page)
+    return await _page(uow, criteria, viewer, page, shape)
 
 
-async def feed(uow: UnitOfWork, principal: Principal, page: Page) -> Paged[ArticleView]:
-    return await _page(uow, Criteria(feed_of=principal.user_id), principal, page)
+async def feed(
+    uow: UnitOfWork, principal: Principal, page: Page, shape: Shape = LIST
+) -> Paged[ArticleView]:
+    return await _page(uow, Criteria(feed_of=principal.user_id), principal, page, shape)
+
+
+async def articles_per_group(
+    uow: UnitOfWork,
+    viewer: Viewer,
+    group: Group,
+    group_ids: Sequence[int],
+    page: Page,
+    shape: Shape,
+) -> dict[int, Paged[ArticleView]]:
+    """Pages for many authors (or many users' favorites) at once: the batch behind
+    GraphQL's ``Profile.articles`` / ``Profile.favorites``. Three statements in all."""
+    async with uow.read() as conn:
+        rows = await listings.list_per_group(
+            conn,
+            group,
+            group_ids,
+            viewer_id=_viewer_id(viewer),
+            limit=page.limit + 1,
+            after=page.after,
+            with_body=shape.with_body,
+        )
+        views = await assemble.article_views(conn, rows, with_body=shape.with_body)
+        totals = {}
+        if shape.with_total:
+            totals = await listings.count_per_group(conn, group, group_ids)
+    grouped: dict[int, list[ArticleView]] = {group_id: [] for group_id in group_ids}
+    for row, view in zip(rows, views, strict=True):
+        grouped[row.group_id].append(view)
+    return {
+        group_id: Paged(
+            items=items[: page.limit], total=totals.get(group_id), has_next=len(items) > page.limit
+        )
+        for group_id, items in grouped.items()
+    }
 
 
 async def _load(conn: AsyncConnection, article_id: int, viewer_id: int | None) -> ArticleView:

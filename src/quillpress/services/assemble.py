@@ -9,7 +9,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.domain.views import ArticleView, CommentView, ProfileView
-from quillpress.repositories import articles as article_repo
+from quillpress.repositories import listings
 
 
 def profile_view(row: Row[Any], *, id_field: str = "author_id") -> ProfileView:
@@ -38,11 +38,18 @@ def article_view(row: Row[Any], tags: list[str], *, with_body: bool) -> ArticleV
     )
 
 
+def article_views_from(
+    rows: Sequence[Row[Any]], tags: dict[int, list[str]], *, with_body: bool
+) -> list[ArticleView]:
+    return [article_view(row, tags[row.id], with_body=with_body) for row in rows]
+
+
 async def article_views(
     conn: AsyncConnection, rows: Sequence[Row[Any]], *, with_body: bool = False
 ) -> list[ArticleView]:
-    tags = await article_repo.tags_many(conn, [row.id for row in rows])
-    return [article_view(row, tags[row.id], with_body=with_body) for row in rows]
+    """Views for rows that came without their tags: one batched tag query for all of them."""
+    tags = await listings.tags_many(conn, [row.id for row in rows])
+    return article_views_from(rows, tags, with_body=with_body)
 
 
 def comment_view(row: Row[Any]) -> CommentView:

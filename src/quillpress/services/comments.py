@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from quillpress.db.base import utcnow
 from quillpress.db.uow import UnitOfWork
 from quillpress.domain.auth import Principal, Viewer, can_delete_comment, ensure
@@ -22,6 +24,20 @@ async def list_comments(uow: UnitOfWork, viewer: Viewer, slug: str) -> list[Comm
             conn, ref.id, viewer_id=viewer.user_id if viewer is not None else None
         )
     return [comment_view(row) for row in rows]
+
+
+async def comments_per_article(
+    uow: UnitOfWork, viewer: Viewer, article_ids: Sequence[int]
+) -> dict[int, list[CommentView]]:
+    """Comments of many articles in one statement: the batch behind ``Article.comments``."""
+    async with uow.read() as conn:
+        rows = await comment_repo.list_for_articles(
+            conn, article_ids, viewer_id=viewer.user_id if viewer is not None else None
+        )
+    grouped: dict[int, list[CommentView]] = {article_id: [] for article_id in article_ids}
+    for row in rows:
+        grouped[row.article_id].append(comment_view(row))
+    return grouped
 
 
 async def add_comment(

@@ -11,6 +11,7 @@ from quillpress.api.rest.bodies import CreateArticleBody, UpdateArticleBody
 from quillpress.api.rest.deps import Pagination, RequiredViewer, Uow, Viewer
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.domain.commands import ArticleFilter
+from quillpress.domain.validation import parse
 from quillpress.services import articles as article_service
 
 router = APIRouter(prefix="/articles", tags=["Articles"])
@@ -27,7 +28,7 @@ async def list_articles(
     author: FilterValue = None,
     favorited: FilterValue = None,
 ) -> JsonResponse:
-    filters = ArticleFilter(tag=tag, author=author, favorited=favorited)
+    filters = parse(ArticleFilter, {"tag": tag, "author": author, "favorited": favorited})
     return JsonResponse(
         envelopes.articles(await article_service.list_articles(uow, viewer, filters, page))
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
 
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.bodies import AddCommentBody
@@ -11,6 +13,9 @@ from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import comments as comment_service
 
 router = APIRouter(prefix="/articles/{slug}/comments", tags=["Comments"])
+
+# Ids are 64-bit in the database: larger values would overflow the driver (a 500), not 404.
+CommentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 @router.get("")
@@ -27,6 +32,8 @@ async def add_comment(
 
 
 @router.delete("/{comment_id}", status_code=204)
-async def delete_comment(slug: str, comment_id: int, viewer: RequiredViewer, uow: Uow) -> Response:
+async def delete_comment(
+    slug: str, comment_id: CommentId, viewer: RequiredViewer, uow: Uow
+) -> Response:
     await comment_service.delete_comment(uow, viewer, slug, comment_id)
     return Response(status_code=204)

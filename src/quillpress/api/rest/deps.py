@@ -21,36 +21,44 @@ class Authenticated:
     token: str
 
 
-def _uow(request: Request) -> UnitOfWork:
+# Dependencies are ``async def`` on purpose: FastAPI runs plain ``def`` dependencies in a
+# thread pool, a hop that costs more than everything these functions do.
+
+
+async def _uow(request: Request) -> UnitOfWork:
     uow: UnitOfWork = request.app.state.uow
     return uow
 
 
-def _security(request: Request) -> Security:
+def _security_of(request: Request) -> Security:
     security: Security = request.app.state.security
     return security
 
 
+async def _security(request: Request) -> Security:
+    return _security_of(request)
+
+
 def _credentials(request: Request) -> tuple[Principal | None, str | None]:
-    return _security(request).authenticate(request.headers.get("authorization"))
+    return _security_of(request).authenticate(request.headers.get("authorization"))
 
 
-def _viewer(request: Request) -> Principal | None:
+async def _viewer(request: Request) -> Principal | None:
     return _credentials(request)[0]
 
 
-def _authenticated(request: Request) -> Authenticated:
+async def _authenticated(request: Request) -> Authenticated:
     principal, token = _credentials(request)
     if principal is None or token is None:
         raise Unauthenticated.missing()
     return Authenticated(principal=principal, token=token)
 
 
-def _required_viewer(auth: Annotated[Authenticated, Depends(_authenticated)]) -> Principal:
+async def _required_viewer(auth: Annotated[Authenticated, Depends(_authenticated)]) -> Principal:
     return auth.principal
 
 
-def _page(
+async def _page(
     request: Request,
     limit: Annotated[int | None, Query(description="Page size (1…max page size)")] = None,
     offset: Annotated[int, Query(description="Items to skip (≥ 0)")] = 0,

@@ -24,6 +24,7 @@ log = logging.getLogger("quillpress.errors")
 
 STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409, Invalid: 422}
 HTTP_KEYS = {404: ("path", "not found"), 405: ("method", "not allowed")}
+UNPARSABLE_BODY = "There was an error parsing the body"
 
 
 def _errors(status: int, fields: dict[str, list[str]]) -> JsonResponse:
@@ -47,6 +48,9 @@ async def _validation_error(request: Request, exc: Exception) -> JsonResponse:
 
 async def _http_error(_request: Request, exc: Exception) -> JsonResponse:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:
+        # FastAPI's 400 for a body that is not even text (e.g. a bad UTF-16 BOM): malformed JSON.
+        return _errors(422, {"body": ["is not valid JSON"]})
     key, message = HTTP_KEYS.get(exc.status_code, ("http", str(exc.detail).lower()))
     return JsonResponse(
         {"errors": {key: [message]}}, status_code=exc.status_code, headers=exc.headers

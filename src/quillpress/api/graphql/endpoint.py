@@ -1,0 +1,188 @@
+"""``/graphql`` over HTTP: GraphiQL for browsers, queries by GET, anything by POST.
+
+Malformed requests, syntax errors, rule violations and over-budget queries are refused with
+a 400 before anything executes. Parsed and validated documents are cached by query text."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from inspect import isawaitable
+from typing import Any
+
+import orjson
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    NoSchemaIntrospectionCustomRule,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+)
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from quillpress.api.docs import graphiql_html
+from quillpress.api.graphql import protections
+from quillpress.api.graphql.context import Context
+from quillpress.api.graphql.errors import domain_error, format_error, request_error
+from quillpress.api.graphql.schema import schema as default_schema
+from quillpress.config import Settings
+from quillpress.db.stats import current_stats
+from quillpress.domain.errors import Unauthenticated
+
+
+def _json(payload: dict[str, Any], status: int = 200) -> Response:
+    return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
+
+
+def _refuse(message: str, code: str = "BAD_REQUEST", status: int = 400) -> Response:
+    return _json({"errors": [request_error(message, code)]}, status)
+
+
+class DocumentCache:
+    """query text → (document, validation errors); least recently used entries go first."""
+
+    def __init__(self, schema: GraphQLSchema, rules: list[Any], size: int) -> None:
+        self._schema = schema
+        self._rules = rules
+        self._size = size
+        self._entries: OrderedDict[str, tuple[DocumentNode | None, list[dict[str, Any]]]] = (
+            OrderedDict()
+        )
+
+    def get(self, query: str) -> tuple[DocumentNode | None, list[dict[str, Any]]]:
+        entry = self._entries.get(query)
+        if entry is not None:
+            self._entries.move_to_end(query)
+            return entry
+        entry = self._prepare(query)
+        if self._size:
+            self._entries[query] = entry
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return entry
+
+    def _prepare(self, query: str) -> tuple[DocumentNode | None, list[dict[str, Any]]]:
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            return None, [format_error(error, default_code="GRAPHQL_PARSE_FAILED")]
+        errors = validate(self._schema, document, self._rules)
+        return document, [format_error(error) for error in errors]
+
+
+class GraphQLEndpoint:
+    def __init__(self, settings: Settings, schema: GraphQLSchema = default_schema) -> None:
+        self.settings = settings
+        self.schema = schema
+        rules: list[Any] = [
+            *specified_rules,
+            protections.depth_limit(settings.graphql_max_depth),
+            protections.alias_limit(settings.graphql_max_aliases),
+        ]
+        if not settings.introspection_enabled:
+            rules.append(NoSchemaIntrospectionCustomRule)
+        self.documents = DocumentCache(schema, rules, settings.graphql_document_cache_size)
+
+    async def handle(self, request: Request) -> Response:
+        if request.method == "GET":
+            if "query" not in request.query_params and "text/html" in request.headers.get(
+                "accept", ""
+            ):
+                return HTMLResponse(graphiql_html(str(request.url.path)))
+            params: Any = dict(request.query_params)
+            if isinstance(params.get("variables"), str):
+                try:
+                    params["variables"] = orjson.loads(params["variables"])
+                except orjson.JSONDecodeError:
+                    return _refuse("The variables parameter is not valid JSON.")
+        else:
+            try:
+                params = orjson.loads(await request.body())
+            except orjson.JSONDecodeError:
+                return _refuse("The request body is not valid JSON.")
+        return await self._run(request, params)
+
+    async def _run(self, request: Request, params: Any) -> Response:
+        if not isinstance(params, dict):
+            return _refuse("The request must be a JSON object with a `query` string.")
+        query, variables, operation_name = (
+            params.get("query"),
+            params.get("variables"),
+            params.get("operationName"),
+        )
+        if not isinstance(query, str) or not query.strip():
+            return _refuse("The request has no `query` string.")
+        if variables is not None and not isinstance(variables, dict):
+            return _refuse("`variables` must be a JSON object.")
+        if operation_name is not None and not isinstance(operation_name, str):
+            return _refuse("`operationName` must be a string.")
+
+        state = request.app.state
+        try:
+            viewer, _token = state.security.authenticate(request.headers.get("authorization"))
+        except Unauthenticated as error:
+            return _json({"errors": [domain_error(error)]}, 401)
+
+        document, errors = self.documents.get(query)
+        if document is None or errors:
+            return _json({"errors": errors}, 400)
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            return _refuse(
+                "No operation with that name, or several operations and no `operationName`."
+            )
+        if request.method == "GET" and operation.operation is not OperationType.QUERY:
+            return _refuse("Only queries may be sent with GET; use POST.", status=405)
+        cost = protections.query_cost(
+            self.schema,
+            document,
+            operation,
+            variables or {},
+            default_page=self.settings.default_page_size,
+        )
+        if cost > self.settings.graphql_max_cost:
+            return _refuse(
+                f"Query cost {cost} exceeds the maximum of {self.settings.graphql_max_cost}; "
+                "ask for smaller pages or fewer nested lists.",
+                code="QUERY_TOO_COMPLEX",
+            )
+
+        context = Context(
+            uow=state.uow, security=state.security, settings=self.settings, viewer=viewer
+        )
+        result = execute(
+            self.schema,
+            document,
+            context_value=context,
+            variable_values=variables,
+            operation_name=operation_name,
+        )
+        if isawaitable(result):
+            result = await result
+        return self._respond(result)
+
+    def _respond(self, result: ExecutionResult) -> Response:
+        payload: dict[str, Any] = {"data": result.data}
+        status = 200
+        if result.errors:
+            payload["errors"] = [
+                format_error(error, default_code="BAD_USER_INPUT") for error in result.errors
+            ]
+            if result.data is None and all(
+                error.original_error is None or isinstance(error.original_error, GraphQLError)
+                for error in result.errors
+            ):
+                status = 400  # variables that do not fit the operation: nothing ran
+        if self.settings.graphql_debug:
+            stats = current_stats.get()
+            if stats is not None:
+                payload["extensions"] = {
+                    "sql": {"statements": stats.count, "ms": round(stats.milliseconds, 2)}
+                }
+        return _json(payload, status)

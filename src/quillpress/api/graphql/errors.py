@@ -1,0 +1,55 @@
+"""Every GraphQL error, formatted in one place: domain errors get ``extensions.code`` (and
+the same field messages REST gives), anything unexpected is logged and never leaks."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+
+from quillpress.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unauthenticated,
+)
+
+log = logging.getLogger("quillpress.graphql")
+
+CODES = {
+    Unauthenticated: "UNAUTHENTICATED",
+    Forbidden: "FORBIDDEN",
+    NotFound: "NOT_FOUND",
+    Invalid: "BAD_USER_INPUT",
+    Conflict: "CONFLICT",
+}
+
+
+def domain_error(error: DomainError) -> dict[str, Any]:
+    return {
+        "message": error.describe(),
+        "extensions": {"code": CODES.get(type(error), "BAD_USER_INPUT"), "fields": error.fields},
+    }
+
+
+def request_error(message: str, code: str) -> dict[str, Any]:
+    return {"message": message, "extensions": {"code": code}}
+
+
+def format_error(
+    error: GraphQLError, *, default_code: str = "GRAPHQL_VALIDATION_FAILED"
+) -> dict[str, Any]:
+    formatted: dict[str, Any] = dict(error.formatted)
+    original = error.original_error
+    if isinstance(original, DomainError):
+        formatted.update(domain_error(original))
+    elif original is not None and not isinstance(original, GraphQLError):
+        log.error("unhandled error in resolver", exc_info=original, extra={"path": error.path})
+        formatted["message"] = "Internal server error"
+        formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR"}
+    else:
+        formatted.setdefault("extensions", {}).setdefault("code", default_code)
+    return formatted

@@ -1,0 +1,155 @@
+"""Root mutations: convert input to a domain command, call one use case, return its view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    GraphQLArgument,
+    GraphQLField,
+    GraphQLInt,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLString,
+)
+
+from quillpress.api.graphql import inputs
+from quillpress.api.graphql.context import Info
+from quillpress.api.graphql.types import (
+    ArticleType,
+    AuthPayloadType,
+    Boolean,
+    CommentType,
+    ProfileType,
+    UserType,
+)
+from quillpress.domain.commands import (
+    AddComment,
+    CreateArticle,
+    LoginUser,
+    RegisterUser,
+    UpdateArticle,
+    UpdateUser,
+)
+from quillpress.domain.validation import parse
+from quillpress.domain.views import ArticleView, CommentView, ProfileView, SessionView, UserView
+from quillpress.services import articles as article_service
+from quillpress.services import comments as comment_service
+from quillpress.services import profiles as profile_service
+from quillpress.services import users as user_service
+
+Input = dict[str, Any]
+
+
+async def _register(_root: None, info: Info, input: Input) -> SessionView:
+    ctx = info.context
+    return await user_service.register(ctx.uow, ctx.security, parse(RegisterUser, input))
+
+
+async def _login(_root: None, info: Info, input: Input) -> SessionView:
+    ctx = info.context
+    return await user_service.login(ctx.uow, ctx.security, parse(LoginUser, input))
+
+
+async def _update_viewer(_root: None, info: Info, input: Input) -> UserView:
+    ctx = info.context
+    return await user_service.update_user(
+        ctx.uow, ctx.security, ctx.principal(), parse(UpdateUser, input)
+    )
+
+
+async def _follow(_root: None, info: Info, username: str) -> ProfileView:
+    return await profile_service.follow(info.context.uow, info.context.principal(), username)
+
+
+async def _unfollow(_root: None, info: Info, username: str) -> ProfileView:
+    return await profile_service.unfollow(info.context.uow, info.context.principal(), username)
+
+
+async def _create_article(_root: None, info: Info, input: Input) -> ArticleView:
+    command = parse(CreateArticle, input)
+    return await article_service.create_article(info.context.uow, info.context.principal(), command)
+
+
+async def _update_article(_root: None, info: Info, slug: str, input: Input) -> ArticleView:
+    command = parse(UpdateArticle, input)
+    return await article_service.update_article(
+        info.context.uow, info.context.principal(), slug, command
+    )
+
+
+async def _delete_article(_root: None, info: Info, slug: str) -> bool:
+    await article_service.delete_article(info.context.uow, info.context.principal(), slug)
+    return True
+
+
+async def _favorite(_root: None, info: Info, slug: str) -> ArticleView:
+    return await article_service.favorite(info.context.uow, info.context.principal(), slug)
+
+
+async def _unfavorite(_root: None, info: Info, slug: str) -> ArticleView:
+    return await article_service.unfavorite(info.context.uow, info.context.principal(), slug)
+
+
+async def _add_comment(_root: None, info: Info, slug: str, input: Input) -> CommentView:
+    command = parse(AddComment, input)
+    return await comment_service.add_comment(
+        info.context.uow, info.context.principal(), slug, command
+    )
+
+
+async def _delete_comment(_root: None, info: Info, slug: str, id: int) -> bool:
+    await comment_service.delete_comment(info.context.uow, info.context.principal(), slug, id)
+    return True
+
+
+def _required(kind: Any) -> GraphQLArgument:
+    return GraphQLArgument(GraphQLNonNull(kind))
+
+
+SLUG = {"slug": _required(GraphQLString)}
+USERNAME = {"username": _required(GraphQLString)}
+
+MutationType = GraphQLObjectType(
+    "Mutation",
+    {
+        "register": GraphQLField(
+            GraphQLNonNull(AuthPayloadType),
+            args={"input": _required(inputs.RegisterInput)},
+            resolve=_register,
+        ),
+        "login": GraphQLField(
+            GraphQLNonNull(AuthPayloadType),
+            args={"input": _required(inputs.LoginInput)},
+            resolve=_login,
+        ),
+        "updateViewer": GraphQLField(
+            GraphQLNonNull(UserType),
+            args={"input": _required(inputs.UpdateViewerInput)},
+            resolve=_update_viewer,
+        ),
+        "follow": GraphQLField(GraphQLNonNull(ProfileType), args=USERNAME, resolve=_follow),
+        "unfollow": GraphQLField(GraphQLNonNull(ProfileType), args=USERNAME, resolve=_unfollow),
+        "createArticle": GraphQLField(
+            GraphQLNonNull(ArticleType),
+            args={"input": _required(inputs.CreateArticleInput)},
+            resolve=_create_article,
+        ),
+        "updateArticle": GraphQLField(
+            GraphQLNonNull(ArticleType),
+            args={**SLUG, "input": _required(inputs.UpdateArticleInput)},
+            resolve=_update_article,
+        ),
+        "deleteArticle": GraphQLField(Boolean, args=SLUG, resolve=_delete_article),
+        "favorite": GraphQLField(GraphQLNonNull(ArticleType), args=SLUG, resolve=_favorite),
+        "unfavorite": GraphQLField(GraphQLNonNull(ArticleType), args=SLUG, resolve=_unfavorite),
+        "addComment": GraphQLField(
+            GraphQLNonNull(CommentType),
+            args={**SLUG, "input": _required(inputs.AddCommentInput)},
+            resolve=_add_comment,
+        ),
+        "deleteComment": GraphQLField(
+            Boolean, args={**SLUG, "id": _required(GraphQLInt)}, resolve=_delete_comment
+        ),
+    },
+)

@@ -1,0 +1,130 @@
+"""Root query fields: each converts arguments, calls one use case, returns its view.
+
+A missing article or profile reads as ``null`` here (mutations raise NOT_FOUND instead)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    GraphQLArgument,
+    GraphQLField,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLString,
+)
+
+from quillpress.api.graphql.context import Info
+from quillpress.api.graphql.inputs import ArticleFilterInput
+from quillpress.api.graphql.types import (
+    ArticleConnectionType,
+    ArticleType,
+    Connection,
+    ProfileType,
+    UserType,
+    _list,
+    connection_shape,
+    page_arguments,
+    page_from,
+)
+from quillpress.domain.commands import ArticleFilter
+from quillpress.domain.errors import NotFound
+from quillpress.domain.validation import parse
+from quillpress.domain.views import ArticleView, ProfileView, UserView
+from quillpress.services import articles as article_service
+from quillpress.services import profiles as profile_service
+from quillpress.services import users as user_service
+
+
+async def _viewer(_root: None, info: Info) -> UserView | None:
+    if info.context.viewer is None:
+        return None
+    return await user_service.current_user(info.context.uow, info.context.viewer)
+
+
+async def _profile(_root: None, info: Info, username: str) -> ProfileView | None:
+    try:
+        return await profile_service.get_profile(info.context.uow, info.context.viewer, username)
+    except NotFound:
+        return None
+
+
+async def _article(_root: None, info: Info, slug: str) -> ArticleView | None:
+    try:
+        return await article_service.get_article(info.context.uow, info.context.viewer, slug)
+    except NotFound:
+        return None
+
+
+async def _articles(
+    _root: None,
+    info: Info,
+    filter: dict[str, Any] | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> Connection:
+    given = filter or {}
+    filters = parse(
+        ArticleFilter,
+        {
+            "tag": given.get("tag"),
+            "author": given.get("author"),
+            "favorited": given.get("favoritedBy"),
+        },
+    )
+    page = page_from(info, first, after)
+    ctx = info.context
+    return Connection(
+        await article_service.list_articles(
+            ctx.uow, ctx.viewer, filters, page, connection_shape(info)
+        )
+    )
+
+
+async def _feed(
+    _root: None, info: Info, first: int | None = None, after: str | None = None
+) -> Connection:
+    ctx = info.context
+    page = page_from(info, first, after)
+    return Connection(
+        await article_service.feed(ctx.uow, ctx.principal(), page, connection_shape(info))
+    )
+
+
+async def _tags(_root: None, info: Info) -> list[str]:
+    return await article_service.list_tags(info.context.uow)
+
+
+QueryType = GraphQLObjectType(
+    "Query",
+    {
+        "viewer": GraphQLField(
+            UserType, description="The signed-in user, or null.", resolve=_viewer
+        ),
+        "profile": GraphQLField(
+            ProfileType,
+            args={"username": GraphQLArgument(GraphQLNonNull(GraphQLString))},
+            resolve=_profile,
+        ),
+        "article": GraphQLField(
+            ArticleType,
+            args={"slug": GraphQLArgument(GraphQLNonNull(GraphQLString))},
+            resolve=_article,
+        ),
+        "articles": GraphQLField(
+            GraphQLNonNull(ArticleConnectionType),
+            args={"filter": GraphQLArgument(ArticleFilterInput), **page_arguments("Page size")},
+            description="Newest first.",
+            resolve=_articles,
+        ),
+        "feed": GraphQLField(
+            GraphQLNonNull(ArticleConnectionType),
+            args=page_arguments("Page size"),
+            description="Articles by the authors the viewer follows, newest first.",
+            resolve=_feed,
+        ),
+        "tags": GraphQLField(
+            _list(GraphQLString), description="Tags in use, most used first.", resolve=_tags
+        ),
+    },
+)

@@ -1,0 +1,238 @@
+"""Object types, derived from the domain views (never from tables, so nothing like a
+password hash can leak). Leaf fields resolve synchronously from the view; only the
+open-ended edges (a profile's articles and favorites, an article's comments) are async."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    GraphQLArgument,
+    GraphQLBoolean,
+    GraphQLField,
+    GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLString,
+)
+
+from quillpress.api.graphql import cursors
+from quillpress.api.graphql.context import Info
+from quillpress.api.graphql.selection import selects
+from quillpress.domain.commands import Group, Page, make_page
+from quillpress.domain.errors import Invalid
+from quillpress.domain.views import (
+    ArticleView,
+    CommentView,
+    Paged,
+    ProfileView,
+    UserView,
+    isoformat,
+)
+from quillpress.services.articles import Shape
+
+String = GraphQLNonNull(GraphQLString)
+Int = GraphQLNonNull(GraphQLInt)
+Boolean = GraphQLNonNull(GraphQLBoolean)
+
+
+def _list(of: Any) -> GraphQLNonNull[Any]:
+    return GraphQLNonNull(GraphQLList(GraphQLNonNull(of)))
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    page: Paged[ArticleView]
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    cursor: str
+    node: ArticleView
+
+
+def page_arguments(description: str) -> dict[str, GraphQLArgument]:
+    return {
+        "first": GraphQLArgument(GraphQLInt, description=f"{description} (default 20)."),
+        "after": GraphQLArgument(
+            GraphQLString, description="Cursor of the last item already seen."
+        ),
+    }
+
+
+def page_from(info: Info, first: int | None, after: str | None) -> Page:
+    """The domain's page rules, with errors named after this API's argument (``first``)."""
+    settings = info.context.settings
+    try:
+        return make_page(
+            settings.default_page_size if first is None else first,
+            max_limit=settings.max_page_size,
+            after=cursors.decode(after),
+        )
+    except Invalid as error:
+        fields = {
+            ("first" if key == "limit" else key): messages for key, messages in error.fields.items()
+        }
+        raise Invalid(fields) from None
+
+
+def connection_shape(info: Info) -> Shape:
+    """Ask the database only for what this connection's selection reads."""
+    return Shape(
+        with_body=selects(info, "edges", "node", "body") or selects(info, "nodes", "body"),
+        with_total=selects(info, "totalCount"),
+    )
+
+
+def _edges(connection: Connection, _info: Info) -> list[Edge]:
+    return [Edge(cursor=cursors.encode(view), node=view) for view in connection.page.items]
+
+
+def _end_cursor(connection: Connection, _info: Info) -> str | None:
+    items = connection.page.items
+    return cursors.encode(items[-1]) if items else None
+
+
+PageInfoType = GraphQLObjectType(
+    "PageInfo",
+    {
+        "hasNextPage": GraphQLField(Boolean, resolve=lambda c, _i: c.page.has_next),
+        "endCursor": GraphQLField(GraphQLString, resolve=_end_cursor),
+    },
+)
+
+
+async def _group_page(
+    profile: ProfileView,
+    info: Info,
+    group: Group,
+    first: int | None,
+    after: str | None,
+) -> Connection:
+    loader = info.context.loaders.article_pages(
+        group, page_from(info, first, after), connection_shape(info)
+    )
+    return Connection(await loader.load(profile.id))
+
+
+async def _profile_articles(
+    profile: ProfileView,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+) -> Connection:
+    return await _group_page(profile, info, "author", first, after)
+
+
+async def _profile_favorites(
+    profile: ProfileView,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+) -> Connection:
+    return await _group_page(profile, info, "favorited_by", first, after)
+
+
+async def _article_comments(article: ArticleView, info: Info) -> list[CommentView]:
+    comments: list[CommentView] = await info.context.loaders.comments.load(article.id)
+    return comments
+
+
+def _body(article: ArticleView, _info: Info) -> str | None:
+    return article.body
+
+
+ProfileType: GraphQLObjectType = GraphQLObjectType(
+    "Profile",
+    lambda: {
+        "username": GraphQLField(String),
+        "bio": GraphQLField(GraphQLString),
+        "image": GraphQLField(GraphQLString),
+        "following": GraphQLField(Boolean, description="Whether the viewer follows this profile."),
+        "articles": GraphQLField(
+            GraphQLNonNull(ArticleConnectionType),
+            args=page_arguments("Articles written, newest first"),
+            resolve=_profile_articles,
+        ),
+        "favorites": GraphQLField(
+            GraphQLNonNull(ArticleConnectionType),
+            args=page_arguments("Articles favorited, newest first"),
+            resolve=_profile_favorites,
+        ),
+    },
+)
+
+CommentType = GraphQLObjectType(
+    "Comment",
+    {
+        "id": GraphQLField(Int),
+        "body": GraphQLField(String),
+        "createdAt": GraphQLField(String, resolve=lambda c, _i: isoformat(c.created_at)),
+        "updatedAt": GraphQLField(String, resolve=lambda c, _i: isoformat(c.updated_at)),
+        "author": GraphQLField(GraphQLNonNull(ProfileType)),
+    },
+)
+
+ArticleType: GraphQLObjectType = GraphQLObjectType(
+    "Article",
+    lambda: {
+        "slug": GraphQLField(String),
+        "title": GraphQLField(String),
+        "description": GraphQLField(String),
+        "body": GraphQLField(String, resolve=_body),
+        "tagList": GraphQLField(_list(GraphQLString), resolve=lambda a, _i: a.tag_list),
+        "createdAt": GraphQLField(String, resolve=lambda a, _i: isoformat(a.created_at)),
+        "updatedAt": GraphQLField(String, resolve=lambda a, _i: isoformat(a.updated_at)),
+        "favorited": GraphQLField(Boolean, description="Whether the viewer favorited it."),
+        "favoritesCount": GraphQLField(Int, resolve=lambda a, _i: a.favorites_count),
+        "author": GraphQLField(GraphQLNonNull(ProfileType)),
+        "comments": GraphQLField(
+            _list(CommentType), description="Newest first.", resolve=_article_comments
+        ),
+    },
+)
+
+ArticleEdgeType = GraphQLObjectType(
+    "ArticleEdge",
+    {"cursor": GraphQLField(String), "node": GraphQLField(GraphQLNonNull(ArticleType))},
+)
+
+ArticleConnectionType: GraphQLObjectType = GraphQLObjectType(
+    "ArticleConnection",
+    {
+        "edges": GraphQLField(_list(ArticleEdgeType), resolve=_edges),
+        "nodes": GraphQLField(_list(ArticleType), resolve=lambda c, _i: c.page.items),
+        "pageInfo": GraphQLField(GraphQLNonNull(PageInfoType), resolve=lambda c, _i: c),
+        "totalCount": GraphQLField(
+            Int, description="Every match, not just this page.", resolve=lambda c, _i: c.page.total
+        ),
+    },
+)
+
+
+def _own_profile(user: UserView, _info: Info) -> ProfileView:
+    return ProfileView(
+        id=user.id, username=user.username, bio=user.bio, image=user.image, following=False
+    )
+
+
+UserType = GraphQLObjectType(
+    "User",
+    {
+        "username": GraphQLField(String),
+        "email": GraphQLField(String),
+        "bio": GraphQLField(GraphQLString),
+        "image": GraphQLField(GraphQLString),
+        "profile": GraphQLField(GraphQLNonNull(ProfileType), resolve=_own_profile),
+    },
+)
+
+AuthPayloadType = GraphQLObjectType(
+    "AuthPayload",
+    {
+        "token": GraphQLField(String, description="Send as `Authorization: Token <token>`."),
+        "user": GraphQLField(GraphQLNonNull(UserType)),
+    },
+)

@@ -1,0 +1,309 @@
+"""Article listings: a page, pages for many authors or fans at once, totals, tags.
+
+Hot path. Rows are selected as columns (never ORM instances), and each statement *shape*
+(which filters, anonymous or not, cursor or offset…) is built once with bound
+parameters and reused, so a request pays neither for building the statement nor for
+SQLAlchemy deriving its cache key: only for binding values and reading rows."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Integer, Row, and_, bindparam, exists, false, func, or_, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import aliased
+
+from quillpress.db.models import AppUser, Article, ArticleTag, Favorite, Follow, Tag
+from quillpress.domain.commands import Cursor, Group
+from quillpress.repositories.users import by_username, following_flag
+
+NEWEST_FIRST = (Article.created_at.desc(), Article.id.desc())
+VIEWER = bindparam("viewer_id", type_=Integer)
+
+
+@dataclass(frozen=True, slots=True)
+class Criteria:
+    """Which articles a listing matches. Names that match nothing simply yield no rows."""
+
+    tag: str | None = None
+    author: str | None = None
+    favorited_by: str | None = None
+    feed_of: int | None = None  # only authors this user follows
+
+    def params(self) -> dict[str, Any]:
+        return {
+            name: value
+            for name, value in (
+                ("tag", self.tag),
+                ("author", self.author),
+                ("favorited_by", self.favorited_by),
+                ("feed_of", self.feed_of),
+            )
+            if value is not None
+        }
+
+    @property
+    def shape(self) -> frozenset[str]:
+        return frozenset(self.params())
+
+
+def conditions(shape: frozenset[str], article: Any = Article) -> list[Any]:
+    """WHERE clauses for the filters in ``shape``, over ``article`` (the table or an alias)."""
+    found: list[Any] = []
+    if "tag" in shape:
+        tagged = select(ArticleTag.article_id).join(Tag, Tag.id == ArticleTag.tag_id)
+        found.append(article.id.in_(tagged.where(Tag.name == bindparam("tag"))))
+    if "author" in shape:
+        author = select(AppUser.id).where(by_username(bindparam("author"))).scalar_subquery()
+        found.append(article.author_id == author)
+    if "favorited_by" in shape:
+        fan = select(AppUser.id).where(by_username(bindparam("favorited_by"))).scalar_subquery()
+        found.append(article.id.in_(select(Favorite.article_id).where(Favorite.user_id == fan)))
+    if "feed_of" in shape:
+        followed = select(Follow.followed_id).where(Follow.follower_id == bindparam("feed_of"))
+        found.append(article.author_id.in_(followed))
+    return found
+
+
+def favorited_flag(viewer: Any) -> Any:
+    """``EXISTS(viewer favorited this article)``; constant false for the anonymous viewer."""
+    if viewer is None:
+        return false()
+    return (
+        exists()
+        .where(Favorite.article_id == Article.id, Favorite.user_id == viewer)
+        .correlate(Article)
+    )
+
+
+def favorites_count_column() -> Any:
+    return (
+        select(func.count())
+        .where(Favorite.article_id == Article.id)
+        .correlate(Article)
+        .scalar_subquery()
+        .label("favorites_count")
+    )
+
+
+def article_columns(viewer: Any, *, with_body: bool) -> Any:
+    """An article with its author, favorite count and the viewer's flags, as one SELECT.
+    ``viewer`` is a user id, a bound parameter, or ``None`` for anonymous."""
+    columns = [
+        Article.id,
+        Article.slug,
+        Article.title,
+        Article.description,
+        Article.created_at,
+        Article.updated_at,
+        Article.author_id,
+        AppUser.username,
+        AppUser.bio,
+        AppUser.image,
+        favorites_count_column(),
+        favorited_flag(viewer).label("favorited"),
+        following_flag(viewer, Article.author_id).label("following"),
+    ]
+    if with_body:
+        columns.append(Article.body)
+    return select(*columns).join(AppUser, AppUser.id == Article.author_id)
+
+
+def _tags_column() -> Any:
+    """PostgreSQL only: the article's tags, in order, as an array in the row itself."""
+    return (
+        select(func.array_agg(aggregate_order_by(Tag.name, ArticleTag.position)))
+        .select_from(ArticleTag)
+        .join(Tag, Tag.id == ArticleTag.tag_id)
+        .where(ArticleTag.article_id == Article.id)
+        .correlate(Article)
+        .scalar_subquery()
+        .label("tags")
+    )
+
+
+def _total_column(shape: frozenset[str]) -> Any:
+    """Every match, computed once per statement (uncorrelated: its own alias of article)."""
+    counted = aliased(Article)
+    return (
+        select(func.count())
+        .select_from(counted)
+        .where(*conditions(shape, counted))
+        .scalar_subquery()
+        .label("total")
+    )
+
+
+def _older_than_cursor() -> Any:
+    created_at: Any = bindparam("after_created_at")
+    ident: Any = bindparam("after_id")
+    return or_(
+        Article.created_at < created_at,
+        and_(Article.created_at == created_at, Article.id < ident),
+    )
+
+
+@lru_cache(maxsize=256)
+def _page_statement(
+    shape: frozenset[str],
+    *,
+    viewer: bool,
+    after: bool,
+    with_body: bool,
+    with_total: bool,
+    with_tags: bool,
+) -> Any:
+    stmt = article_columns(VIEWER if viewer else None, with_body=with_body)
+    stmt = stmt.where(*conditions(shape))
+    if with_tags:
+        stmt = stmt.add_columns(_tags_column())
+    if with_total:
+        stmt = stmt.add_columns(_total_column(shape))
+    if after:
+        stmt = stmt.where(_older_than_cursor())
+    return (
+        stmt.order_by(*NEWEST_FIRST)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    rows: Sequence[Row[Any]]
+    tags: dict[int, list[str]]
+    total: int | None
+
+
+async def list_page(
+    conn: AsyncConnection,
+    criteria: Criteria,
+    *,
+    viewer_id: int | None,
+    limit: int,
+    offset: int = 0,
+    after: Cursor | None = None,
+    with_body: bool = False,
+    with_total: bool = True,
+) -> Listing:
+    """A page with its tags and (optionally) the total number of matches.
+
+    One statement on PostgreSQL (tags aggregated into the row, the total as an
+    uncorrelated subquery); SQLite, which has no ordered array aggregate, reads tags
+    in a second statement. ``tests/rest/test_listing_paths.py`` pins both to the same
+    result. The total costs a statement of its own only for a page past the end."""
+    on_postgres = conn.dialect.name == "postgresql"
+    stmt = _page_statement(
+        criteria.shape,
+        viewer=viewer_id is not None,
+        after=after is not None,
+        with_body=with_body,
+        with_total=with_total,
+        with_tags=on_postgres,
+    )
+    params = {**criteria.params(), "limit": limit, "offset": offset}
+    if viewer_id is not None:
+        params["viewer_id"] = viewer_id
+    if after is not None:
+        params.update(after_created_at=after.created_at, after_id=after.id)
+    rows = (await conn.execute(stmt, params)).all()
+    if on_postgres:
+        tags = {row.id: list(row.tags or ()) for row in rows}
+    else:
+        tags = await tags_many(conn, [row.id for row in rows])
+    total: int | None = None
+    if with_total:
+        if rows:
+            total = int(rows[0].total)
+        elif offset == 0 and after is None:
+            total = 0
+        else:
+            total = await count(conn, criteria)
+    return Listing(rows=rows, tags=tags, total=total)
+
+
+@lru_cache(maxsize=32)
+def _count_statement(shape: frozenset[str]) -> Any:
+    return select(func.count()).select_from(Article).where(*conditions(shape))
+
+
+async def count(conn: AsyncConnection, criteria: Criteria) -> int:
+    result = await conn.execute(_count_statement(criteria.shape), criteria.params())
+    return int(result.scalar_one())
+
+
+TAGS_OF = (
+    select(ArticleTag.article_id, Tag.name)
+    .join(Tag, Tag.id == ArticleTag.tag_id)
+    .where(ArticleTag.article_id.in_(bindparam("ids", expanding=True)))
+    .order_by(ArticleTag.article_id, ArticleTag.position)
+)
+
+
+async def tags_many(conn: AsyncConnection, article_ids: Collection[int]) -> dict[int, list[str]]:
+    """Each article's tags in the author's order, for many articles in one statement."""
+    tags: dict[int, list[str]] = {article_id: [] for article_id in article_ids}
+    if not article_ids:
+        return tags
+    for article_id, name in await conn.execute(TAGS_OF, {"ids": list(article_ids)}):
+        tags[article_id].append(name)
+    return tags
+
+
+def _group_column(group: Group) -> tuple[Any, Any]:
+    """The column a batched listing is partitioned by, and the join that provides it."""
+    if group == "author":
+        return Article.author_id, None
+    fan = aliased(Favorite)  # aliased: the favorited flag's EXISTS must not correlate to it
+    return fan.user_id, fan
+
+
+async def list_per_group(
+    conn: AsyncConnection,
+    group: Group,
+    group_ids: Collection[int],
+    *,
+    viewer_id: int | None,
+    limit: int,
+    after: Cursor | None = None,
+    with_body: bool = False,
+) -> Sequence[Row[Any]]:
+    """The newest ``limit`` articles of each author (or of each user's favorites), for all
+    ``group_ids`` in one statement: a window function numbers each group's rows."""
+    column, fan = _group_column(group)
+    ranked = article_columns(viewer_id, with_body=with_body).add_columns(
+        column.label("group_id"),
+        func.row_number().over(partition_by=column, order_by=NEWEST_FIRST).label("rank"),
+    )
+    if fan is not None:
+        ranked = ranked.join(fan, fan.article_id == Article.id)
+    ranked = ranked.where(column.in_(list(group_ids)))
+    params: dict[str, Any] = {}
+    if after is not None:
+        ranked = ranked.where(_older_than_cursor())
+        params.update(after_created_at=after.created_at, after_id=after.id)
+    numbered = ranked.subquery()
+    stmt = (
+        select(numbered)
+        .where(numbered.c.rank <= limit)
+        .order_by(numbered.c.group_id, numbered.c.rank)
+    )
+    return (await conn.execute(stmt, params)).all()
+
+
+async def count_per_group(
+    conn: AsyncConnection, group: Group, group_ids: Collection[int]
+) -> dict[int, int]:
+    if group == "author":
+        stmt = select(Article.author_id, func.count()).group_by(Article.author_id)
+        stmt = stmt.where(Article.author_id.in_(list(group_ids)))
+    else:
+        stmt = select(Favorite.user_id, func.count()).group_by(Favorite.user_id)
+        stmt = stmt.where(Favorite.user_id.in_(list(group_ids)))
+    counts = dict.fromkeys(group_ids, 0)
+    counts.update({group_id: int(total) for group_id, total in await conn.execute(stmt)})
+    return counts
