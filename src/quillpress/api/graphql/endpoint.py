@@ -6,9 +6,10 @@ a 400 before anything executes. Parsed and validated documents are cached by que
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Awaitable
 from inspect import isawaitable
 from types import CoroutineType
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 from graphql import (
@@ -45,7 +46,7 @@ def _refuse(message: str, code: str = "BAD_REQUEST", status: int = 400) -> Respo
     return _json({"errors": [request_error(message, code)]}, status)
 
 
-def _is_coroutine(value: Any) -> bool:
+def _is_coroutine(value: Any) -> TypeGuard[Awaitable[Any]]:
     """Every async resolver here is a coroutine function, so this exact type check is
     enough; graphql-core's default probes each of the page's hundreds of leaf values."""
     return type(value) is CoroutineType
