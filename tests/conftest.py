@@ -45,7 +45,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
-async def _migrate(url: str) -> None:
+async def migrate_database(url: str) -> None:
+    """A database at the head revision, from the packaged migrations (never create_all)."""
     engine = create_engine(url, null_pool=True)
     try:
         await migrate.upgrade(engine)
@@ -80,7 +81,7 @@ def database_url(
     if request.param == "sqlite":
         path: Path = tmp_path_factory.mktemp("sqlite") / "quillpress.db"
         url = f"sqlite+aiosqlite:///{path}"
-        asyncio.run(_migrate(url))
+        asyncio.run(migrate_database(url))
         yield url
         return
     admin_url = _postgres_admin_url()
@@ -94,7 +95,7 @@ def database_url(
         pytest.skip(message)
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
-        asyncio.run(_migrate(url))
+        asyncio.run(migrate_database(url))
         yield url
     finally:
         asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

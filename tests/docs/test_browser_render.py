@@ -24,9 +24,7 @@ import pytest
 import uvicorn
 
 from quillpress.app import create_app
-from quillpress.db import migrate
-from quillpress.db.engine import create_engine
-from tests.conftest import ON_CI, make_settings
+from tests.conftest import ON_CI, make_settings, migrate_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_TIMEOUT_S = 90
@@ -42,14 +40,6 @@ def _require_chromium() -> str:
     pytest.skip(reason)
 
 
-async def _migrate(url: str) -> None:
-    engine = create_engine(url, null_pool=True)
-    try:
-        await migrate.upgrade(engine)
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app under uvicorn on a free loopback port, in a thread of this process.
@@ -59,7 +49,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _require_chromium()  # no point starting a server for a skipped test
     database = tmp_path_factory.mktemp("browser") / "quillpress.db"
     url = f"sqlite+aiosqlite:///{database}"
-    asyncio.run(_migrate(url))
+    asyncio.run(migrate_database(url))
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
