@@ -31,6 +31,7 @@ from quillpress.infra.logging import configure_logging
 from quillpress.infra.passwords import PasswordHasher
 from quillpress.infra.secrets import InsecureSecretError, resolve_secret
 from quillpress.infra.security import Security
+from quillpress.services import demo_data
 from quillpress.services import seed as seed_service
 from quillpress.services import users as user_service
 
@@ -103,7 +104,7 @@ async def _prepare_database(settings: Settings, *, demo: bool) -> None:
         await migrate.upgrade(uow.engine)
         if demo and not await seed_service.database_has_users(uow):
             typer.echo("Seeding demo data into the empty database…", err=True)
-            await seed_service.seed_demo(uow, _password_hasher(settings), seed_service.SeedPlan())
+            await seed_service.seed_demo(uow, _password_hasher(settings), demo_data.SeedPlan())
 
 
 @app.command()
@@ -172,7 +173,7 @@ def current() -> None:
 
 
 async def _seed(
-    settings: Settings, plan: seed_service.SeedPlan, progress: seed_service.Progress
+    settings: Settings, plan: demo_data.SeedPlan, progress: seed_service.Progress
 ) -> seed_service.SeedSummary:
     async with _unit_of_work(settings) as uow:
         await migrate.upgrade(uow.engine)
@@ -191,7 +192,7 @@ def seed_command(
 
     Every demo user signs in with the password "password123"."""
     settings = _load_settings()
-    plan = seed_service.SeedPlan(users=users, articles=articles, seed=seed_value)
+    plan = demo_data.SeedPlan(users=users, articles=articles, seed=seed_value)
     console = Console(stderr=True)
     columns = (
         TextColumn("{task.description:<13}"),

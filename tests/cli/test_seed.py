@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from quillpress import cli
 from quillpress.app import create_app
 from quillpress.db.models import AppUser, Article, Comment, Favorite, Follow
+from quillpress.services import demo_data
 from quillpress.services import seed as seed_service
 from tests.cli import db
 from tests.cli.conftest import sqlite_url
@@ -90,10 +91,10 @@ def test_same_seed_gives_the_same_data(
 
 
 def test_generation_is_pure_and_deterministic() -> None:
-    plan = seed_service.SeedPlan(users=5, articles=20, seed=3)
-    assert seed_service.generate(plan) == seed_service.generate(plan)
-    data = seed_service.generate(plan)
-    assert all(article.created_at < seed_service.BASE_DATE for article in data.articles)
+    plan = demo_data.SeedPlan(users=5, articles=20, seed=3)
+    assert demo_data.generate(plan) == demo_data.generate(plan)
+    data = demo_data.generate(plan)
+    assert all(article.created_at < demo_data.BASE_DATE for article in data.articles)
     assert [a.created_at for a in data.articles] == sorted(a.created_at for a in data.articles)
     assert all(follower != followed for follower, followed, _ in data.follows)
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from quillpress.db.models import AppUser, Article, ArticleTag, Favorite, Follow, Tag
-from quillpress.domain.commands import Cursor, Group
+from quillpress.domain.commands import Cursor
 from quillpress.repositories.users import by_username, following_flag
 
 NEWEST_FIRST = (Article.created_at.desc(), Article.id.desc())
@@ -138,7 +138,7 @@ def _total_column(shape: frozenset[str]) -> Any:
     )
 
 
-def _older_than_cursor() -> Any:
+def older_than_cursor() -> Any:
     created_at: Any = bindparam("after_created_at")
     ident: Any = bindparam("after_id")
     return or_(
@@ -164,7 +164,7 @@ def _page_statement(
     if with_total:
         stmt = stmt.add_columns(_total_column(shape))
     if after:
-        stmt = stmt.where(_older_than_cursor())
+        stmt = stmt.where(older_than_cursor())
     return (
         stmt.order_by(*NEWEST_FIRST)
         .limit(bindparam("limit", type_=Integer))
@@ -252,58 +252,3 @@ async def tags_many(conn: AsyncConnection, article_ids: Collection[int]) -> dict
     for article_id, name in await conn.execute(TAGS_OF, {"ids": list(article_ids)}):
         tags[article_id].append(name)
     return tags
-
-
-def _group_column(group: Group) -> tuple[Any, Any]:
-    """The column a batched listing is partitioned by, and the join that provides it."""
-    if group == "author":
-        return Article.author_id, None
-    fan = aliased(Favorite)  # aliased: the favorited flag's EXISTS must not correlate to it
-    return fan.user_id, fan
-
-
-async def list_per_group(
-    conn: AsyncConnection,
-    group: Group,
-    group_ids: Collection[int],
-    *,
-    viewer_id: int | None,
-    limit: int,
-    after: Cursor | None = None,
-    with_body: bool = False,
-) -> Sequence[Row[Any]]:
-    """The newest ``limit`` articles of each author (or of each user's favorites), for all
-    ``group_ids`` in one statement: a window function numbers each group's rows."""
-    column, fan = _group_column(group)
-    ranked = article_columns(viewer_id, with_body=with_body).add_columns(
-        column.label("group_id"),
-        func.row_number().over(partition_by=column, order_by=NEWEST_FIRST).label("rank"),
-    )
-    if fan is not None:
-        ranked = ranked.join(fan, fan.article_id == Article.id)
-    ranked = ranked.where(column.in_(list(group_ids)))
-    params: dict[str, Any] = {}
-    if after is not None:
-        ranked = ranked.where(_older_than_cursor())
-        params.update(after_created_at=after.created_at, after_id=after.id)
-    numbered = ranked.subquery()
-    stmt = (
-        select(numbered)
-        .where(numbered.c.rank <= limit)
-        .order_by(numbered.c.group_id, numbered.c.rank)
-    )
-    return (await conn.execute(stmt, params)).all()
-
-
-async def count_per_group(
-    conn: AsyncConnection, group: Group, group_ids: Collection[int]
-) -> dict[int, int]:
-    if group == "author":
-        stmt = select(Article.author_id, func.count()).group_by(Article.author_id)
-        stmt = stmt.where(Article.author_id.in_(list(group_ids)))
-    else:
-        stmt = select(Favorite.user_id, func.count()).group_by(Favorite.user_id)
-        stmt = stmt.where(Favorite.user_id.in_(list(group_ids)))
-    counts = dict.fromkeys(group_ids, 0)
-    counts.update({group_id: int(total) for group_id, total in await conn.execute(stmt)})
-    return counts

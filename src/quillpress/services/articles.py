@@ -15,7 +15,7 @@ from quillpress.domain.commands import ArticleFilter, CreateArticle, Group, Page
 from quillpress.domain.errors import Conflict, NotFound
 from quillpress.domain.views import ArticleView, Paged
 from quillpress.repositories import articles as article_repo
-from quillpress.repositories import listings
+from quillpress.repositories import batches, listings
 from quillpress.repositories.listings import Criteria
 from quillpress.services import assemble, slugs
 
@@ -82,7 +82,7 @@ async def articles_per_group(
     """Pages for many authors (or many users' favorites) at once: the batch behind
     GraphQL's ``Profile.articles`` / ``Profile.favorites``. Three statements in all."""
     async with uow.read() as conn:
-        rows = await listings.list_per_group(
+        rows = await batches.list_per_group(
             conn,
             group,
             group_ids,
@@ -94,7 +94,7 @@ async def articles_per_group(
         views = await assemble.article_views(conn, rows, with_body=shape.with_body)
         totals = {}
         if shape.with_total:
-            totals = await listings.count_per_group(conn, group, group_ids)
+            totals = await batches.count_per_group(conn, group, group_ids)
     grouped: dict[int, list[ArticleView]] = {group_id: [] for group_id in group_ids}
     for row, view in zip(rows, views, strict=True):
         grouped[row.group_id].append(view)
