@@ -27,7 +27,6 @@ class RequestStats:
             return
         stats = StatementStats()
         token = current_stats.set(stats)
-        scope.setdefault("state", {})["sql_stats"] = stats
         started = time.perf_counter()
         status = 500
 

@@ -30,6 +30,10 @@ Viewer = Principal | None
 """``None`` is the anonymous viewer."""
 
 
+def viewer_id(viewer: Viewer) -> int | None:
+    return viewer.user_id if viewer is not None else None
+
+
 def can_edit_article(principal: Principal, *, author_id: int) -> bool:
     return principal.user_id == author_id
 

@@ -18,10 +18,6 @@ class DomainError(Exception):
         super().__init__(fields)
         self.fields = fields
 
-    @classmethod
-    def single(cls, key: str, message: str) -> DomainError:
-        return cls({key: [message]})
-
     def describe(self) -> str:
         """``{"title": ["can't be blank"]}`` → ``"title can't be blank"``, for one line."""
         return "; ".join(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -65,17 +65,6 @@ async def get_profile(
 ) -> Row[Any] | None:
     result = await conn.execute(select(*profile_columns(viewer_id)).where(by_username(username)))
     return result.first()
-
-
-async def profiles_many(
-    conn: AsyncConnection, user_ids: Collection[int], *, viewer_id: int | None
-) -> dict[int, Row[Any]]:
-    if not user_ids:
-        return {}
-    result = await conn.execute(
-        select(*profile_columns(viewer_id)).where(AppUser.id.in_(list(user_ids)))
-    )
-    return {row.id: row for row in result}
 
 
 async def get_id_by_username(conn: AsyncConnection, username: str) -> int | None:

@@ -6,11 +6,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.base import utcnow
 from quillpress.db.uow import UnitOfWork
-from quillpress.domain.auth import Principal, Viewer, can_delete_article, can_edit_article, ensure
+from quillpress.domain.auth import (
+    Principal,
+    Viewer,
+    can_delete_article,
+    can_edit_article,
+    ensure,
+    viewer_id,
+)
 from quillpress.domain.commands import ArticleFilter, CreateArticle, Group, Page, UpdateArticle
 from quillpress.domain.errors import Conflict, NotFound
 from quillpress.domain.views import ArticleView, Paged
@@ -34,10 +42,6 @@ class Shape:
 LIST = Shape()
 
 
-def _viewer_id(viewer: Viewer) -> int | None:
-    return viewer.user_id if viewer is not None else None
-
-
 async def _page(
     uow: UnitOfWork, criteria: Criteria, viewer: Viewer, page: Page, shape: Shape
 ) -> Paged[ArticleView]:
@@ -46,7 +50,7 @@ async def _page(
         listing = await listings.list_page(
             conn,
             criteria,
-            viewer_id=_viewer_id(viewer),
+            viewer_id=viewer_id(viewer),
             limit=page.limit + 1,
             offset=page.offset,
             after=page.after,
@@ -86,7 +90,7 @@ async def articles_per_group(
             conn,
             group,
             group_ids,
-            viewer_id=_viewer_id(viewer),
+            viewer_id=viewer_id(viewer),
             limit=page.limit + 1,
             after=page.after,
             with_body=shape.with_body,
@@ -106,19 +110,20 @@ async def articles_per_group(
     }
 
 
-async def _load(conn: AsyncConnection, article_id: int, viewer_id: int | None) -> ArticleView:
-    row = await article_repo.get_by_id(conn, article_id, viewer_id=viewer_id)
+async def _single(conn: AsyncConnection, row: Row[Any] | None) -> ArticleView:
     if row is None:
         raise NotFound("article")
     return (await assemble.article_views(conn, [row], with_body=True))[0]
 
 
+async def _load(conn: AsyncConnection, article_id: int, user_id: int) -> ArticleView:
+    return await _single(conn, await article_repo.get_by_id(conn, article_id, viewer_id=user_id))
+
+
 async def get_article(uow: UnitOfWork, viewer: Viewer, slug: str) -> ArticleView:
     async with uow.read() as conn:
-        row = await article_repo.get_by_slug(conn, slug, viewer_id=_viewer_id(viewer))
-        if row is None:
-            raise NotFound("article")
-        return (await assemble.article_views(conn, [row], with_body=True))[0]
+        row = await article_repo.get_by_slug(conn, slug, viewer_id=viewer_id(viewer))
+        return await _single(conn, row)
 
 
 async def create_article(

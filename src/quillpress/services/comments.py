@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from quillpress.db.base import utcnow
 from quillpress.db.uow import UnitOfWork
-from quillpress.domain.auth import Principal, Viewer, can_delete_comment, ensure
+from quillpress.domain.auth import Principal, Viewer, can_delete_comment, ensure, viewer_id
 from quillpress.domain.commands import AddComment
 from quillpress.domain.errors import NotFound
 from quillpress.domain.views import CommentView
@@ -20,9 +20,7 @@ async def list_comments(uow: UnitOfWork, viewer: Viewer, slug: str) -> list[Comm
         ref = await article_repo.get_ref(conn, slug)
         if ref is None:
             raise NotFound("article")
-        rows = await comment_repo.list_for_article(
-            conn, ref.id, viewer_id=viewer.user_id if viewer is not None else None
-        )
+        rows = await comment_repo.list_for_article(conn, ref.id, viewer_id=viewer_id(viewer))
     return [comment_view(row) for row in rows]
 
 
@@ -31,9 +29,7 @@ async def comments_per_article(
 ) -> dict[int, list[CommentView]]:
     """Comments of many articles in one statement: the batch behind ``Article.comments``."""
     async with uow.read() as conn:
-        rows = await comment_repo.list_for_articles(
-            conn, article_ids, viewer_id=viewer.user_id if viewer is not None else None
-        )
+        rows = await comment_repo.list_for_articles(conn, article_ids, viewer_id=viewer_id(viewer))
     grouped: dict[int, list[CommentView]] = {article_id: [] for article_id in article_ids}
     for row in rows:
         grouped[row.article_id].append(comment_view(row))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from quillpress.db.base import utcnow
 from quillpress.db.uow import UnitOfWork
-from quillpress.domain.auth import Principal, Viewer
+from quillpress.domain.auth import Principal, Viewer, viewer_id
 from quillpress.domain.errors import Invalid, NotFound
 from quillpress.domain.views import ProfileView
 from quillpress.repositories import users as user_repo
@@ -13,9 +13,7 @@ from quillpress.services.assemble import profile_view
 
 async def get_profile(uow: UnitOfWork, viewer: Viewer, username: str) -> ProfileView:
     async with uow.read() as conn:
-        row = await user_repo.get_profile(
-            conn, username, viewer_id=viewer.user_id if viewer is not None else None
-        )
+        row = await user_repo.get_profile(conn, username, viewer_id=viewer_id(viewer))
     if row is None:
         raise NotFound("profile")
     return profile_view(row, id_field="id")
