@@ -31,8 +31,8 @@ from asgi_lifespan import LifespanManager
 from quillpress.api.rest import envelopes
 from quillpress.app import create_app
 from quillpress.config import Settings
+from quillpress.db.database import Database
 from quillpress.db.engine import create_engine
-from quillpress.db.uow import UnitOfWork
 from quillpress.domain.commands import ArticleFilter, Page
 from quillpress.repositories import articles as article_repo
 from quillpress.services import articles as article_service
@@ -95,7 +95,7 @@ def asgi_get(app: Any, path: str, query: bytes) -> Callable[[], Awaitable[None]]
 async def main(url: str, repeat: int, with_cprofile: bool) -> None:
     settings = Settings(database_url=url, secret_key="profile-" * 6, log_level="WARNING")
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
-    uow = UnitOfWork(engine)
+    db = Database(engine)
     pool = await asyncpg.create_pool(url.replace("+asyncpg", ""), min_size=1, max_size=1)
     criteria, filters, page = article_repo.Criteria(), ArticleFilter(), Page(limit=20)
     try:
@@ -118,20 +118,20 @@ async def main(url: str, repeat: int, with_cprofile: bool) -> None:
             return [assemble.article_view(row, tags[row.id], with_body=False) for row in rows[:20]]
 
         async def checkout() -> None:
-            async with uow.read() as conn:
+            async with db.read() as conn:
                 await conn.exec_driver_sql("SELECT 1")
 
-        listed = await article_service.list_articles(uow, None, filters, page)
+        listed = await article_service.list_articles(db, None, filters, page)
 
         async def envelope() -> bytes:
             return orjson.dumps(envelopes.articles(listed))
 
         await cpu_ms("assemble 20 ArticleViews", views, repeat)
         await cpu_ms("envelope + orjson", envelope, repeat)
-        await cpu_ms("uow.read(): checkout, BEGIN, SELECT 1, ROLLBACK", checkout, repeat)
+        await cpu_ms("db.read(): checkout, BEGIN, SELECT 1, ROLLBACK", checkout, repeat)
         await cpu_ms(
             "service list_articles (all of the above)",
-            lambda: article_service.list_articles(uow, None, filters, page),
+            lambda: article_service.list_articles(db, None, filters, page),
             repeat,
         )
         print("The same SQL through raw asyncpg (pool acquire included):")

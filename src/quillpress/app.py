@@ -1,4 +1,4 @@
-"""The application factory. Resources (engine, unit of work) belong to the lifespan;
+"""The application factory. Resources (engine, database handle) belong to the lifespan;
 nothing connects at import time, and tests build their own app from their own settings."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from quillpress.api.rest import errors as rest_errors
 from quillpress.api.rest import router as rest_router
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.config import Settings
+from quillpress.db.database import Database
 from quillpress.db.engine import create_engine
-from quillpress.db.uow import UnitOfWork
 from quillpress.infra.logging import configure_logging
 from quillpress.infra.security import Security
 
@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             echo=settings.database_echo,
         )
         app.state.engine = engine
-        app.state.uow = UnitOfWork(engine)
+        app.state.db = Database(engine)
         try:
             yield
         finally:

@@ -20,8 +20,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from quillpress.api.graphql.schema import sdl
 from quillpress.config import Settings
 from quillpress.db import migrate
+from quillpress.db.database import Database
 from quillpress.db.engine import create_engine
-from quillpress.db.uow import UnitOfWork
 from quillpress.demo import n_plus_one
 from quillpress.domain.auth import Role
 from quillpress.domain.commands import RegisterUser
@@ -66,11 +66,11 @@ def _fail(message: str) -> NoReturn:
 
 
 @asynccontextmanager
-async def _unit_of_work(settings: Settings) -> AsyncIterator[UnitOfWork]:
-    """A unit of work outside the app; the engine is disposed when the command ends."""
+async def _database(settings: Settings) -> AsyncIterator[Database]:
+    """A database handle outside the app; the engine is disposed when the command ends."""
     engine = create_engine(settings.database_url, null_pool=True)
     try:
-        yield UnitOfWork(engine)
+        yield Database(engine)
     finally:
         await engine.dispose()
 
@@ -100,11 +100,11 @@ def prepare_serve(settings: Settings, *, demo: bool) -> None:
 
 
 async def _prepare_database(settings: Settings, *, demo: bool) -> None:
-    async with _unit_of_work(settings) as uow:
-        await migrate.upgrade(uow.engine)
-        if demo and not await seed_service.database_has_users(uow):
+    async with _database(settings) as db:
+        await migrate.upgrade(db.engine)
+        if demo and not await seed_service.database_has_users(db):
             typer.echo("Seeding demo data into the empty database…", err=True)
-            await seed_service.seed_demo(uow, _password_hasher(settings), demo_data.SeedPlan())
+            await seed_service.seed_demo(db, _password_hasher(settings), demo_data.SeedPlan())
 
 
 @app.command()
@@ -135,12 +135,12 @@ def serve(
 
 
 async def _migrate(settings: Settings, action: str, revision: str) -> str | None:
-    async with _unit_of_work(settings) as uow:
+    async with _database(settings) as db:
         if action == "upgrade":
-            await migrate.upgrade(uow.engine, revision)
+            await migrate.upgrade(db.engine, revision)
         elif action == "downgrade":
-            await migrate.downgrade(uow.engine, revision)
-        return await migrate.current_revision(uow.engine)
+            await migrate.downgrade(db.engine, revision)
+        return await migrate.current_revision(db.engine)
 
 
 def _report_revision(revision: str | None) -> None:
@@ -175,9 +175,9 @@ def current() -> None:
 async def _seed(
     settings: Settings, plan: demo_data.SeedPlan, progress: seed_service.Progress
 ) -> seed_service.SeedSummary:
-    async with _unit_of_work(settings) as uow:
-        await migrate.upgrade(uow.engine)
-        return await seed_service.seed_demo(uow, _password_hasher(settings), plan, progress)
+    async with _database(settings) as db:
+        await migrate.upgrade(db.engine)
+        return await seed_service.seed_demo(db, _password_hasher(settings), plan, progress)
 
 
 @app.command("seed")
@@ -225,9 +225,9 @@ def seed_command(
 async def _create_user(
     settings: Settings, security: Security, command: RegisterUser, role: Role
 ) -> int:
-    async with _unit_of_work(settings) as uow:
-        await migrate.upgrade(uow.engine)
-        session = await user_service.register(uow, security, command, role=role)
+    async with _database(settings) as db:
+        await migrate.upgrade(db.engine)
+        session = await user_service.register(db, security, command, role=role)
     return session.user.id
 
 

@@ -1,1 +1,1 @@
-"""Tables, engine, unit of work and migrations. Only repositories speak SQL through this."""
+"""Tables, engine, the database handle and migrations. Only repositories speak SQL through this."""

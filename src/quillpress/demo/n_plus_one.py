@@ -41,10 +41,10 @@ from quillpress.api.graphql.schema import schema
 from quillpress.config import Settings
 from quillpress.db import migrate
 from quillpress.db.base import utcnow
+from quillpress.db.database import Database
 from quillpress.db.engine import create_engine
 from quillpress.db.models import AppUser, Article
 from quillpress.db.stats import StatementStats, current_stats
-from quillpress.db.uow import UnitOfWork
 from quillpress.demo.report import render
 from quillpress.infra.security import Security
 from quillpress.repositories import seed as seed_repo
@@ -100,7 +100,7 @@ def _ignore_progress(_rows: int) -> None:
     """The bulk-insert helpers report progress per chunk; a demo has nothing to show."""
 
 
-async def create_blog(uow: UnitOfWork, posts: int) -> None:
+async def create_blog(db: Database, posts: int) -> None:
     """``posts`` authors with one tagged post each, in bulk, in one transaction.
 
     Each post is a minute older than the one before, so "newest first" is this list in
@@ -118,7 +118,7 @@ async def create_blog(uow: UnitOfWork, posts: int) -> None:
         }
         for i in range(posts)
     ]
-    async with uow.write() as conn:
+    async with db.write() as conn:
         user_ids = await seed_repo.insert_users(conn, users, _ignore_progress)
         articles = [
             {
@@ -157,10 +157,10 @@ async def _author_username(conn: AsyncConnection, author_id: int) -> str:
     return str((await conn.execute(stmt)).scalar_one())
 
 
-async def load_naively(uow: UnitOfWork, posts: int) -> Loaded:
+async def load_naively(db: Database, posts: int) -> Loaded:
     """1 + N statements: every post waits for its own round trip to fetch its author."""
     loaded: Loaded = []
-    async with uow.read() as conn:
+    async with db.read() as conn:
         for post in await _newest_posts(conn, posts):
             loaded.append((post.title, await _author_username(conn, post.author_id)))
     return loaded
@@ -197,12 +197,12 @@ async def lazy_load_refusal(engine: AsyncEngine) -> str:
 
 
 async def load_through_graphql(
-    uow: UnitOfWork, security: Security, settings: Settings, posts: int
+    db: Database, security: Security, settings: Settings, posts: int
 ) -> Loaded:
     """Quillpress's real schema, executed with a fresh per-request context (its
     DataLoaders must never outlive one request). Statements stay constant: the root
     page, then one batch for every author's nested ``articles`` list."""
-    context = Context(uow=uow, security=security, settings=settings, viewer=None)
+    context = Context(db=db, security=security, settings=settings, viewer=None)
     result = await graphql(schema, QUERY, context_value=context, variable_values={"first": posts})
     if result.errors or result.data is None:
         raise RuntimeError(f"the demo query failed: {result.errors}")
@@ -255,12 +255,12 @@ async def measure(
 async def compare(engine: AsyncEngine, settings: Settings, posts: int) -> list[Result]:
     """Load the same page the three ways. Each runs once unmeasured first, so one-off
     costs (connections, SQL compilation caches) do not blur the comparison."""
-    uow = UnitOfWork(engine)
+    db = Database(engine)
     security = Security.from_settings(settings)
     ways: dict[str, Callable[[], Awaitable[Loaded]]] = {
-        NAIVE: lambda: load_naively(uow, posts),
+        NAIVE: lambda: load_naively(db, posts),
         EAGER: lambda: load_eagerly(engine, posts),
-        GRAPHQL: lambda: load_through_graphql(uow, security, settings, posts),
+        GRAPHQL: lambda: load_through_graphql(db, security, settings, posts),
     }
     for load in ways.values():
         await load()
@@ -293,7 +293,7 @@ async def _run_on(database_url: str, posts: int) -> list[Result]:
     engine = create_engine(settings.database_url)
     try:
         await migrate.upgrade(engine)
-        await create_blog(UnitOfWork(engine), posts)
+        await create_blog(Database(engine), posts)
         return await compare(engine, settings, posts)
     finally:
         await engine.dispose()

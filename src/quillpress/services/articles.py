@@ -10,7 +10,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.base import utcnow
-from quillpress.db.uow import UnitOfWork
+from quillpress.db.database import Database
 from quillpress.domain.auth import (
     Principal,
     Viewer,
@@ -31,7 +31,7 @@ TAGS_LIMIT = 500
 
 
 @dataclass(frozen=True, slots=True)
-class Shape:
+class PageFields:
     """What a caller will read of a listing, so nothing else is queried: REST lists never
     carry bodies and always count; a GraphQL query may ask for either or neither."""
 
@@ -39,14 +39,14 @@ class Shape:
     with_total: bool = True
 
 
-LIST = Shape()
+LIST_ITEMS = PageFields()
 
 
 async def _page(
-    uow: UnitOfWork, criteria: Criteria, viewer: Viewer, page: Page, shape: Shape
+    db: Database, criteria: Criteria, viewer: Viewer, page: Page, wanted: PageFields
 ) -> Paged[ArticleView]:
     """A whole page in one to three statements; one more row than asked says if more follow."""
-    async with uow.read() as conn:
+    async with db.read() as conn:
         listing = await listings.list_page(
             conn,
             criteria,
@@ -54,38 +54,42 @@ async def _page(
             limit=page.limit + 1,
             offset=page.offset,
             after=page.after,
-            with_body=shape.with_body,
-            with_total=shape.with_total,
+            with_body=wanted.with_body,
+            with_total=wanted.with_total,
         )
     rows = listing.rows[: page.limit]
-    views = assemble.article_views_from(rows, listing.tags, with_body=shape.with_body)
+    views = assemble.article_views_from(rows, listing.tags, with_body=wanted.with_body)
     return Paged(items=views, total=listing.total, has_next=len(listing.rows) > page.limit)
 
 
 async def list_articles(
-    uow: UnitOfWork, viewer: Viewer, filters: ArticleFilter, page: Page, shape: Shape = LIST
+    db: Database,
+    viewer: Viewer,
+    filters: ArticleFilter,
+    page: Page,
+    wanted: PageFields = LIST_ITEMS,
 ) -> Paged[ArticleView]:
     criteria = Criteria(tag=filters.tag, author=filters.author, favorited_by=filters.favorited)
-    return await _page(uow, criteria, viewer, page, shape)
+    return await _page(db, criteria, viewer, page, wanted)
 
 
 async def feed(
-    uow: UnitOfWork, principal: Principal, page: Page, shape: Shape = LIST
+    db: Database, principal: Principal, page: Page, wanted: PageFields = LIST_ITEMS
 ) -> Paged[ArticleView]:
-    return await _page(uow, Criteria(feed_of=principal.user_id), principal, page, shape)
+    return await _page(db, Criteria(feed_of=principal.user_id), principal, page, wanted)
 
 
 async def articles_per_group(
-    uow: UnitOfWork,
+    db: Database,
     viewer: Viewer,
     group: Group,
     group_ids: Sequence[int],
     page: Page,
-    shape: Shape,
+    wanted: PageFields,
 ) -> dict[int, Paged[ArticleView]]:
     """Pages for many authors (or many users' favorites) at once: the batch behind
     GraphQL's ``Profile.articles`` / ``Profile.favorites``. Three statements in all."""
-    async with uow.read() as conn:
+    async with db.read() as conn:
         rows = await batches.list_per_group(
             conn,
             group,
@@ -93,11 +97,11 @@ async def articles_per_group(
             viewer_id=viewer_id(viewer),
             limit=page.limit + 1,
             after=page.after,
-            with_body=shape.with_body,
+            with_body=wanted.with_body,
         )
-        views = await assemble.article_views(conn, rows, with_body=shape.with_body)
+        views = await assemble.article_views(conn, rows, with_body=wanted.with_body)
         totals = {}
-        if shape.with_total:
+        if wanted.with_total:
             totals = await batches.count_per_group(conn, group, group_ids)
     grouped: dict[int, list[ArticleView]] = {group_id: [] for group_id in group_ids}
     for row, view in zip(rows, views, strict=True):
@@ -120,16 +124,14 @@ async def _load(conn: AsyncConnection, article_id: int, user_id: int) -> Article
     return await _single(conn, await article_repo.get_by_id(conn, article_id, viewer_id=user_id))
 
 
-async def get_article(uow: UnitOfWork, viewer: Viewer, slug: str) -> ArticleView:
-    async with uow.read() as conn:
+async def get_article(db: Database, viewer: Viewer, slug: str) -> ArticleView:
+    async with db.read() as conn:
         row = await article_repo.get_by_slug(conn, slug, viewer_id=viewer_id(viewer))
         return await _single(conn, row)
 
 
-async def create_article(
-    uow: UnitOfWork, principal: Principal, command: CreateArticle
-) -> ArticleView:
-    async with uow.write() as conn:
+async def create_article(db: Database, principal: Principal, command: CreateArticle) -> ArticleView:
+    async with db.write() as conn:
         base = slugs.slug_base(command.title)
         taken = await article_repo.slugs_starting_with(conn, base)
         now = utcnow()
@@ -160,11 +162,11 @@ async def _authorize(conn: AsyncConnection, slug: str, allowed: Any, principal: 
 
 
 async def update_article(
-    uow: UnitOfWork, principal: Principal, slug: str, command: UpdateArticle
+    db: Database, principal: Principal, slug: str, command: UpdateArticle
 ) -> ArticleView:
     """Partial update. A changed title regenerates the slug; other edits keep it."""
     given = command.model_fields_set
-    async with uow.write() as conn:
+    async with db.write() as conn:
         ref = await _authorize(conn, slug, can_edit_article, principal)
         values: dict[str, Any] = {
             field: getattr(command, field) for field in given & {"title", "description", "body"}
@@ -189,17 +191,15 @@ async def update_article(
         return await _load(conn, ref.id, principal.user_id)
 
 
-async def delete_article(uow: UnitOfWork, principal: Principal, slug: str) -> None:
-    async with uow.write() as conn:
+async def delete_article(db: Database, principal: Principal, slug: str) -> None:
+    async with db.write() as conn:
         ref = await _authorize(conn, slug, can_delete_article, principal)
         await article_repo.delete_article(conn, ref.id)
 
 
-async def _set_favorite(
-    uow: UnitOfWork, principal: Principal, slug: str, *, on: bool
-) -> ArticleView:
+async def _set_favorite(db: Database, principal: Principal, slug: str, *, on: bool) -> ArticleView:
     """Idempotent: favoriting twice, or unfavoriting what was never favorited, is a no-op."""
-    async with uow.write() as conn:
+    async with db.write() as conn:
         ref = await article_repo.get_ref(conn, slug)
         if ref is None:
             raise NotFound("article")
@@ -212,14 +212,14 @@ async def _set_favorite(
         return await _load(conn, ref.id, principal.user_id)
 
 
-async def favorite(uow: UnitOfWork, principal: Principal, slug: str) -> ArticleView:
-    return await _set_favorite(uow, principal, slug, on=True)
+async def favorite(db: Database, principal: Principal, slug: str) -> ArticleView:
+    return await _set_favorite(db, principal, slug, on=True)
 
 
-async def unfavorite(uow: UnitOfWork, principal: Principal, slug: str) -> ArticleView:
-    return await _set_favorite(uow, principal, slug, on=False)
+async def unfavorite(db: Database, principal: Principal, slug: str) -> ArticleView:
+    return await _set_favorite(db, principal, slug, on=False)
 
 
-async def list_tags(uow: UnitOfWork) -> list[str]:
-    async with uow.read() as conn:
+async def list_tags(db: Database) -> list[str]:
+    async with db.read() as conn:
         return await article_repo.popular_tags(conn, limit=TAGS_LIMIT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from quillpress.db.base import utcnow
-from quillpress.db.uow import UnitOfWork
+from quillpress.db.database import Database
 from quillpress.domain.auth import Principal, Viewer, can_delete_comment, ensure, viewer_id
 from quillpress.domain.commands import AddComment
 from quillpress.domain.errors import NotFound
@@ -15,8 +15,8 @@ from quillpress.repositories import comments as comment_repo
 from quillpress.services.assemble import comment_view
 
 
-async def list_comments(uow: UnitOfWork, viewer: Viewer, slug: str) -> list[CommentView]:
-    async with uow.read() as conn:
+async def list_comments(db: Database, viewer: Viewer, slug: str) -> list[CommentView]:
+    async with db.read() as conn:
         ref = await article_repo.get_ref(conn, slug)
         if ref is None:
             raise NotFound("article")
@@ -25,10 +25,10 @@ async def list_comments(uow: UnitOfWork, viewer: Viewer, slug: str) -> list[Comm
 
 
 async def comments_per_article(
-    uow: UnitOfWork, viewer: Viewer, article_ids: Sequence[int]
+    db: Database, viewer: Viewer, article_ids: Sequence[int]
 ) -> dict[int, list[CommentView]]:
     """Comments of many articles in one statement: the batch behind ``Article.comments``."""
-    async with uow.read() as conn:
+    async with db.read() as conn:
         rows = await comment_repo.list_for_articles(conn, article_ids, viewer_id=viewer_id(viewer))
     grouped: dict[int, list[CommentView]] = {article_id: [] for article_id in article_ids}
     for row in rows:
@@ -37,9 +37,9 @@ async def comments_per_article(
 
 
 async def add_comment(
-    uow: UnitOfWork, principal: Principal, slug: str, command: AddComment
+    db: Database, principal: Principal, slug: str, command: AddComment
 ) -> CommentView:
-    async with uow.write() as conn:
+    async with db.write() as conn:
         ref = await article_repo.get_ref(conn, slug)
         if ref is None:
             raise NotFound("article")
@@ -51,9 +51,9 @@ async def add_comment(
     return comment_view(row)
 
 
-async def delete_comment(uow: UnitOfWork, principal: Principal, slug: str, comment_id: int) -> None:
+async def delete_comment(db: Database, principal: Principal, slug: str, comment_id: int) -> None:
     """A comment id under another article's slug is "not found", never deleted."""
-    async with uow.write() as conn:
+    async with db.write() as conn:
         ref = await article_repo.get_ref(conn, slug)
         if ref is None:
             raise NotFound("article")

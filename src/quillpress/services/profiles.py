@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from quillpress.db.base import utcnow
-from quillpress.db.uow import UnitOfWork
+from quillpress.db.database import Database
 from quillpress.domain.auth import Principal, Viewer, viewer_id
 from quillpress.domain.errors import Invalid, NotFound
 from quillpress.domain.views import ProfileView
@@ -11,8 +11,8 @@ from quillpress.repositories import users as user_repo
 from quillpress.services.assemble import profile_view
 
 
-async def get_profile(uow: UnitOfWork, viewer: Viewer, username: str) -> ProfileView:
-    async with uow.read() as conn:
+async def get_profile(db: Database, viewer: Viewer, username: str) -> ProfileView:
+    async with db.read() as conn:
         row = await user_repo.get_profile(conn, username, viewer_id=viewer_id(viewer))
     if row is None:
         raise NotFound("profile")
@@ -20,10 +20,10 @@ async def get_profile(uow: UnitOfWork, viewer: Viewer, username: str) -> Profile
 
 
 async def _set_following(
-    uow: UnitOfWork, principal: Principal, username: str, *, on: bool
+    db: Database, principal: Principal, username: str, *, on: bool
 ) -> ProfileView:
     """Idempotent both ways. Following yourself is refused (the database forbids it too)."""
-    async with uow.write() as conn:
+    async with db.write() as conn:
         target = await user_repo.get_id_by_username(conn, username)
         if target is None:
             raise NotFound("profile")
@@ -40,9 +40,9 @@ async def _set_following(
     return profile_view(row, id_field="id")
 
 
-async def follow(uow: UnitOfWork, principal: Principal, username: str) -> ProfileView:
-    return await _set_following(uow, principal, username, on=True)
+async def follow(db: Database, principal: Principal, username: str) -> ProfileView:
+    return await _set_following(db, principal, username, on=True)
 
 
-async def unfollow(uow: UnitOfWork, principal: Principal, username: str) -> ProfileView:
-    return await _set_following(uow, principal, username, on=False)
+async def unfollow(db: Database, principal: Principal, username: str) -> ProfileView:
+    return await _set_following(db, principal, username, on=False)

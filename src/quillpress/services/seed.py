@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from quillpress.db.uow import UnitOfWork
+from quillpress.db.database import Database
 from quillpress.domain.errors import Conflict
 from quillpress.infra.passwords import PasswordHasher
 from quillpress.repositories import seed as seed_repo
@@ -26,8 +26,8 @@ class SeedSummary:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-async def database_has_users(uow: UnitOfWork) -> bool:
-    async with uow.read() as conn:
+async def database_has_users(db: Database) -> bool:
+    async with db.read() as conn:
         return await seed_repo.has_users(conn)
 
 
@@ -40,7 +40,7 @@ def _ignore_progress(_stage: str, _done: int, _total: int) -> None:
 
 
 async def seed_demo(
-    uow: UnitOfWork,
+    db: Database,
     passwords: PasswordHasher,
     plan: SeedPlan,
     progress: Progress = _ignore_progress,
@@ -49,7 +49,7 @@ async def seed_demo(
 
     The demo password is hashed once and shared by every account (a hash per user would
     cost ~0.2 s each). All rows go in one transaction: a failure leaves nothing behind."""
-    if await database_has_users(uow):
+    if await database_has_users(db):
         raise _not_empty()
     data = generate(plan)
     password_hash = await passwords.hash(DEMO_PASSWORD)
@@ -73,7 +73,7 @@ async def seed_demo(
         return advance
 
     progress("users", 0, total)
-    async with uow.write() as conn:
+    async with db.write() as conn:
         if await seed_repo.has_users(conn):  # someone got there first; checked under the lock
             raise _not_empty()
         user_ids = await seed_repo.insert_users(

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from quillpress.db.base import utcnow
-from quillpress.db.uow import UnitOfWork
+from quillpress.db.database import Database
 from quillpress.domain.auth import Principal, Role
 from quillpress.domain.commands import LoginUser, RegisterUser, UpdateUser
 from quillpress.domain.errors import Conflict, Unauthenticated
@@ -32,16 +32,16 @@ def _session(security: Security, user: UserView) -> SessionView:
 
 
 async def register(
-    uow: UnitOfWork, security: Security, command: RegisterUser, *, role: Role = Role.USER
+    db: Database, security: Security, command: RegisterUser, *, role: Role = Role.USER
 ) -> SessionView:
     """``role`` other than ``user`` is only ever passed by the CLI (admins are made there)."""
-    async with uow.read() as conn:
+    async with db.read() as conn:
         taken = await user_repo.taken_fields(conn, username=command.username, email=command.email)
     if taken:
         raise Conflict.taken(*taken)
     # Hash with no connection held: the hash takes far longer than the insert.
     password_hash = await security.passwords.hash(command.password)
-    async with uow.write() as conn:
+    async with db.write() as conn:
         user_id = await user_repo.insert_user(
             conn,
             username=command.username,
@@ -61,9 +61,9 @@ async def register(
     return _session(security, user)
 
 
-async def login(uow: UnitOfWork, security: Security, command: LoginUser) -> SessionView:
+async def login(db: Database, security: Security, command: LoginUser) -> SessionView:
     """Unknown email and wrong password fail identically, in status, body and time."""
-    async with uow.read() as conn:
+    async with db.read() as conn:
         row = await user_repo.get_account_by_email(conn, command.email)
     stored = row.password_hash if row is not None else None
     if not await security.passwords.verify(stored, command.password) or row is None:
@@ -71,8 +71,8 @@ async def login(uow: UnitOfWork, security: Security, command: LoginUser) -> Sess
     return _session(security, _user_view(row))
 
 
-async def current_user(uow: UnitOfWork, principal: Principal) -> UserView:
-    async with uow.read() as conn:
+async def current_user(db: Database, principal: Principal) -> UserView:
+    async with db.read() as conn:
         row = await user_repo.get_account(conn, principal.user_id)
     if row is None:  # the account behind a still-valid token is gone
         raise Unauthenticated.invalid()
@@ -80,13 +80,13 @@ async def current_user(uow: UnitOfWork, principal: Principal) -> UserView:
 
 
 async def update_user(
-    uow: UnitOfWork, security: Security, principal: Principal, command: UpdateUser
+    db: Database, security: Security, principal: Principal, command: UpdateUser
 ) -> UserView:
     given = command.model_fields_set
     values: dict[str, Any] = {field: getattr(command, field) for field in given - {"password"}}
     if "password" in given and command.password is not None:
         values["password_hash"] = await security.passwords.hash(command.password)
-    async with uow.write() as conn:
+    async with db.write() as conn:
         taken = await user_repo.taken_fields(
             conn,
             username=command.username if "username" in given else None,

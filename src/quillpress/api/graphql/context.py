@@ -1,4 +1,4 @@
-"""Per-request context: who is asking, the unit-of-work factory, fresh DataLoaders."""
+"""Per-request context: who is asking, the database handle, fresh DataLoaders."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from graphql import GraphQLResolveInfo
 
 from quillpress.api.graphql.loaders import Loaders
 from quillpress.config import Settings
-from quillpress.db.uow import UnitOfWork
+from quillpress.db.database import Database
 from quillpress.domain.auth import Principal
 from quillpress.domain.errors import Unauthenticated
 from quillpress.infra.security import Security
@@ -17,7 +17,7 @@ from quillpress.infra.security import Security
 
 @dataclass
 class Context:
-    uow: UnitOfWork
+    db: Database
     security: Security
     settings: Settings
     viewer: Principal | None
@@ -25,7 +25,7 @@ class Context:
 
     def __post_init__(self) -> None:
         # Built per request: loaders cache per viewer, so they must never outlive it.
-        self.loaders = Loaders(self.uow, self.viewer)
+        self.loaders = Loaders(self.db, self.viewer)
 
     def principal(self) -> Principal:
         if self.viewer is None:

@@ -162,7 +162,7 @@ class GraphQLEndpoint:
             )
 
         context = Context(
-            uow=state.uow, security=state.security, settings=self.settings, viewer=viewer
+            db=state.db, security=state.security, settings=self.settings, viewer=viewer
         )
         result = execute(
             self.schema,

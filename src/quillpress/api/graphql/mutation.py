@@ -43,63 +43,63 @@ Input = dict[str, Any]
 
 async def _register(_root: None, info: Info, input: Input) -> SessionView:
     ctx = info.context
-    return await user_service.register(ctx.uow, ctx.security, parse(RegisterUser, input))
+    return await user_service.register(ctx.db, ctx.security, parse(RegisterUser, input))
 
 
 async def _login(_root: None, info: Info, input: Input) -> SessionView:
     ctx = info.context
-    return await user_service.login(ctx.uow, ctx.security, parse(LoginUser, input))
+    return await user_service.login(ctx.db, ctx.security, parse(LoginUser, input))
 
 
 async def _update_viewer(_root: None, info: Info, input: Input) -> UserView:
     ctx = info.context
     return await user_service.update_user(
-        ctx.uow, ctx.security, ctx.principal(), parse(UpdateUser, input)
+        ctx.db, ctx.security, ctx.principal(), parse(UpdateUser, input)
     )
 
 
 async def _follow(_root: None, info: Info, username: str) -> ProfileView:
-    return await profile_service.follow(info.context.uow, info.context.principal(), username)
+    return await profile_service.follow(info.context.db, info.context.principal(), username)
 
 
 async def _unfollow(_root: None, info: Info, username: str) -> ProfileView:
-    return await profile_service.unfollow(info.context.uow, info.context.principal(), username)
+    return await profile_service.unfollow(info.context.db, info.context.principal(), username)
 
 
 async def _create_article(_root: None, info: Info, input: Input) -> ArticleView:
     command = parse(CreateArticle, input)
-    return await article_service.create_article(info.context.uow, info.context.principal(), command)
+    return await article_service.create_article(info.context.db, info.context.principal(), command)
 
 
 async def _update_article(_root: None, info: Info, slug: str, input: Input) -> ArticleView:
     command = parse(UpdateArticle, input)
     return await article_service.update_article(
-        info.context.uow, info.context.principal(), slug, command
+        info.context.db, info.context.principal(), slug, command
     )
 
 
 async def _delete_article(_root: None, info: Info, slug: str) -> bool:
-    await article_service.delete_article(info.context.uow, info.context.principal(), slug)
+    await article_service.delete_article(info.context.db, info.context.principal(), slug)
     return True
 
 
 async def _favorite(_root: None, info: Info, slug: str) -> ArticleView:
-    return await article_service.favorite(info.context.uow, info.context.principal(), slug)
+    return await article_service.favorite(info.context.db, info.context.principal(), slug)
 
 
 async def _unfavorite(_root: None, info: Info, slug: str) -> ArticleView:
-    return await article_service.unfavorite(info.context.uow, info.context.principal(), slug)
+    return await article_service.unfavorite(info.context.db, info.context.principal(), slug)
 
 
 async def _add_comment(_root: None, info: Info, slug: str, input: Input) -> CommentView:
     command = parse(AddComment, input)
     return await comment_service.add_comment(
-        info.context.uow, info.context.principal(), slug, command
+        info.context.db, info.context.principal(), slug, command
     )
 
 
 async def _delete_comment(_root: None, info: Info, slug: str, id: int) -> bool:
-    await comment_service.delete_comment(info.context.uow, info.context.principal(), slug, id)
+    await comment_service.delete_comment(info.context.db, info.context.principal(), slug, id)
     return True
 
 

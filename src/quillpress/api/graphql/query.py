@@ -23,7 +23,7 @@ from quillpress.api.graphql.types import (
     ProfileType,
     UserType,
     _list,
-    connection_shape,
+    connection_fields,
     page_arguments,
     page_from,
 )
@@ -39,19 +39,19 @@ from quillpress.services import users as user_service
 async def _viewer(_root: None, info: Info) -> UserView | None:
     if info.context.viewer is None:
         return None
-    return await user_service.current_user(info.context.uow, info.context.viewer)
+    return await user_service.current_user(info.context.db, info.context.viewer)
 
 
 async def _profile(_root: None, info: Info, username: str) -> ProfileView | None:
     try:
-        return await profile_service.get_profile(info.context.uow, info.context.viewer, username)
+        return await profile_service.get_profile(info.context.db, info.context.viewer, username)
     except NotFound:
         return None
 
 
 async def _article(_root: None, info: Info, slug: str) -> ArticleView | None:
     try:
-        return await article_service.get_article(info.context.uow, info.context.viewer, slug)
+        return await article_service.get_article(info.context.db, info.context.viewer, slug)
     except NotFound:
         return None
 
@@ -76,7 +76,7 @@ async def _articles(
     ctx = info.context
     return Connection(
         await article_service.list_articles(
-            ctx.uow, ctx.viewer, filters, page, connection_shape(info)
+            ctx.db, ctx.viewer, filters, page, connection_fields(info)
         )
     )
 
@@ -87,12 +87,12 @@ async def _feed(
     ctx = info.context
     page = page_from(info, first, after)
     return Connection(
-        await article_service.feed(ctx.uow, ctx.principal(), page, connection_shape(info))
+        await article_service.feed(ctx.db, ctx.principal(), page, connection_fields(info))
     )
 
 
 async def _tags(_root: None, info: Info) -> list[str]:
-    return await article_service.list_tags(info.context.uow)
+    return await article_service.list_tags(info.context.db)
 
 
 QueryType = GraphQLObjectType(

@@ -31,7 +31,7 @@ from quillpress.domain.views import (
     UserView,
     isoformat,
 )
-from quillpress.services.articles import Shape
+from quillpress.services.articles import PageFields
 
 String = GraphQLNonNull(GraphQLString)
 Int = GraphQLNonNull(GraphQLInt)
@@ -78,9 +78,9 @@ def page_from(info: Info, first: int | None, after: str | None) -> Page:
         raise Invalid(fields) from None
 
 
-def connection_shape(info: Info) -> Shape:
+def connection_fields(info: Info) -> PageFields:
     """Ask the database only for what this connection's selection reads."""
-    return Shape(
+    return PageFields(
         with_body=selects(info, "edges", "node", "body") or selects(info, "nodes", "body"),
         with_total=selects(info, "totalCount"),
     )
@@ -112,7 +112,7 @@ async def _group_page(
     after: str | None,
 ) -> Connection:
     loader = info.context.loaders.article_pages(
-        group, page_from(info, first, after), connection_shape(info)
+        group, page_from(info, first, after), connection_fields(info)
     )
     return Connection(await loader.load(profile.id))
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.bodies import CreateArticleBody, UpdateArticleBody
-from quillpress.api.rest.deps import Pagination, RequiredViewer, Uow, Viewer
+from quillpress.api.rest.deps import CurrentPrincipal, CurrentViewer, Db, Pagination
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.domain.commands import ArticleFilter
 from quillpress.domain.validation import parse
@@ -21,8 +21,8 @@ FilterValue = Annotated[str | None, Query(max_length=200)]
 
 @router.get("")
 async def list_articles(
-    viewer: Viewer,
-    uow: Uow,
+    viewer: CurrentViewer,
+    db: Db,
     page: Pagination,
     tag: FilterValue = None,
     author: FilterValue = None,
@@ -30,45 +30,45 @@ async def list_articles(
 ) -> JsonResponse:
     filters = parse(ArticleFilter, {"tag": tag, "author": author, "favorited": favorited})
     return JsonResponse(
-        envelopes.articles(await article_service.list_articles(uow, viewer, filters, page))
+        envelopes.articles(await article_service.list_articles(db, viewer, filters, page))
     )
 
 
 @router.get("/feed")
-async def feed(viewer: RequiredViewer, uow: Uow, page: Pagination) -> JsonResponse:
-    return JsonResponse(envelopes.articles(await article_service.feed(uow, viewer, page)))
+async def feed(viewer: CurrentPrincipal, db: Db, page: Pagination) -> JsonResponse:
+    return JsonResponse(envelopes.articles(await article_service.feed(db, viewer, page)))
 
 
 @router.post("", status_code=201)
-async def create_article(body: CreateArticleBody, viewer: RequiredViewer, uow: Uow) -> JsonResponse:
-    view = await article_service.create_article(uow, viewer, body.article)
+async def create_article(body: CreateArticleBody, viewer: CurrentPrincipal, db: Db) -> JsonResponse:
+    view = await article_service.create_article(db, viewer, body.article)
     return JsonResponse(envelopes.article(view), status_code=201)
 
 
 @router.get("/{slug}")
-async def get_article(slug: str, viewer: Viewer, uow: Uow) -> JsonResponse:
-    return JsonResponse(envelopes.article(await article_service.get_article(uow, viewer, slug)))
+async def get_article(slug: str, viewer: CurrentViewer, db: Db) -> JsonResponse:
+    return JsonResponse(envelopes.article(await article_service.get_article(db, viewer, slug)))
 
 
 @router.put("/{slug}")
 async def update_article(
-    slug: str, body: UpdateArticleBody, viewer: RequiredViewer, uow: Uow
+    slug: str, body: UpdateArticleBody, viewer: CurrentPrincipal, db: Db
 ) -> JsonResponse:
-    view = await article_service.update_article(uow, viewer, slug, body.article)
+    view = await article_service.update_article(db, viewer, slug, body.article)
     return JsonResponse(envelopes.article(view))
 
 
 @router.delete("/{slug}", status_code=204)
-async def delete_article(slug: str, viewer: RequiredViewer, uow: Uow) -> Response:
-    await article_service.delete_article(uow, viewer, slug)
+async def delete_article(slug: str, viewer: CurrentPrincipal, db: Db) -> Response:
+    await article_service.delete_article(db, viewer, slug)
     return Response(status_code=204)
 
 
 @router.post("/{slug}/favorite")
-async def favorite(slug: str, viewer: RequiredViewer, uow: Uow) -> JsonResponse:
-    return JsonResponse(envelopes.article(await article_service.favorite(uow, viewer, slug)))
+async def favorite(slug: str, viewer: CurrentPrincipal, db: Db) -> JsonResponse:
+    return JsonResponse(envelopes.article(await article_service.favorite(db, viewer, slug)))
 
 
 @router.delete("/{slug}/favorite")
-async def unfavorite(slug: str, viewer: RequiredViewer, uow: Uow) -> JsonResponse:
-    return JsonResponse(envelopes.article(await article_service.unfavorite(uow, viewer, slug)))
+async def unfavorite(slug: str, viewer: CurrentPrincipal, db: Db) -> JsonResponse:
+    return JsonResponse(envelopes.article(await article_service.unfavorite(db, viewer, slug)))

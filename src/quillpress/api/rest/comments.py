@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Response
 
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.bodies import AddCommentBody
-from quillpress.api.rest.deps import RequiredViewer, Uow, Viewer
+from quillpress.api.rest.deps import CurrentPrincipal, CurrentViewer, Db
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import comments as comment_service
 
@@ -19,21 +19,21 @@ CommentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 @router.get("")
-async def list_comments(slug: str, viewer: Viewer, uow: Uow) -> JsonResponse:
-    return JsonResponse(envelopes.comments(await comment_service.list_comments(uow, viewer, slug)))
+async def list_comments(slug: str, viewer: CurrentViewer, db: Db) -> JsonResponse:
+    return JsonResponse(envelopes.comments(await comment_service.list_comments(db, viewer, slug)))
 
 
 @router.post("", status_code=201)
 async def add_comment(
-    slug: str, body: AddCommentBody, viewer: RequiredViewer, uow: Uow
+    slug: str, body: AddCommentBody, viewer: CurrentPrincipal, db: Db
 ) -> JsonResponse:
-    view = await comment_service.add_comment(uow, viewer, slug, body.comment)
+    view = await comment_service.add_comment(db, viewer, slug, body.comment)
     return JsonResponse(envelopes.comment(view), status_code=201)
 
 
 @router.delete("/{comment_id}", status_code=204)
 async def delete_comment(
-    slug: str, comment_id: CommentId, viewer: RequiredViewer, uow: Uow
+    slug: str, comment_id: CommentId, viewer: CurrentPrincipal, db: Db
 ) -> Response:
-    await comment_service.delete_comment(uow, viewer, slug, comment_id)
+    await comment_service.delete_comment(db, viewer, slug, comment_id)
     return Response(status_code=204)

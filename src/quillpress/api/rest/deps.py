@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from quillpress.db.uow import UnitOfWork
+from quillpress.db.database import Database
 from quillpress.domain.auth import Principal
 from quillpress.domain.commands import Page, make_page
 from quillpress.domain.errors import Unauthenticated
@@ -25,9 +25,9 @@ class Authenticated:
 # thread pool, a hop that costs more than everything these functions do.
 
 
-async def _uow(request: Request) -> UnitOfWork:
-    uow: UnitOfWork = request.app.state.uow
-    return uow
+async def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
 
 
 def _security_of(request: Request) -> Security:
@@ -71,9 +71,9 @@ async def _page(
     )
 
 
-Uow = Annotated[UnitOfWork, Depends(_uow)]
+Db = Annotated[Database, Depends(_db)]
 SecurityDep = Annotated[Security, Depends(_security)]
-Viewer = Annotated[Principal | None, Depends(_viewer)]
-RequiredViewer = Annotated[Principal, Depends(_required_viewer)]
+CurrentViewer = Annotated[Principal | None, Depends(_viewer)]
+CurrentPrincipal = Annotated[Principal, Depends(_required_viewer)]
 Auth = Annotated[Authenticated, Depends(_authenticated)]
 Pagination = Annotated[Page, Depends(_page)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from quillpress.api.rest import envelopes
-from quillpress.api.rest.deps import RequiredViewer, Uow, Viewer
+from quillpress.api.rest.deps import CurrentPrincipal, CurrentViewer, Db
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import profiles as profile_service
 
@@ -13,15 +13,15 @@ router = APIRouter(prefix="/profiles", tags=["Profile"])
 
 
 @router.get("/{username}")
-async def get_profile(username: str, viewer: Viewer, uow: Uow) -> JsonResponse:
-    return JsonResponse(envelopes.profile(await profile_service.get_profile(uow, viewer, username)))
+async def get_profile(username: str, viewer: CurrentViewer, db: Db) -> JsonResponse:
+    return JsonResponse(envelopes.profile(await profile_service.get_profile(db, viewer, username)))
 
 
 @router.post("/{username}/follow")
-async def follow(username: str, viewer: RequiredViewer, uow: Uow) -> JsonResponse:
-    return JsonResponse(envelopes.profile(await profile_service.follow(uow, viewer, username)))
+async def follow(username: str, viewer: CurrentPrincipal, db: Db) -> JsonResponse:
+    return JsonResponse(envelopes.profile(await profile_service.follow(db, viewer, username)))
 
 
 @router.delete("/{username}/follow")
-async def unfollow(username: str, viewer: RequiredViewer, uow: Uow) -> JsonResponse:
-    return JsonResponse(envelopes.profile(await profile_service.unfollow(uow, viewer, username)))
+async def unfollow(username: str, viewer: CurrentPrincipal, db: Db) -> JsonResponse:
+    return JsonResponse(envelopes.profile(await profile_service.unfollow(db, viewer, username)))

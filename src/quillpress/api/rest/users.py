@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.bodies import LoginBody, RegisterBody, UpdateUserBody
-from quillpress.api.rest.deps import Auth, SecurityDep, Uow
+from quillpress.api.rest.deps import Auth, Db, SecurityDep
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import users as user_service
 
@@ -14,26 +14,26 @@ router = APIRouter(tags=["User and Authentication"])
 
 
 @router.post("/users", status_code=201)
-async def register(body: RegisterBody, uow: Uow, security: SecurityDep) -> JsonResponse:
-    session = await user_service.register(uow, security, body.user)
+async def register(body: RegisterBody, db: Db, security: SecurityDep) -> JsonResponse:
+    session = await user_service.register(db, security, body.user)
     return JsonResponse(envelopes.user(session.user, session.token), status_code=201)
 
 
 @router.post("/users/login")
-async def login(body: LoginBody, uow: Uow, security: SecurityDep) -> JsonResponse:
-    session = await user_service.login(uow, security, body.user)
+async def login(body: LoginBody, db: Db, security: SecurityDep) -> JsonResponse:
+    session = await user_service.login(db, security, body.user)
     return JsonResponse(envelopes.user(session.user, session.token))
 
 
 @router.get("/user")
-async def current_user(auth: Auth, uow: Uow) -> JsonResponse:
-    user = await user_service.current_user(uow, auth.principal)
+async def current_user(auth: Auth, db: Db) -> JsonResponse:
+    user = await user_service.current_user(db, auth.principal)
     return JsonResponse(envelopes.user(user, auth.token))
 
 
 @router.put("/user")
 async def update_user(
-    body: UpdateUserBody, auth: Auth, uow: Uow, security: SecurityDep
+    body: UpdateUserBody, auth: Auth, db: Db, security: SecurityDep
 ) -> JsonResponse:
-    user = await user_service.update_user(uow, security, auth.principal, body.user)
+    user = await user_service.update_user(db, security, auth.principal, body.user)
     return JsonResponse(envelopes.user(user, auth.token))

@@ -16,7 +16,7 @@ from quillpress.domain.errors import Invalid
 UNSTORABLE = {"input": ["contains a value the database cannot store or compare"]}
 
 
-class UnitOfWork:
+class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         # PostgreSQL reads run in autocommit: no BEGIN/ROLLBACK round trips around each
