@@ -20,6 +20,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from quillpress.app import create_app
 from quillpress.config import Settings, normalise_database_url
@@ -111,8 +112,8 @@ def settings(database_url: str) -> Settings:
     return make_settings(database_url)
 
 
-async def _truncate(app: FastAPI) -> None:
-    engine = app.state.engine
+async def truncate(engine: AsyncEngine) -> None:
+    """Empty every table (the databases are per run, the rows per test)."""
     async with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
@@ -128,7 +129,7 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
         try:
             yield application
         finally:
-            await _truncate(application)
+            await truncate(application.state.resources.database.engine)
 
 
 @pytest.fixture

@@ -11,6 +11,9 @@ import httpx
 
 PASSWORD = "correct-horse-battery"
 
+AUTH_STATEMENTS = 1
+"""What presenting a token costs: the one way in looks the account up (exists? role?)."""
+
 
 def auth(token: str, scheme: str = "Token") -> dict[str, str]:
     return {"Authorization": f"{scheme} {token}"}
@@ -71,7 +74,7 @@ async def make_admin(app: Any, client: httpx.AsyncClient, username: str) -> dict
     from sqlalchemy import text
 
     await register(client, username)
-    async with app.state.engine.begin() as conn:
+    async with app.state.resources.database.engine.begin() as conn:
         await conn.execute(
             text("UPDATE app_user SET role = 'admin' WHERE username = :name"), {"name": username}
         )

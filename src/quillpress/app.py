@@ -1,5 +1,6 @@
-"""The application factory. Resources (engine, database handle) belong to the lifespan;
-nothing connects at import time, and tests build their own app from their own settings."""
+"""The application factory. Resources (database, security, event bus…) belong to the
+lifespan; nothing connects at import time, and tests build their own app from their own
+settings."""
 
 from __future__ import annotations
 
@@ -16,9 +17,8 @@ from quillpress.api.rest import errors as rest_errors
 from quillpress.api.rest import router as rest_router
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.config import Settings
-from quillpress.db.database import Database
-from quillpress.db.engine import create_engine
 from quillpress.infra.logging import configure_logging
+from quillpress.infra.resources import open_resources
 from quillpress.infra.security import Security
 
 
@@ -29,17 +29,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(
-            settings.database_url,
-            pool_size=settings.database_pool_size,
-            echo=settings.database_echo,
-        )
-        app.state.engine = engine
-        app.state.db = Database(engine)
-        try:
+        async with open_resources(settings, security=security) as resources:
+            app.state.resources = resources  # read through api.resources.resources()
             yield
-        finally:
-            await engine.dispose()
 
     app = FastAPI(
         title="Quillpress",
@@ -50,8 +42,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served offline by docs.install, not from CDNs
         redoc_url=None,
     )
-    app.state.settings = settings
-    app.state.security = security
     rest_errors.install(app)
     app.include_router(rest_router, prefix="/api")
     graphql = GraphQLEndpoint(settings)

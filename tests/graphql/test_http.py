@@ -179,18 +179,21 @@ async def test_invalid_token_is_401_unauthenticated(client: httpx.AsyncClient, m
     assert error["extensions"] == {"code": "UNAUTHENTICATED", "fields": {"token": ["is invalid"]}}
 
 
-async def test_token_of_a_deleted_user_cannot_see_a_viewer(
-    app: Any, client: httpx.AsyncClient
+@pytest.mark.parametrize(
+    "query",
+    ["{ viewer { username } }", "{ tags }", 'mutation { follow(username: "x") { username } }'],
+)
+async def test_token_of_a_deleted_user_is_refused_before_anything_runs(
+    app: Any, client: httpx.AsyncClient, query: str
 ) -> None:
     from sqlalchemy import text
 
     ann = await register(client, "ann")
-    async with app.state.engine.begin() as conn:
+    async with app.state.resources.database.engine.begin() as conn:
         await conn.execute(text("DELETE FROM app_user WHERE username = 'ann'"))
-    response = await gql(client, "{ viewer { username } }", headers=ann)
-    error = gql_error(response)
+    response = await gql(client, query, headers=ann)
+    error = _refusal(response, status=401)
     assert error["extensions"] == {"code": "UNAUTHENTICATED", "fields": {"token": ["is invalid"]}}
-    assert response.json()["data"] == {"viewer": None}
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,7 @@ async def test_articles_with_the_same_timestamp_are_ordered_by_id(
     app: Any, client: httpx.AsyncClient
 ) -> None:
     _ann, slugs = await _seed(client, 7)
-    async with app.state.engine.begin() as conn:
+    async with app.state.resources.database.engine.begin() as conn:
         await conn.execute(
             update(Article).values(created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
         )

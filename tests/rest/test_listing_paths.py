@@ -37,7 +37,7 @@ async def blog(app: FastAPI, client: httpx.AsyncClient) -> int:
         )
         if index % 3 == 0:
             await client.post(f"/api/articles/{article['slug']}/favorite", headers=reader)
-    async with app.state.db.read() as conn:
+    async with app.state.resources.database.read() as conn:
         reader_id = await user_repo.get_id_by_username(conn, "reader")
     assert reader_id is not None
     return reader_id
@@ -49,7 +49,7 @@ async def test_listing_matches_the_generic_tags_and_count(
     app: FastAPI, blog: int, name: str, limit: int, offset: int
 ) -> None:
     criteria = CRITERIA[name]
-    async with app.state.db.read() as conn:
+    async with app.state.resources.database.read() as conn:
         listing = await listings.list_page(
             conn, criteria, viewer_id=blog, limit=limit, offset=offset
         )

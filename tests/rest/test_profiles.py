@@ -278,7 +278,7 @@ async def test_expired_token_on_an_optional_auth_endpoint_is_401(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
     await register(client, "ann")
-    settings = app.state.settings
+    settings = app.state.resources.settings
     codec = TokenCodec(
         secret=settings.secret_key.get_secret_value(),
         lifetime_seconds=settings.token_lifetime_seconds,

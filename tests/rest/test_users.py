@@ -47,7 +47,7 @@ async def update(
 
 
 def signing_key(app: FastAPI) -> str:
-    key: str = app.state.settings.secret_key.get_secret_value()
+    key: str = app.state.resources.settings.secret_key.get_secret_value()
     return key
 
 
@@ -364,7 +364,7 @@ async def test_current_user_with_an_expired_token_is_401_invalid(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
     await register(client, "ann")
-    lifetime = app.state.settings.token_lifetime_seconds
+    lifetime = app.state.resources.settings.token_lifetime_seconds
     codec = TokenCodec(secret=signing_key(app), lifetime_seconds=lifetime)
     me = await login(client, "ann@example.com", PASSWORD)
     user_id = int(jwt.decode(me.json()["user"]["token"], signing_key(app), ["HS256"])["sub"])
@@ -403,7 +403,7 @@ async def test_token_of_a_deleted_account_is_401_invalid(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
     headers = await register(client, "ann")
-    async with app.state.engine.begin() as conn:
+    async with app.state.resources.database.engine.begin() as conn:
         await conn.execute(text("DELETE FROM app_user WHERE username = 'ann'"))
     response = await client.get("/api/user", headers=headers)
     assert response.status_code == 401
@@ -594,7 +594,7 @@ async def test_update_ignores_fields_a_client_may_not_set(
     headers = await register(client, "ann")
     response = await update(client, headers, role="admin", id=10**9, bio="hi")
     assert response.status_code == 200
-    async with app.state.engine.connect() as conn:
+    async with app.state.resources.database.engine.connect() as conn:
         row = (
             await conn.execute(text("SELECT id, role FROM app_user WHERE username = 'ann'"))
         ).one()

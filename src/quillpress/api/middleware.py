@@ -14,6 +14,11 @@ from quillpress.db.stats import StatementStats, current_stats
 log = logging.getLogger("quillpress.request")
 
 
+def statement_stats() -> StatementStats | None:
+    """The current request's SQL statement counter (``None`` outside a request)."""
+    return current_stats.get()
+
+
 class RequestStats:
     """Counts the SQL statements and database time of each request, reports them in a
     ``Server-Timing`` header and writes one structured log line per request."""

@@ -1,24 +1,62 @@
-"""The unit of work: one connection and one transaction per use case, never per request.
+"""The database handle: an app-wide factory of read connections and write transactions.
 
-GraphQL resolves fields concurrently, and one connection must never serve two awaits at
-once, so each use case opens its own. Writes commit once at the end or roll back whole."""
+One connection and one transaction per use case, never per request: GraphQL resolves
+fields concurrently, and one connection must never serve two awaits at once. A write
+commits once at the end or rolls back whole; what it changed is recorded on its
+:class:`Transaction` and published to the subscribers only after the commit succeeded.
+
+Failures that are not bugs are translated here, once, into domain errors: a value the
+database cannot store is the client's input (``Invalid``), a database that cannot be
+reached is ``Unavailable`` (503), and a foreign key to a row that vanished under a valid
+token means the principal is gone (``Unauthenticated``) or the article is (``NotFound``)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
-from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from quillpress.domain.errors import Invalid
+from quillpress.domain.errors import DomainError, Invalid, NotFound, Unauthenticated, Unavailable
+from quillpress.domain.events import Event
+
+log = logging.getLogger("quillpress.database")
 
 UNSTORABLE = {"input": ["contains a value the database cannot store or compare"]}
 
+Publish = Callable[[Sequence[Event]], Awaitable[None]]
+
+
+async def _publish_nowhere(_events: Sequence[Event]) -> None:
+    return None
+
+
+class Transaction:
+    """A write in progress: its connection, and the change events it will publish."""
+
+    __slots__ = ("conn", "events")
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.events: list[Event] = []
+
+    def record(self, *events: Event) -> None:
+        self.events.extend(events)
+
 
 class Database:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, publish: Publish = _publish_nowhere) -> None:
         self.engine = engine
+        self._publish = publish
         # PostgreSQL reads run in autocommit: no BEGIN/ROLLBACK round trips around each
         # read. (SQLite reads are autocommit already; see db.engine.)
         self._reader = (
@@ -29,35 +67,108 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with _bad_input_is_invalid(), self._reader.connect() as conn:
+        async with _translate_failures(), self._reader.connect() as conn:
             yield conn
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        async with _bad_input_is_invalid(), self.engine.connect() as conn:
+    async def write(self) -> AsyncIterator[Transaction]:
+        """``async with db.write() as tx: … tx.conn … tx.record(event)``; commits on exit.
+
+        Subscribers run after the commit and after the connection went back to the pool,
+        and finish before this returns, so the caller's response reflects their effect."""
+        async with _translate_failures(), self.engine.connect() as conn:
             await conn.execution_options(quillpress_write=True)
             async with conn.begin():
-                yield conn
+                tx = Transaction(conn)
+                yield tx
+        if tx.events:
+            await self._publish(tx.events)
 
 
 @asynccontextmanager
-async def _bad_input_is_invalid() -> AsyncIterator[None]:
-    """A "data exception" from the database (SQLSTATE class 22: a NUL byte in a path
-    parameter, a number out of range…) is the client's input, so a 422, never a 500.
-    Commands already refuse such values; this covers lookups by raw path or argument."""
+async def _translate_failures() -> AsyncIterator[None]:
     try:
         yield
-    except DBAPIError as error:
-        if not _is_data_exception(error):
+    except DomainError:
+        raise
+    except IntegrityError as error:
+        missing = _vanished_reference(error)
+        if missing is None:
             raise
-        raise Invalid({key: list(messages) for key, messages in UNSTORABLE.items()}) from None
+        raise missing from None
+    except DBAPIError as error:
+        if _is_data_exception(error):
+            raise Invalid({key: list(messages) for key, messages in UNSTORABLE.items()}) from None
+        if _is_unreachable(error):
+            log.warning("database unavailable: %s", _first_line(error))
+            raise Unavailable.database() from None
+        raise
+    except (OSError, TimeoutError, PoolTimeoutError) as error:
+        # Refused or reset connections and connect timeouts surface untranslated from
+        # the driver (asyncpg raises OSError subclasses while connecting).
+        log.warning("database unavailable: %s", _first_line(error))
+        raise Unavailable.database() from None
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def _is_data_exception(error: DBAPIError) -> bool:
-    """SQLSTATE class 22. asyncpg's errors reach SQLAlchemy untranslated, so read the code."""
+    """SQLSTATE class 22 (a NUL byte, a number out of range…): the client's input, a 422.
+    asyncpg's errors reach SQLAlchemy untranslated, so read the code."""
     if isinstance(error, DataError):
         return True
+    code = _sqlstate(error)
+    return code is not None and code.startswith("22")
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
     original = error.orig
     code = getattr(original, "pgcode", None) or getattr(original, "sqlstate", None)
     code = code or getattr(getattr(original, "__cause__", None), "sqlstate", None)
-    return isinstance(code, str) and code.startswith("22")
+    return code if isinstance(code, str) else None
+
+
+def _is_unreachable(error: DBAPIError) -> bool:
+    """A lost or refused connection (SQLSTATE class 08, 57P: shutdown), not a bad query."""
+    if error.connection_invalidated:
+        return True
+    code = _sqlstate(error)
+    if code is not None:
+        return code.startswith(("08", "57P"))
+    # No SQLSTATE: the driver's own interface/operational errors (a closed connection;
+    # SQLite's "unable to open database file" or "database is locked" past busy_timeout).
+    return isinstance(error, InterfaceError | OperationalError)
+
+
+# Foreign keys whose target vanishing means the *principal* is gone (its token outlived
+# it) versus a resource that was deleted a moment before the write referred to it.
+PRINCIPAL_REFERENCES = (
+    "fk_article_author_id_app_user",
+    "fk_comment_author_id_app_user",
+    "fk_favorite_user_id_app_user",
+    "fk_follow_follower_id_app_user",
+)
+RESOURCE_REFERENCES = {
+    "fk_follow_followed_id_app_user": "profile",
+    "fk_favorite_article_id_article": "article",
+    "fk_comment_article_id_article": "article",
+    "fk_article_tag_article_id_article": "article",
+}
+
+
+def _vanished_reference(error: IntegrityError) -> DomainError | None:
+    text = str(error.orig)
+    if any(name in text for name in PRINCIPAL_REFERENCES):
+        return Unauthenticated.invalid()
+    for name, resource in RESOURCE_REFERENCES.items():
+        if name in text:
+            return NotFound(resource)
+    if "FOREIGN KEY constraint failed" in text:
+        # SQLite names no constraint. Its writes hold the write lock from BEGIN
+        # IMMEDIATE, and every use case checks the resources it refers to inside that
+        # transaction, so the only reference that can vanish is the principal, which
+        # was authenticated before the transaction began.
+        return Unauthenticated.invalid()
+    return None

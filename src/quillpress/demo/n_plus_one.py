@@ -118,7 +118,8 @@ async def create_blog(db: Database, posts: int) -> None:
         }
         for i in range(posts)
     ]
-    async with db.write() as conn:
+    async with db.write() as tx:
+        conn = tx.conn
         user_ids = await seed_repo.insert_users(conn, users, _ignore_progress)
         articles = [
             {

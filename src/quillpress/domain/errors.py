@@ -5,9 +5,12 @@
      ├── Forbidden              authenticated, but the policy says no
      ├── NotFound               the named resource does not exist
      ├── Conflict               a unique fact is already taken
-     └── Invalid                input failed validation
+     ├── Invalid                input failed validation
+     └── Unavailable            a backing service (the database) cannot answer now
 
-Each adapter maps the kinds once: REST to 401/403/404/409/422, GraphQL to ``extensions.code``.
+Each adapter maps the kinds once, by class hierarchy (a subclass maps like its parent):
+REST to 401/403/404/409/422/503, GraphQL to ``extensions.code``. A test fails when a kind
+has no mapping in either adapter.
 """
 
 from __future__ import annotations
@@ -57,3 +60,13 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     pass
+
+
+class Unavailable(DomainError):
+    """Not the client's fault and not a bug: retry later (both adapters send ``Retry-After``)."""
+
+    retry_after_seconds = 5  # the pool reconnects by itself once the database is back
+
+    @classmethod
+    def database(cls) -> Unavailable:
+        return cls({"database": ["unavailable"]})

@@ -1,14 +1,15 @@
-"""The security tools a running app holds, and the one way both adapters authenticate."""
+"""The security tools a running app holds (password hashing and tokens).
+
+Turning a request's credentials into a principal is ``services.authentication``'s job."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from quillpress.config import Settings
-from quillpress.domain.auth import Principal
 from quillpress.infra.passwords import PasswordHasher
 from quillpress.infra.secrets import resolve_secret
-from quillpress.infra.tokens import TokenCodec, parse_authorization
+from quillpress.infra.tokens import TokenCodec
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +32,3 @@ class Security:
                 lifetime_seconds=settings.token_lifetime_seconds,
             ),
         )
-
-    def authenticate(self, authorization: str | None) -> tuple[Principal | None, str | None]:
-        """The principal and raw token behind an ``Authorization`` header (``None``s when absent).
-
-        Raises ``Unauthenticated`` for a malformed, forged or expired token."""
-        token = parse_authorization(authorization)
-        if token is None:
-            return None, None
-        return self.tokens.verify(token), token

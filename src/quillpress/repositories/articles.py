@@ -5,6 +5,7 @@ Listings (pages, totals, batches) live in ``repositories.listings``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,8 @@ from sqlalchemy import Row, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from quillpress.db.models import Article, ArticleTag, Favorite, Tag
+from quillpress.db.models import Article, ArticleTag, Comment, Favorite, Tag
+from quillpress.repositories import listings
 from quillpress.repositories._sql import insert_ignoring_duplicates, violated_constraint
 from quillpress.repositories.listings import article_columns
 
@@ -114,18 +116,48 @@ async def replace_tags(conn: AsyncConnection, article_id: int, names: Sequence[s
     )
 
 
-async def favorite(conn: AsyncConnection, *, user_id: int, article_id: int, now: datetime) -> None:
-    await conn.execute(
-        insert_ignoring_duplicates(conn, Favorite.__table__).values(  # type: ignore[arg-type]
-            user_id=user_id, article_id=article_id, created_at=now
-        )
+async def tag_names(conn: AsyncConnection, article_id: int) -> tuple[str, ...]:
+    """One article's tags, in the author's order."""
+    return tuple((await listings.tags_many(conn, [article_id]))[article_id])
+
+
+@dataclass(frozen=True, slots=True)
+class Dependents:
+    """What deleting an article takes with it (by ``ON DELETE CASCADE``)."""
+
+    tags: tuple[str, ...]
+    favorited_by: tuple[int, ...]
+    comment_ids: tuple[int, ...]
+
+
+async def dependents(conn: AsyncConnection, article_id: int) -> Dependents:
+    fans = await conn.execute(select(Favorite.user_id).where(Favorite.article_id == article_id))
+    comments = await conn.execute(select(Comment.id).where(Comment.article_id == article_id))
+    return Dependents(
+        tags=await tag_names(conn, article_id),
+        favorited_by=tuple(sorted(fans.scalars())),
+        comment_ids=tuple(sorted(comments.scalars())),
     )
 
 
-async def unfavorite(conn: AsyncConnection, *, user_id: int, article_id: int) -> None:
-    await conn.execute(
-        delete(Favorite).where(Favorite.user_id == user_id, Favorite.article_id == article_id)
+async def favorite(conn: AsyncConnection, *, user_id: int, article_id: int, now: datetime) -> bool:
+    """Idempotent; ``True`` when the favorite is new."""
+    stmt = (
+        insert_ignoring_duplicates(conn, Favorite.__table__)  # type: ignore[arg-type]
+        .values(user_id=user_id, article_id=article_id, created_at=now)
+        .returning(Favorite.user_id)
     )
+    return (await conn.execute(stmt)).first() is not None
+
+
+async def unfavorite(conn: AsyncConnection, *, user_id: int, article_id: int) -> bool:
+    """Idempotent; ``True`` when there was a favorite to remove."""
+    stmt = (
+        delete(Favorite)
+        .where(Favorite.user_id == user_id, Favorite.article_id == article_id)
+        .returning(Favorite.user_id)
+    )
+    return (await conn.execute(stmt)).first() is not None
 
 
 async def popular_tags(conn: AsyncConnection, *, limit: int) -> list[str]:

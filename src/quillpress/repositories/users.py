@@ -53,6 +53,11 @@ async def get_account(conn: AsyncConnection, user_id: int) -> Row[Any] | None:
     return result.first()
 
 
+async def get_role(conn: AsyncConnection, user_id: int) -> str | None:
+    """The account's current role, or ``None`` when it no longer exists (primary key)."""
+    return (await conn.execute(select(AppUser.role).where(AppUser.id == user_id))).scalar()
+
+
 async def get_account_by_email(conn: AsyncConnection, email: str) -> Row[Any] | None:
     result = await conn.execute(
         select(*ACCOUNT_COLUMNS).where(func.lower(AppUser.email) == func.lower(email))
@@ -146,15 +151,21 @@ async def update_user(conn: AsyncConnection, user_id: int, values: Mapping[str, 
 
 async def follow(
     conn: AsyncConnection, *, follower_id: int, followed_id: int, now: datetime
-) -> None:
-    await conn.execute(
-        insert_ignoring_duplicates(conn, Follow.__table__).values(  # type: ignore[arg-type]
-            follower_id=follower_id, followed_id=followed_id, created_at=now
-        )
+) -> bool:
+    """Idempotent; ``True`` when the follow is new."""
+    stmt = (
+        insert_ignoring_duplicates(conn, Follow.__table__)  # type: ignore[arg-type]
+        .values(follower_id=follower_id, followed_id=followed_id, created_at=now)
+        .returning(Follow.follower_id)
     )
+    return (await conn.execute(stmt)).first() is not None
 
 
-async def unfollow(conn: AsyncConnection, *, follower_id: int, followed_id: int) -> None:
-    await conn.execute(
-        delete(Follow).where(Follow.follower_id == follower_id, Follow.followed_id == followed_id)
+async def unfollow(conn: AsyncConnection, *, follower_id: int, followed_id: int) -> bool:
+    """Idempotent; ``True`` when there was a follow to remove."""
+    stmt = (
+        delete(Follow)
+        .where(Follow.follower_id == follower_id, Follow.followed_id == followed_id)
+        .returning(Follow.follower_id)
     )
+    return (await conn.execute(stmt)).first() is not None

@@ -21,6 +21,13 @@ from quillpress.domain.auth import (
 )
 from quillpress.domain.commands import ArticleFilter, CreateArticle, Group, Page, UpdateArticle
 from quillpress.domain.errors import Conflict, NotFound
+from quillpress.domain.events import (
+    ArticleCreated,
+    ArticleDeleted,
+    ArticleUpdated,
+    FavoriteAdded,
+    FavoriteRemoved,
+)
 from quillpress.domain.views import ArticleView, Paged
 from quillpress.repositories import articles as article_repo
 from quillpress.repositories import batches, listings
@@ -120,8 +127,11 @@ async def _single(conn: AsyncConnection, row: Row[Any] | None) -> ArticleView:
     return (await assemble.article_views(conn, [row], with_body=True))[0]
 
 
-async def _load(conn: AsyncConnection, article_id: int, user_id: int) -> ArticleView:
-    return await _single(conn, await article_repo.get_by_id(conn, article_id, viewer_id=user_id))
+async def _read_back(db: Database, article_id: int, principal: Principal) -> ArticleView:
+    """A write's result, read after its commit (same statements, no write lock held)."""
+    async with db.read() as conn:
+        row = await article_repo.get_by_id(conn, article_id, viewer_id=principal.user_id)
+        return await _single(conn, row)
 
 
 async def get_article(db: Database, viewer: Viewer, slug: str) -> ArticleView:
@@ -131,13 +141,13 @@ async def get_article(db: Database, viewer: Viewer, slug: str) -> ArticleView:
 
 
 async def create_article(db: Database, principal: Principal, command: CreateArticle) -> ArticleView:
-    async with db.write() as conn:
+    async with db.write() as tx:
         base = slugs.slug_base(command.title)
-        taken = await article_repo.slugs_starting_with(conn, base)
+        taken = await article_repo.slugs_starting_with(tx.conn, base)
         now = utcnow()
         for slug in slugs.candidates(base, taken):
             article_id = await article_repo.insert_article(
-                conn,
+                tx.conn,
                 slug=slug,
                 title=command.title,
                 description=command.description,
@@ -149,8 +159,16 @@ async def create_article(db: Database, principal: Principal, command: CreateArti
                 break
         else:  # pragma: no cover - six concurrent writers taking the same slug
             raise Conflict.taken("slug")
-        await article_repo.replace_tags(conn, article_id, command.tag_list)
-        return await _load(conn, article_id, principal.user_id)
+        await article_repo.replace_tags(tx.conn, article_id, command.tag_list)
+        tx.record(
+            ArticleCreated(
+                article_id=article_id,
+                author_id=principal.user_id,
+                slug=slug,
+                tags=tuple(command.tag_list),
+            )
+        )
+    return await _read_back(db, article_id, principal)
 
 
 async def _authorize(conn: AsyncConnection, slug: str, allowed: Any, principal: Principal) -> Any:
@@ -166,8 +184,8 @@ async def update_article(
 ) -> ArticleView:
     """Partial update. A changed title regenerates the slug; other edits keep it."""
     given = command.model_fields_set
-    async with db.write() as conn:
-        ref = await _authorize(conn, slug, can_edit_article, principal)
+    async with db.write() as tx:
+        ref = await _authorize(tx.conn, slug, can_edit_article, principal)
         values: dict[str, Any] = {
             field: getattr(command, field) for field in given & {"title", "description", "body"}
         }
@@ -177,39 +195,64 @@ async def update_article(
         if command.title is not None:
             base = slugs.slug_base(command.title)
             if not slugs.belongs_to(ref.slug, base):
-                taken = await article_repo.slugs_starting_with(conn, base) - {ref.slug}
+                taken = await article_repo.slugs_starting_with(tx.conn, base) - {ref.slug}
                 new_slugs = list(slugs.candidates(base, taken))
         for new_slug in new_slugs:
             if new_slug != ref.slug:
                 values["slug"] = new_slug
-            if not values or await article_repo.update_article(conn, ref.id, values):
+            if not values or await article_repo.update_article(tx.conn, ref.id, values):
                 break
         else:  # pragma: no cover - six concurrent writers taking the same slug
             raise Conflict.taken("slug")
-        if command.tag_list is not None:
-            await article_repo.replace_tags(conn, ref.id, command.tag_list)
-        return await _load(conn, ref.id, principal.user_id)
+        if values:
+            previous_tags = await article_repo.tag_names(tx.conn, ref.id)
+            tags = previous_tags
+            if command.tag_list is not None:
+                await article_repo.replace_tags(tx.conn, ref.id, command.tag_list)
+                tags = tuple(command.tag_list)
+            tx.record(
+                ArticleUpdated(
+                    article_id=ref.id,
+                    author_id=ref.author_id,
+                    slug=values.get("slug", ref.slug),
+                    previous_slug=ref.slug,
+                    tags=tags,
+                    previous_tags=previous_tags,
+                )
+            )
+    return await _read_back(db, ref.id, principal)
 
 
 async def delete_article(db: Database, principal: Principal, slug: str) -> None:
-    async with db.write() as conn:
-        ref = await _authorize(conn, slug, can_delete_article, principal)
-        await article_repo.delete_article(conn, ref.id)
+    async with db.write() as tx:
+        ref = await _authorize(tx.conn, slug, can_delete_article, principal)
+        gone = await article_repo.dependents(tx.conn, ref.id)
+        await article_repo.delete_article(tx.conn, ref.id)
+        tx.record(
+            ArticleDeleted(
+                article_id=ref.id,
+                author_id=ref.author_id,
+                slug=ref.slug,
+                tags=gone.tags,
+                favorited_by=gone.favorited_by,
+                comment_ids=gone.comment_ids,
+            )
+        )
 
 
 async def _set_favorite(db: Database, principal: Principal, slug: str, *, on: bool) -> ArticleView:
-    """Idempotent: favoriting twice, or unfavoriting what was never favorited, is a no-op."""
-    async with db.write() as conn:
-        ref = await article_repo.get_ref(conn, slug)
+    """Idempotent: favoriting twice, or unfavoriting what was never favorited, is a no-op
+    (and records no event)."""
+    async with db.write() as tx:
+        ref = await article_repo.get_ref(tx.conn, slug)
         if ref is None:
             raise NotFound("article")
-        if on:
-            await article_repo.favorite(
-                conn, user_id=principal.user_id, article_id=ref.id, now=utcnow()
-            )
-        else:
-            await article_repo.unfavorite(conn, user_id=principal.user_id, article_id=ref.id)
-        return await _load(conn, ref.id, principal.user_id)
+        pair = {"user_id": principal.user_id, "article_id": ref.id}
+        if on and await article_repo.favorite(tx.conn, **pair, now=utcnow()):
+            tx.record(FavoriteAdded(**pair))
+        if not on and await article_repo.unfavorite(tx.conn, **pair):
+            tx.record(FavoriteRemoved(**pair))
+    return await _read_back(db, ref.id, principal)
 
 
 async def favorite(db: Database, principal: Principal, slug: str) -> ArticleView:

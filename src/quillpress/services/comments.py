@@ -9,6 +9,7 @@ from quillpress.db.database import Database
 from quillpress.domain.auth import Principal, Viewer, can_delete_comment, ensure, viewer_id
 from quillpress.domain.commands import AddComment
 from quillpress.domain.errors import NotFound
+from quillpress.domain.events import CommentAdded, CommentDeleted
 from quillpress.domain.views import CommentView
 from quillpress.repositories import articles as article_repo
 from quillpress.repositories import comments as comment_repo
@@ -39,26 +40,36 @@ async def comments_per_article(
 async def add_comment(
     db: Database, principal: Principal, slug: str, command: AddComment
 ) -> CommentView:
-    async with db.write() as conn:
-        ref = await article_repo.get_ref(conn, slug)
+    async with db.write() as tx:
+        ref = await article_repo.get_ref(tx.conn, slug)
         if ref is None:
             raise NotFound("article")
         comment_id = await comment_repo.insert_comment(
-            conn, article_id=ref.id, author_id=principal.user_id, body=command.body, now=utcnow()
+            tx.conn,
+            article_id=ref.id,
+            author_id=principal.user_id,
+            body=command.body,
+            now=utcnow(),
         )
+        tx.record(
+            CommentAdded(comment_id=comment_id, article_id=ref.id, author_id=principal.user_id)
+        )
+    async with db.read() as conn:  # read back after the commit
         row = await comment_repo.get(conn, comment_id, viewer_id=principal.user_id)
-    assert row is not None
+    if row is None:  # deleted between the commit and this read
+        raise NotFound("comment")
     return comment_view(row)
 
 
 async def delete_comment(db: Database, principal: Principal, slug: str, comment_id: int) -> None:
     """A comment id under another article's slug is "not found", never deleted."""
-    async with db.write() as conn:
-        ref = await article_repo.get_ref(conn, slug)
+    async with db.write() as tx:
+        ref = await article_repo.get_ref(tx.conn, slug)
         if ref is None:
             raise NotFound("article")
-        row = await comment_repo.get(conn, comment_id, viewer_id=None)
+        row = await comment_repo.get(tx.conn, comment_id, viewer_id=None)
         if row is None or row.article_id != ref.id:
             raise NotFound("comment")
         ensure(can_delete_comment(principal, author_id=row.author_id), resource="comment")
-        await comment_repo.delete_comment(conn, comment_id)
+        await comment_repo.delete_comment(tx.conn, comment_id)
+        tx.record(CommentDeleted(comment_id=comment_id, article_id=ref.id, author_id=row.author_id))

@@ -6,6 +6,7 @@ from quillpress.db.base import utcnow
 from quillpress.db.database import Database
 from quillpress.domain.auth import Principal, Viewer, viewer_id
 from quillpress.domain.errors import Invalid, NotFound
+from quillpress.domain.events import FollowAdded, FollowRemoved
 from quillpress.domain.views import ProfileView
 from quillpress.repositories import users as user_repo
 from quillpress.services.assemble import profile_view
@@ -23,21 +24,18 @@ async def _set_following(
     db: Database, principal: Principal, username: str, *, on: bool
 ) -> ProfileView:
     """Idempotent both ways. Following yourself is refused (the database forbids it too)."""
-    async with db.write() as conn:
-        target = await user_repo.get_id_by_username(conn, username)
+    async with db.write() as tx:
+        target = await user_repo.get_id_by_username(tx.conn, username)
         if target is None:
             raise NotFound("profile")
         if on and target == principal.user_id:
             raise Invalid({"profile": ["cannot follow yourself"]})
-        if on:
-            await user_repo.follow(
-                conn, follower_id=principal.user_id, followed_id=target, now=utcnow()
-            )
-        else:
-            await user_repo.unfollow(conn, follower_id=principal.user_id, followed_id=target)
-        row = await user_repo.get_profile(conn, username, viewer_id=principal.user_id)
-    assert row is not None
-    return profile_view(row, id_field="id")
+        pair = {"follower_id": principal.user_id, "followed_id": target}
+        if on and await user_repo.follow(tx.conn, **pair, now=utcnow()):
+            tx.record(FollowAdded(**pair))
+        if not on and await user_repo.unfollow(tx.conn, **pair):
+            tx.record(FollowRemoved(**pair))
+    return await get_profile(db, principal, username)
 
 
 async def follow(db: Database, principal: Principal, username: str) -> ProfileView:

@@ -73,7 +73,8 @@ async def seed_demo(
         return advance
 
     progress("users", 0, total)
-    async with db.write() as conn:
+    async with db.write() as tx:
+        conn = tx.conn
         if await seed_repo.has_users(conn):  # someone got there first; checked under the lock
             raise _not_empty()
         user_ids = await seed_repo.insert_users(

@@ -11,6 +11,7 @@ from quillpress.db.database import Database
 from quillpress.domain.auth import Principal, Role
 from quillpress.domain.commands import LoginUser, RegisterUser, UpdateUser
 from quillpress.domain.errors import Conflict, Unauthenticated
+from quillpress.domain.events import UserRegistered, UserUpdated
 from quillpress.domain.views import SessionView, UserView
 from quillpress.infra.security import Security
 from quillpress.repositories import users as user_repo
@@ -41,15 +42,16 @@ async def register(
         raise Conflict.taken(*taken)
     # Hash with no connection held: the hash takes far longer than the insert.
     password_hash = await security.passwords.hash(command.password)
-    async with db.write() as conn:
+    async with db.write() as tx:
         user_id = await user_repo.insert_user(
-            conn,
+            tx.conn,
             username=command.username,
             email=command.email,
             password_hash=password_hash,
             role=role.value,
             now=utcnow(),
         )
+        tx.record(UserRegistered(user_id=user_id, username=command.username))
     user = UserView(
         id=user_id,
         username=command.username,
@@ -86,19 +88,39 @@ async def update_user(
     values: dict[str, Any] = {field: getattr(command, field) for field in given - {"password"}}
     if "password" in given and command.password is not None:
         values["password_hash"] = await security.passwords.hash(command.password)
-    async with db.write() as conn:
+    async with db.write() as tx:
+        before = await user_repo.get_account(tx.conn, principal.user_id)
+        if before is None:  # the account behind a still-valid token is gone
+            raise Unauthenticated.invalid()
         taken = await user_repo.taken_fields(
-            conn,
+            tx.conn,
             username=command.username if "username" in given else None,
             email=command.email if "email" in given else None,
             exclude_id=principal.user_id,
         )
         if taken:
             raise Conflict.taken(*taken)
-        if values:
+        changed = _changed_fields(before, values)
+        if changed:
             values["updated_at"] = utcnow()
-            await user_repo.update_user(conn, principal.user_id, values)
-        row = await user_repo.get_account(conn, principal.user_id)
-    if row is None:
-        raise Unauthenticated.invalid()
-    return _user_view(row)
+            await user_repo.update_user(tx.conn, principal.user_id, values)
+            tx.record(
+                UserUpdated(
+                    user_id=principal.user_id,
+                    username=values.get("username", before.username),
+                    previous_username=before.username,
+                    fields=changed,
+                )
+            )
+    return await current_user(db, principal)
+
+
+def _changed_fields(before: Row[Any], values: dict[str, Any]) -> frozenset[str]:
+    """What an update really changes (a new password hash always counts as a change)."""
+    changed = {"password"} if "password_hash" in values else set()
+    changed |= {
+        field
+        for field, value in values.items()
+        if field != "password_hash" and getattr(before, field) != value
+    }
+    return frozenset(changed)

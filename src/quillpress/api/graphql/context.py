@@ -9,9 +9,9 @@ from graphql import GraphQLResolveInfo
 
 from quillpress.api.graphql.loaders import Loaders
 from quillpress.config import Settings
-from quillpress.db.database import Database
 from quillpress.domain.auth import Principal
 from quillpress.domain.errors import Unauthenticated
+from quillpress.infra.resources import Database
 from quillpress.infra.security import Security
 
 

@@ -31,11 +31,13 @@ from starlette.responses import HTMLResponse, Response
 from quillpress.api.docs import graphiql_html
 from quillpress.api.graphql import protections
 from quillpress.api.graphql.context import Context
-from quillpress.api.graphql.errors import domain_error, format_error, request_error
+from quillpress.api.graphql.errors import UNAVAILABLE, domain_error, format_error, request_error
 from quillpress.api.graphql.schema import schema as default_schema
+from quillpress.api.middleware import statement_stats
+from quillpress.api.resources import resources
 from quillpress.config import Settings
-from quillpress.db.stats import current_stats
-from quillpress.domain.errors import Unauthenticated
+from quillpress.domain.errors import Unauthenticated, Unavailable
+from quillpress.services.authentication import Credentials, authenticate
 
 
 def _json(payload: dict[str, Any], status: int = 200) -> Response:
@@ -44,6 +46,13 @@ def _json(payload: dict[str, Any], status: int = 200) -> Response:
 
 def _refuse(message: str, code: str = "BAD_REQUEST", status: int = 400) -> Response:
     return _json({"errors": [request_error(message, code)]}, status)
+
+
+def _unavailable(errors: list[dict[str, Any]]) -> Response:
+    """Nothing could be answered because the database is down: 503, like REST."""
+    response = _json({"errors": errors}, 503)
+    response.headers["Retry-After"] = str(Unavailable.retry_after_seconds)
+    return response
 
 
 def _is_coroutine(value: Any) -> TypeGuard[Awaitable[Any]]:
@@ -131,11 +140,18 @@ class GraphQLEndpoint:
         if operation_name is not None and not isinstance(operation_name, str):
             return _refuse("`operationName` must be a string.")
 
-        state = request.app.state
+        found = resources(request)
         try:
-            viewer, _token = state.security.authenticate(request.headers.get("authorization"))
+            auth = await authenticate(
+                found.database,
+                found.security,
+                Credentials(authorization=request.headers.get("authorization")),
+            )
         except Unauthenticated as error:
             return _json({"errors": [domain_error(error)]}, 401)
+        except Unavailable as error:
+            return _unavailable([domain_error(error)])
+        viewer = auth.principal if auth is not None else None
 
         document, errors = self.documents.get(query)
         if document is None or errors:
@@ -162,7 +178,7 @@ class GraphQLEndpoint:
             )
 
         context = Context(
-            db=state.db, security=state.security, settings=self.settings, viewer=viewer
+            db=found.database, security=found.security, settings=self.settings, viewer=viewer
         )
         result = execute(
             self.schema,
@@ -188,8 +204,14 @@ class GraphQLEndpoint:
                 for error in result.errors
             ):
                 status = 400  # variables that do not fit the operation: nothing ran
+        if (
+            result.data is None
+            and payload.get("errors")
+            and all(error["extensions"].get("code") == UNAVAILABLE for error in payload["errors"])
+        ):
+            return _unavailable(payload["errors"])
         if self.settings.graphql_debug:
-            stats = current_stats.get()
+            stats = statement_stats()
             if stats is not None:
                 payload["extensions"] = {
                     "sql": {"statements": stats.count, "ms": round(stats.milliseconds, 2)}

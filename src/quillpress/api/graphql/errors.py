@@ -15,24 +15,34 @@ from quillpress.domain.errors import (
     Invalid,
     NotFound,
     Unauthenticated,
+    Unavailable,
 )
 
 log = logging.getLogger("quillpress.graphql")
 
-CODES = {
+CODES: dict[type[DomainError], str] = {
     Unauthenticated: "UNAUTHENTICATED",
     Forbidden: "FORBIDDEN",
     NotFound: "NOT_FOUND",
     Invalid: "BAD_USER_INPUT",
     Conflict: "CONFLICT",
+    Unavailable: "SERVICE_UNAVAILABLE",
 }
+UNAVAILABLE = CODES[Unavailable]
+
+
+def code_for(kind: type[DomainError]) -> str | None:
+    """The code of a domain error kind, by class hierarchy: a subclass maps like its
+    parent. ``None`` for a kind nobody mapped (a test forbids that)."""
+    return next((CODES[klass] for klass in kind.__mro__ if klass in CODES), None)
 
 
 def domain_error(error: DomainError) -> dict[str, Any]:
-    return {
-        "message": error.describe(),
-        "extensions": {"code": CODES.get(type(error), "BAD_USER_INPUT"), "fields": error.fields},
-    }
+    code = code_for(type(error))
+    if code is None:
+        log.error("domain error kind without a GraphQL code", exc_info=error)
+        return {"message": "Internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+    return {"message": error.describe(), "extensions": {"code": code, "fields": error.fields}}
 
 
 def request_error(message: str, code: str) -> dict[str, Any]:

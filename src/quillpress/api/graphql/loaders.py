@@ -9,10 +9,10 @@ from collections.abc import Sequence
 
 from aiodataloader import DataLoader
 
-from quillpress.db.database import Database
 from quillpress.domain.auth import Principal
 from quillpress.domain.commands import Group, Page
 from quillpress.domain.views import ArticleView, CommentView, Paged
+from quillpress.infra.resources import Database
 from quillpress.services import articles as article_service
 from quillpress.services import comments as comment_service
 from quillpress.services.articles import PageFields

@@ -1,57 +1,51 @@
 """Typed dependency aliases, so handlers read as signatures. Authentication happens here
-(at the edge); authorization never does (that is the services' job)."""
+(at the edge, through the one way in); authorization never does (the services' job)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from quillpress.db.database import Database
+from quillpress.api.resources import resources
 from quillpress.domain.auth import Principal
 from quillpress.domain.commands import Page, make_page
 from quillpress.domain.errors import Unauthenticated
+from quillpress.infra.resources import Database
 from quillpress.infra.security import Security
-
-
-@dataclass(frozen=True, slots=True)
-class Authenticated:
-    principal: Principal
-    token: str
-
+from quillpress.services.authentication import Authenticated, Credentials, authenticate
 
 # Dependencies are ``async def`` on purpose: FastAPI runs plain ``def`` dependencies in a
-# thread pool, a hop that costs more than everything these functions do.
+# thread pool, a hop that costs more than everything these functions do. FastAPI caches
+# each dependency per request, so a handler asking for several of these authenticates once.
 
 
 async def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
-def _security_of(request: Request) -> Security:
-    security: Security = request.app.state.security
-    return security
+    return resources(request).database
 
 
 async def _security(request: Request) -> Security:
-    return _security_of(request)
+    return resources(request).security
 
 
-def _credentials(request: Request) -> tuple[Principal | None, str | None]:
-    return _security_of(request).authenticate(request.headers.get("authorization"))
+async def _authenticated_or_none(request: Request) -> Authenticated | None:
+    found = resources(request)
+    credentials = Credentials(authorization=request.headers.get("authorization"))
+    return await authenticate(found.database, found.security, credentials)
 
 
-async def _viewer(request: Request) -> Principal | None:
-    return _credentials(request)[0]
+async def _viewer(
+    auth: Annotated[Authenticated | None, Depends(_authenticated_or_none)],
+) -> Principal | None:
+    return auth.principal if auth is not None else None
 
 
-async def _authenticated(request: Request) -> Authenticated:
-    principal, token = _credentials(request)
-    if principal is None or token is None:
+async def _authenticated(
+    auth: Annotated[Authenticated | None, Depends(_authenticated_or_none)],
+) -> Authenticated:
+    if auth is None:
         raise Unauthenticated.missing()
-    return Authenticated(principal=principal, token=token)
+    return auth
 
 
 async def _required_viewer(auth: Annotated[Authenticated, Depends(_authenticated)]) -> Principal:
@@ -63,7 +57,7 @@ async def _page(
     limit: Annotated[int | None, Query(description="Page size (1…max page size)")] = None,
     offset: Annotated[int, Query(description="Items to skip (≥ 0)")] = 0,
 ) -> Page:
-    settings = request.app.state.settings
+    settings = resources(request).settings
     return make_page(
         settings.default_page_size if limit is None else limit,
         offset,

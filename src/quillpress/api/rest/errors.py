@@ -17,24 +17,45 @@ from quillpress.domain.errors import (
     Invalid,
     NotFound,
     Unauthenticated,
+    Unavailable,
 )
 from quillpress.domain.validation import field_errors
 
 log = logging.getLogger("quillpress.errors")
 
-STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409, Invalid: 422}
+STATUS: dict[type[DomainError], int] = {
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Invalid: 422,
+    Unavailable: 503,
+}
 HTTP_KEYS = {404: ("path", "not found"), 405: ("method", "not allowed")}
 UNPARSABLE_BODY = "There was an error parsing the body"
 
 
+def status_for(kind: type[DomainError]) -> int | None:
+    """The status of a domain error kind, by class hierarchy: a subclass maps like its
+    parent. ``None`` for a kind nobody mapped (a test forbids that)."""
+    return next((STATUS[klass] for klass in kind.__mro__ if klass in STATUS), None)
+
+
 def _errors(status: int, fields: dict[str, list[str]]) -> JsonResponse:
-    headers = {"WWW-Authenticate": "Token"} if status == 401 else None
+    headers = None
+    if status == 401:
+        headers = {"WWW-Authenticate": "Token"}
+    elif status == 503:
+        headers = {"Retry-After": str(Unavailable.retry_after_seconds)}
     return JsonResponse({"errors": fields}, status_code=status, headers=headers)
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JsonResponse:
+async def _domain_error(request: Request, exc: Exception) -> JsonResponse:
     assert isinstance(exc, DomainError)
-    return _errors(STATUS.get(type(exc), 422), exc.fields)
+    status = status_for(type(exc))
+    if status is None:
+        return await _unexpected(request, exc)
+    return _errors(status, exc.fields)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JsonResponse:

@@ -1,0 +1,102 @@
+"""What a committed write changed, as small values.
+
+A write use case records these on the transaction it holds (``tx.record(...)``);
+subscribers registered at startup (cache invalidation, session purges, metrics) receive
+them only after the commit succeeds, never after a rollback. A write records an event only
+when it really changed something, so an idempotent no-op (favoriting twice) records none.
+Rows the database removes by ``ON DELETE CASCADE`` are named in the event of the write that
+caused it (``ArticleDeleted.favorited_by`` / ``comment_ids``), so no subscriber has to guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of every change event (subscribers may match on the subclasses)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserRegistered(Event):
+    user_id: int
+    username: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserUpdated(Event):
+    """``fields`` names what changed: any of username, email, bio, image, password."""
+
+    user_id: int
+    username: str
+    previous_username: str
+    fields: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class FollowAdded(Event):
+    follower_id: int
+    followed_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class FollowRemoved(Event):
+    follower_id: int
+    followed_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleCreated(Event):
+    article_id: int
+    author_id: int
+    slug: str
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleUpdated(Event):
+    article_id: int
+    author_id: int
+    slug: str
+    previous_slug: str
+    tags: tuple[str, ...]
+    previous_tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleDeleted(Event):
+    """Deleting an article cascades to its favorites, comments and tag links."""
+
+    article_id: int
+    author_id: int
+    slug: str
+    tags: tuple[str, ...]
+    favorited_by: tuple[int, ...]
+    comment_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FavoriteAdded(Event):
+    article_id: int
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class FavoriteRemoved(Event):
+    article_id: int
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CommentAdded(Event):
+    comment_id: int
+    article_id: int
+    author_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CommentDeleted(Event):
+    comment_id: int
+    article_id: int
+    author_id: int
