@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.conftest import _truncate
+from tests.conftest import truncate
 from tests.helpers import PASSWORD, create_article, gql, register
 
 Json = dict[str, Any]
@@ -727,7 +727,7 @@ async def test_rest_and_graphql_agree(
     world = await seed(client)
     rest = await _via_rest(client, scenario, world)
     if scenario.writes:
-        await _truncate(app)
+        await truncate(app.state.resources.database.engine)
         again = await seed(client)
         assert again["labels"] == world["labels"], "the seed must be deterministic"
         world = again

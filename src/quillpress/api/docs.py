@@ -98,11 +98,10 @@ def graphiql_html(endpoint: str = "/graphql") -> str:
 
 
 def install(app: FastAPI) -> None:
-    """Mount ``/static`` and serve ``/docs``, ``/redoc`` (and, for now, GraphiQL).
+    """Mount ``/static`` and serve ``/docs`` and ``/redoc`` from packaged assets.
 
-    Call it after every router is included: the temporary ``GET /graphql`` below is only
-    added when nothing else answers ``/graphql`` yet.
-    """
+    GraphiQL's page (:func:`graphiql_html`) is served by the GraphQL endpoint itself, to
+    browsers that ``GET /graphql`` without a query."""
     # Resolved from the installed package, never the working directory: `serve` may start
     # anywhere, and a wheel install has no source tree.
     app.mount(STATIC_PREFIX, StaticFiles(packages=[("quillpress", "static")]), name="static")

@@ -1,4 +1,5 @@
 """All SQL lives here. Repositories never commit: the use case owns the transaction.
 
-Every relation a page needs is also available batch-shaped (``*_many(ids)``), so a page
-costs one statement per concern whatever its size."""
+Reads are shaped for pages: to-one data joins into the page query, to-many data (tags)
+comes batched (``listings.tags_many``), and GraphQL's nested edges read many parents'
+pages in one statement (``batches``), so a page costs one statement per concern."""
