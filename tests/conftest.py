@@ -18,6 +18,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from redis import Redis
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,6 +29,7 @@ from quillpress.db import migrate
 from quillpress.db.engine import create_engine
 
 POSTGRES_ENV = "QUILLPRESS_TEST_POSTGRES_URL"
+REDIS_ENV = "QUILLPRESS_TEST_REDIS_URL"
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 TABLES = ["comment", "favorite", "article_tag", "tag", "follow", "article", "app_user"]
 
@@ -100,6 +102,44 @@ def database_url(
         yield url
     finally:
         asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _redis_url() -> str:
+    raw = os.environ.get(REDIS_ENV, "").strip()
+    if not raw:
+        reason = f"{REDIS_ENV} is not set (e.g. redis://127.0.0.1:6379/0)"
+        if ON_CI:
+            pytest.fail(f"CI=true requires the Redis leg: {reason}", pytrace=False)
+        pytest.skip(reason)
+    return raw
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[str]:
+    """A reachable Redis URL; this run's keys live under its own prefix (see
+    ``redis_prefix``) and are deleted at the end: the server is shared."""
+    url = _redis_url()
+    try:
+        with Redis.from_url(url, socket_connect_timeout=2) as client:
+            client.ping()
+    except Exception as exc:
+        message = f"Redis at {REDIS_ENV} is unreachable: {exc}"
+        if ON_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    yield url
+    with Redis.from_url(url) as client:
+        for key in client.scan_iter(match=f"{RUN_PREFIX}*", count=500):
+            client.delete(key)
+
+
+RUN_PREFIX = f"qp-test-{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A key prefix of this test's own, under the run's prefix."""
+    return f"{RUN_PREFIX}{uuid.uuid4().hex[:8]}:"
 
 
 @pytest.fixture
