@@ -56,7 +56,7 @@ def main() -> None:
 
 def _load_settings() -> Settings:
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings)
     return settings
 
 
@@ -128,6 +128,7 @@ def serve(
         workers=workers,
         reload=reload,
         access_log=False,  # the app writes one structured line per request itself
+        log_config=None,  # keep configure_logging's handler: one format for every line
     )
 
 
