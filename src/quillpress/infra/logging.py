@@ -88,7 +88,7 @@ def _renderers(production: bool) -> tuple[Processor, list[Processor]]:
             structlog.processors.format_exc_info,
             structlog.processors.EventRenamer("msg"),
             _first_keys_first,
-            structlog.processors.JSONRenderer(_orjson_dumps),
+            structlog.processors.JSONRenderer(_orjson_dumps, default=str),
         ]
     return structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False, key="ts"), [
         structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty(), timestamp_key="ts"),
