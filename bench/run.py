@@ -49,7 +49,7 @@ GRAPHQL_QUERY = (
 )
 GOALS = {"rest": 0.5, "graphql": 0.35}  # minimum ratio to the floor (design notes)
 READY_TIMEOUT = 60.0
-SERVER_TIMING = re.compile(r'desc="(\d+) statements"')
+SERVER_TIMING = re.compile(r'desc="(\d+) statements?"')
 INSTALL_WRK = (
     "wrk is not installed. On Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y wrk"
 )

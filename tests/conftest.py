@@ -179,8 +179,19 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+def _skip_reason(report: pytest.TestReport) -> str:
+    """A skip's reason without pytest's "Skipped: " prefix (``longrepr`` is a
+    ``(path, line, reason)`` tuple for skips)."""
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    return reason.removeprefix("Skipped: ")
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Per-backend tallies, so a run shows at a glance what ran where."""
+    """Per-backend tallies, so a run shows at a glance what ran where, then each distinct
+    skip reason once with its count (``-ra`` would print one line per skipped test, and
+    the PostgreSQL leg alone skips hundreds for the same reason): addopts uses ``-rfE``."""
+    reasons = Counter(_skip_reason(report) for report in terminalreporter.stats.get("skipped", []))
     tallies: dict[str, Counter[str]] = {}
     for outcome in ("passed", "failed", "skipped", "error"):
         for report in terminalreporter.stats.get(outcome, []):
@@ -201,3 +212,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.write_line(
                 f"{leg}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
             )
+    if reasons:
+        terminalreporter.write_sep("-", "skipped, by reason")
+        for reason, count in reasons.most_common():
+            terminalreporter.write_line(f"{count:>5} x {reason}")

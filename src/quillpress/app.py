@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from quillpress import __version__
-from quillpress.api import docs, middleware
+from quillpress.api import docs, front, middleware
 from quillpress.api.graphql.endpoint import GraphQLEndpoint
 from quillpress.api.rest import errors as rest_errors
 from quillpress.api.rest import router as rest_router
@@ -24,7 +24,7 @@ from quillpress.infra.security import Security
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    configure_logging(settings.log_level)  # also in each uvicorn worker process
+    configure_logging(settings)  # also in each uvicorn worker process
     security = Security.from_settings(settings)  # refuses a weak production secret right here
 
     @asynccontextmanager
@@ -47,15 +47,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     graphql = GraphQLEndpoint(settings)
     app.add_route("/graphql", graphql.handle, methods=["GET", "POST"], include_in_schema=False)
     docs.install(app)
+    front.install(app)
 
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.effective_cors_origins,
         allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type"],
-        expose_headers=["Server-Timing"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        expose_headers=["Server-Timing", "X-Request-ID"],
         max_age=600,
     )
     app.add_middleware(middleware.BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(middleware.RequestStats)
+    app.add_middleware(middleware.RequestId)  # last added = outermost
     return app

@@ -56,7 +56,7 @@ def main() -> None:
 
 def _load_settings() -> Settings:
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings)
     return settings
 
 
@@ -128,6 +128,7 @@ def serve(
         workers=workers,
         reload=reload,
         access_log=False,  # the app writes one structured line per request itself
+        log_config=None,  # keep configure_logging's handler: one format for every line
     )
 
 
@@ -240,10 +241,22 @@ def demo_n_plus_one(
     posts: Annotated[
         int, typer.Option(min=1, max=100, help="Posts (each by its own author).")
     ] = 10,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help="A PostgreSQL server URL: the lesson runs in a database it creates there "
+            "and drops afterwards (default: a temporary SQLite file)."
+        ),
+    ] = None,
+    sql: Annotated[bool, typer.Option("--sql", help="Print every statement in full.")] = False,
 ) -> None:
-    """Load posts with their authors naively, eagerly and via GraphQL's DataLoader, and
+    """Load posts with their comments naively, eagerly and via GraphQL's DataLoader, and
     print the SQL statements and time each way costs."""
-    n_plus_one.main(posts=posts)
+    try:
+        n_plus_one.main(posts=posts, database_url=database_url, full_sql=sql)
+    except n_plus_one.LessonError as error:
+        typer.echo(f"Error: {error}", err=True)
+        raise typer.Exit(code=2) from None
 
 
 @app.command("graphql-schema")

@@ -189,6 +189,7 @@ def test_serve_migrates_then_starts_uvicorn_with_the_factory(
                 "workers": 3,
                 "reload": False,
                 "access_log": False,
+                "log_config": None,
             },
         )
     ]

@@ -130,3 +130,9 @@ def test_swagger_ui_renders_the_operations(server_url: str, tmp_path: Path) -> N
 def test_redoc_renders_the_operations(server_url: str, tmp_path: Path) -> None:
     dom = dump_dom(f"{server_url}/redoc", tmp_path / "profile")
     assert "/api/articles" in dom, dom[-2000:]
+
+
+def test_front_page_renders(server_url: str, tmp_path: Path) -> None:
+    dom = dump_dom(f"{server_url}/", tmp_path / "profile")  # Chromium asks for text/html
+    assert "First steps with curl" in dom, dom[-2000:]
+    assert f"curl -s {server_url}/api/users" in dom

@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
-PAGES = ["/docs", "/redoc", "/graphql"]
+PAGES = ["/", "/docs", "/redoc", "/graphql"]
 BASE_URL = "http://testserver"
 
 # Accepted content types per asset suffix ("application/javascript" is what older

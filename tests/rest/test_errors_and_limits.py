@@ -269,7 +269,7 @@ async def test_the_size_limit_applies_to_authenticated_endpoints_too(
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/nope", "/nope", "/", "/api", "/api/articles/slug/unknown", "/api/users/me/x"]
+    "path", ["/api/nope", "/nope", "/api", "/api/articles/slug/unknown", "/api/users/me/x"]
 )
 async def test_unknown_routes_are_404_in_the_errors_shape(
     client: httpx.AsyncClient, path: str

@@ -3,15 +3,66 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
+import uuid
 from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quillpress.db.stats import StatementStats, current_stats
+from quillpress.infra.request_context import bind_request_id, unbind_request_id
 
 log = logging.getLogger("quillpress.request")
+
+REQUEST_ID_HEADER = b"x-request-id"
+SANE_REQUEST_ID = re.compile(rb"[\x21-\x7e]{1,128}")
+"""1 to 128 printable ASCII characters, no spaces: what proxies and tracing systems send
+(UUIDs, hex trace ids), safe to echo in a header and to log unescaped, short enough that a
+client cannot bloat every log line."""
+
+
+def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
+    """The client's ``X-Request-ID`` when it is sane, else a new random one."""
+    for name, value in headers:
+        if name.lower() == REQUEST_ID_HEADER:
+            if SANE_REQUEST_ID.fullmatch(value):
+                return value.decode("ascii")
+            break
+    return uuid.uuid4().hex
+
+
+class RequestId:
+    """Gives every HTTP request an id: a sane incoming ``X-Request-ID`` or a new one.
+
+    The id is current (:func:`quillpress.infra.request_context.current_request_id`) while
+    the request runs, so every log line it causes carries it, and it is returned in the
+    response's ``X-Request-ID`` header. Added last, it is the outermost user middleware:
+    the 413 of :class:`BodySizeLimit` and every 404 carry it too."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = request_id_from(scope["headers"])
+        header = (REQUEST_ID_HEADER, request_id.encode("ascii"))
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append(header)
+            await send(message)
+
+        token = bind_request_id(request_id)
+        await self.app(scope, receive, send_with_id)
+        # Not in a `finally`: on an unhandled exception the id stays bound, because
+        # Starlette's ServerErrorMiddleware (outside every user middleware) logs it and
+        # answers the 500 after this frame is gone, and that line must carry the id too.
+        # The request's task ends right after, taking the binding with it.
+        unbind_request_id(token)
 
 
 def statement_stats() -> StatementStats | None:
@@ -39,7 +90,8 @@ class RequestStats:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                timing = f'db;dur={stats.milliseconds:.1f};desc="{stats.count} statements"'
+                noun = "statement" if stats.count == 1 else "statements"
+                timing = f'db;dur={stats.milliseconds:.1f};desc="{stats.count} {noun}"'
                 message.setdefault("headers", []).append((b"server-timing", timing.encode()))
             await send(message)
 

@@ -73,6 +73,7 @@ class Article(Base):
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
 
     author: Mapped[AppUser] = relationship(lazy="raise")
+    comments: Mapped[list[Comment]] = relationship(lazy="raise", viewonly=True)  # N+1 lesson
 
     __table_args__ = (
         Index("ix_article_created_at_id", "created_at", "id"),

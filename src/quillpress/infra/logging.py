@@ -1,4 +1,13 @@
-"""Structured logs: one JSON object per line on stderr, so they can be shipped and queried.
+"""One logging pipeline for the whole process: readable lines in development, one JSON
+object per line in production.
+
+Quillpress's own code logs with the standard library (``logging.getLogger(name).info(msg,
+extra={...})``) and so do uvicorn and every other library. :func:`configure_logging` puts a
+single handler on the root logger whose formatter is structlog's ``ProcessorFormatter``, and
+routes uvicorn's loggers to it, so every record, whoever wrote it, gets the same fields
+(``ts``, ``level``, ``logger``, the message, the ``extra`` fields, the request id) and the same
+renderer. structlog's own loggers (``structlog.get_logger()``) are wired into the same
+handler, so later code may use either API.
 
 Only fields we choose are logged; request bodies, headers and secrets never are."""
 
@@ -6,34 +15,128 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TextIO
 
 import orjson
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
 
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+from quillpress.config import Settings
+from quillpress.infra.request_context import current_request_id
+
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
+ACCESS_LOGGER = "uvicorn.access"
+"""Silenced: uvicorn writes access lines only when this logger has a handler, and the
+app's own line per request (``quillpress.request``: status, duration, SQL cost, request id)
+already is the access log. Two lines per request would only double the volume."""
+FIRST_KEYS = ("ts", "level", "logger", "msg")
+"""Production lines start with these, in this order, so they read well even unparsed."""
+
+_NOT_FIELDS = {"message", "asctime", "color_message"}
+"""Record attributes that are not ``extra`` fields: the cached text of a record another
+handler formatted first, and the ANSI-coloured copy of the message uvicorn attaches."""
 
 
-class JsonFormatter(logging.Formatter):
-    converter = time.gmtime  # type: ignore[assignment]  # UTC timestamps
+class _StderrHandler(logging.StreamHandler[TextIO]):
+    """A stream handler that writes to whatever ``sys.stderr`` is when a record arrives.
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
-        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
-        if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
-        return orjson.dumps(entry, default=str).decode()
+    ``logging.StreamHandler(sys.stderr)`` keeps the stream it was given; when something
+    later swaps ``sys.stderr`` (pytest's capture does, per test) it would write to a closed
+    stream. The standard library's own version of this class is private
+    (``logging._StderrHandler``), hence this copy."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        """Ignored: the stream is always the current ``sys.stderr``."""
 
 
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger("quillpress")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+def _add_request_id(_logger: WrappedLogger, _name: str, event_dict: EventDict) -> EventDict:
+    request_id = current_request_id()
+    if request_id is not None:
+        event_dict.setdefault("request_id", request_id)
+    return event_dict
+
+
+def _drop_non_fields(_logger: WrappedLogger, _name: str, event_dict: EventDict) -> EventDict:
+    for key in _NOT_FIELDS:
+        event_dict.pop(key, None)
+    return event_dict
+
+
+def _first_keys_first(_logger: WrappedLogger, _name: str, event_dict: EventDict) -> EventDict:
+    ordered = {key: event_dict.pop(key) for key in FIRST_KEYS if key in event_dict}
+    ordered.update(event_dict)
+    return ordered
+
+
+def _orjson_dumps(value: Any, default: Callable[[Any], Any]) -> str:
+    return orjson.dumps(value, default=default).decode()
+
+
+def _renderers(production: bool) -> tuple[Processor, list[Processor]]:
+    """The timestamper and the final processors of one mode."""
+    if production:
+        return structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"), [
+            structlog.processors.format_exc_info,
+            structlog.processors.EventRenamer("msg"),
+            _first_keys_first,
+            structlog.processors.JSONRenderer(_orjson_dumps, default=str),
+        ]
+    return structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False, key="ts"), [
+        structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty(), timestamp_key="ts"),
+    ]
+
+
+def configure_logging(settings: Settings) -> None:
+    """Route every logger through one handler on stderr, rendered for ``settings.env``.
+
+    Idempotent: the CLI calls it, then ``create_app`` again in each uvicorn worker (and
+    tests once per app). It replaces only the handler it installed itself, so handlers
+    others put on the root logger (pytest's log capture) keep working."""
+    timestamper, renderers = _renderers(settings.is_production)
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,  # fields bound with structlog's API
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        _add_request_id,
+        timestamper,
+    ]
+    formatter = structlog.stdlib.ProcessorFormatter(
+        # Records from the standard library: their message and their ``extra`` fields.
+        foreign_pre_chain=[structlog.stdlib.ExtraAdder(), _drop_non_fields, *shared],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderers],
+    )
+    handler = _StderrHandler()
+    handler.setFormatter(formatter)
+
+    root = logging.getLogger()
+    for existing in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(settings.log_level)
+    # uvicorn's default config gives its loggers their own handlers and stops them from
+    # propagating; `serve` passes log_config=None, and this undoes it for any other launch.
+    for name in (*UVICORN_LOGGERS, "quillpress"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = name != ACCESS_LOGGER
+
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,  # tests reconfigure between modes
+    )
