@@ -25,6 +25,16 @@ from tests.conftest import TEST_SECRET
 START_TIMEOUT_S = 30
 
 
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Any:
+    """These tests reconfigure the process's logging; leave it as the suite had it."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
 def _free_port() -> int:
     """A port nobody listens on right now (``serve`` takes a number, not a socket)."""
     with socket.socket() as sock:

@@ -263,6 +263,7 @@ class Cache:
         self._ttl = ttl_seconds
         self._cooldown = cooldown_seconds
         self._down_until = 0.0
+        self._outage = False  # logged once when it starts, once when it ends
         self._dirty: set[str] = set()
         self._inflight: dict[str, asyncio.Future[bytes | None]] = {}
 
@@ -280,12 +281,18 @@ class Cache:
         return self.store is not None and time.monotonic() >= self._down_until
 
     def _failed(self, action: str, error: BaseException) -> None:
-        if time.monotonic() >= self._down_until:  # log the outage once, not per request
+        if not self._outage:  # log the outage once, not per request
+            self._outage = True
             log.warning(
                 "cache unavailable, serving from the database",
                 extra={"action": action, "error": f"{type(error).__name__}: {error}"},
             )
         self._down_until = time.monotonic() + self._cooldown
+
+    def _answered(self) -> None:
+        if self._outage:
+            self._outage = False
+            log.info("cache reachable again")
 
     async def _recover(self) -> bool:
         """Bump the namespaces whose purges were lost before trusting the store again."""
@@ -299,31 +306,55 @@ class Cache:
             self._failed("bump", error)
             return False
         self._dirty -= dirty
-        log.info("cache reachable again; retired namespaces", extra={"namespaces": sorted(dirty)})
+        log.info("retired namespaces whose purges were lost", extra={"namespaces": sorted(dirty)})
         return True
 
     async def fetch(self, keys: Sequence[str], load: Load) -> dict[str, bytes | None]:
-        """Every key's payload, from the store where valid, else from ``load`` (once per
-        key even under concurrent misses), filling the store for the next reader."""
-        stats = current_cache_stats.get()
+        """Every key's payload, from the store where valid, else from ``load``, filling
+        the store for the next reader. Single-flight per key: a key already being fetched
+        by another task in this process (read, load and fill) is awaited, not fetched again."""
         unique = list(dict.fromkeys(keys))
-        if not unique:
-            return {}
+        waiting = {key: self._inflight[key] for key in unique if key in self._inflight}
+        mine = [key for key in unique if key not in waiting]
+        found: dict[str, bytes | None] = {}
+        if mine:
+            loop = asyncio.get_running_loop()
+            futures = {key: loop.create_future() for key in mine}
+            self._inflight.update(futures)
+            try:
+                found = await self._fetch(mine, load)
+                for key, future in futures.items():
+                    future.set_result(found.get(key))
+            except BaseException as error:
+                for future in futures.values():
+                    future.set_exception(error)
+                    future.exception()  # marked retrieved: the waiters re-raise it
+                raise
+            finally:
+                for key in futures:
+                    self._inflight.pop(key, None)
+        for key, future in waiting.items():
+            found[key] = await future
+        return found
+
+    async def _fetch(self, keys: list[str], load: Load) -> dict[str, bytes | None]:
+        stats = current_cache_stats.get()
         if not self._available() or not await self._recover():
             if stats is not None:
-                stats.bypassed += len(unique)
-            return await load(unique)
+                stats.bypassed += len(keys)
+            return await load(keys)
         assert self.store is not None
         try:
-            slots = await self.store.read(unique)
+            slots = await self.store.read(keys)
         except (RedisError, OSError, TimeoutError) as error:
             self._failed("read", error)
             if stats is not None:
-                stats.bypassed += len(unique)
-            return await load(unique)
+                stats.bypassed += len(keys)
+            return await load(keys)
+        self._answered()
         found: dict[str, bytes | None] = {}
         missing: list[tuple[str, Slot]] = []
-        for key, slot in zip(unique, slots, strict=True):
+        for key, slot in zip(keys, slots, strict=True):
             if slot.payload is not None:
                 found[key] = None if slot.payload == ABSENT else slot.payload
             else:
@@ -332,36 +363,10 @@ class Cache:
             stats.hits += len(found)
             stats.misses += len(missing)
         if missing:
-            found.update(await self._load_missing(missing, load))
+            loaded = await load([key for key, _ in missing])
+            await self._fill(missing, loaded)
+            found.update({key: loaded.get(key) for key, _ in missing})
         return found
-
-    async def _load_missing(
-        self, missing: list[tuple[str, Slot]], load: Load
-    ) -> dict[str, bytes | None]:
-        waiting = {key: self._inflight[key] for key, _ in missing if key in self._inflight}
-        mine = [(key, slot) for key, slot in missing if key not in waiting]
-        loaded: dict[str, bytes | None] = {}
-        if mine:
-            loop = asyncio.get_running_loop()
-            futures = {key: loop.create_future() for key, _ in mine}
-            self._inflight.update(futures)
-            try:
-                loaded = await load([key for key, _ in mine])
-                for key, future in futures.items():
-                    future.set_result(loaded.get(key))
-            except BaseException as error:
-                for future in futures.values():
-                    if not future.done():
-                        future.set_exception(error)
-                        future.exception()  # retrieved: waiters re-raise it, none must
-                raise
-            finally:
-                for key in futures:
-                    self._inflight.pop(key, None)
-            await self._fill(mine, loaded)
-        for key, future in waiting.items():
-            loaded[key] = await future
-        return loaded
 
     async def _fill(self, mine: list[tuple[str, Slot]], loaded: dict[str, bytes | None]) -> None:
         assert self.store is not None
