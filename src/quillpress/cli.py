@@ -31,8 +31,8 @@ from quillpress.infra.logging import configure_logging
 from quillpress.infra.passwords import PasswordHasher
 from quillpress.infra.secrets import InsecureSecretError, resolve_secret
 from quillpress.infra.security import Security
-from quillpress.services import demo_data
-from quillpress.services import seed as seed_service
+from quillpress.seeding import generate as demo_data
+from quillpress.seeding import seed as seed_service
 from quillpress.services import users as user_service
 
 app = typer.Typer(

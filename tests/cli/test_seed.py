@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from quillpress import cli
 from quillpress.app import create_app
 from quillpress.db.models import AppUser, Article, Comment, Favorite, Follow
-from quillpress.services import demo_data
-from quillpress.services import seed as seed_service
+from quillpress.seeding import generate as demo_data
+from quillpress.seeding import seed as seed_service
 from tests.cli import db
 from tests.cli.conftest import sqlite_url
 from tests.conftest import make_settings

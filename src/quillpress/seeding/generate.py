@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 
-from quillpress.services import seed_text as vocab
+from quillpress.seeding import text as vocab
 from quillpress.services.slugs import candidates, slug_base
 
 BASE_DATE = datetime(2026, 1, 1, tzinfo=UTC)
