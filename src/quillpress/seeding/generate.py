@@ -1,85 +1,34 @@
-"""The demo blog as plain data, generated from a seed alone: no clock, no database.
+"""The demo blog as plain data (``seeding.plan``), generated from the plan alone: no clock,
+no database.
 
-Its shape is fixed to match the measurements in the design notes, so benchmark figures
-stay comparable: about five tags per article from a pool of a few hundred (a few popular,
-a long tail), a few favorites and comments per article, follows among users. Timestamps
-count back from a fixed base date, so they are reproducible and always in the past."""
+Tags come from a pool of ``plan.tags`` names drawn with a Zipf-like skew (a few popular, a
+long tail); an article's first tag names its topic, so its title, body and code block are
+about the same thing. Users get a bio and a generated avatar most of the time."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import accumulate
 
-from quillpress.seeding import text as vocab
+from quillpress.api import avatars
+from quillpress.seeding import text
+from quillpress.seeding.plan import (
+    BASE_DATE,
+    MAX_TAGS,
+    DemoArticle,
+    DemoComment,
+    DemoData,
+    DemoUser,
+    SeedPlan,
+)
+from quillpress.seeding.prose import Prose
+from quillpress.seeding.text import Topic
 from quillpress.services.slugs import candidates, slug_base
 
-BASE_DATE = datetime(2026, 1, 1, tzinfo=UTC)
-"""All demo timestamps lie before this instant."""
-
-
-@dataclass(frozen=True, slots=True)
-class SeedPlan:
-    users: int = 50
-    articles: int = 500
-    seed: int = 42
-
-
-@dataclass(frozen=True, slots=True)
-class DemoUser:
-    username: str
-    email: str
-    bio: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class DemoComment:
-    author: int  # index into DemoData.users
-    body: str
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class DemoArticle:
-    slug: str
-    title: str
-    description: str
-    body: str
-    author: int  # index into DemoData.users
-    created_at: datetime
-    updated_at: datetime
-    tags: list[str]
-    favorited_by: list[tuple[int, datetime]]  # (index into DemoData.users, at)
-    comments: list[DemoComment]
-
-
-@dataclass(frozen=True, slots=True)
-class DemoData:
-    users: list[DemoUser]
-    tags: list[str]
-    articles: list[DemoArticle]  # oldest first, so ids grow with time
-    follows: list[tuple[int, int, datetime]]  # (follower index, followed index, at)
-
-
-class _Text:
-    """Readable filler from a small vocabulary; one ``choices`` call per sentence keeps
-    ten thousand article bodies to about a second."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-
-    def sentence(self, low: int = 6, high: int = 16) -> str:
-        words = self.rng.choices(vocab.WORDS, k=self.rng.randint(low, high))
-        return " ".join(words).capitalize() + "."
-
-    def paragraph(self) -> str:
-        return " ".join(self.sentence() for _ in range(self.rng.randint(3, 6)))
-
-    def body(self) -> str:
-        return "\n\n".join(self.paragraph() for _ in range(self.rng.randint(3, 6)))
+WITH_BIO = 0.85
+WITH_AVATAR = 0.85
 
 
 def _ago(rng: random.Random, *, low: timedelta, high: timedelta) -> datetime:
@@ -92,42 +41,57 @@ def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:
     return start + timedelta(seconds=rng.randint(0, max(0, int((end - start).total_seconds()))))
 
 
-def _users(rng: random.Random, count: int) -> list[DemoUser]:
+def _users(rng: random.Random, prose: Prose, plan: SeedPlan) -> list[DemoUser]:
     users: list[DemoUser] = []
     taken: set[str] = set()
-    for index in range(count):
-        name = f"{rng.choice(vocab.FIRST)}_{rng.choice(vocab.LAST)}"
+    for index in range(plan.users):
+        name = f"{rng.choice(text.FIRST)}_{rng.choice(text.LAST)}"
         username = name if name not in taken else f"{name}{index}"
         taken.add(username)
         users.append(
             DemoUser(
                 username=username,
                 email=f"{username}@example.com",
-                bio=rng.choice(vocab.BIOS) if rng.random() < 0.6 else None,
+                bio=prose.bio() if rng.random() < WITH_BIO else None,
+                image=avatars.url(plan.public_url, username)
+                if rng.random() < WITH_AVATAR
+                else None,
                 created_at=_ago(rng, low=timedelta(days=400), high=timedelta(days=800)),
             )
         )
     return users
 
 
-def _tag_pool() -> list[str]:
-    """A few hundred names; earlier ones are drawn more often (popular tags, long tail)."""
-    return [topic + suffix for suffix in vocab.TAG_SUFFIXES for topic in vocab.TOPICS]
+def tag_pool(size: int) -> list[tuple[str, Topic]]:
+    """The ``size`` most popular tags, each with the topic it is about.
+
+    Bare topic names come first, most popular first; past them, suffixed variants
+    ("python-tips"…) make the long tail a benchmark's few hundred tags need."""
+    if not 1 <= size <= MAX_TAGS:
+        raise ValueError(f"the tag pool holds 1 to {MAX_TAGS} tags, not {size}")
+    pool = [(topic.tag + suffix, topic) for suffix in text.TAG_SUFFIXES for topic in text.TOPICS]
+    return pool[:size]
+
+
+def tag_weights(size: int) -> list[float]:
+    """Cumulative weights ``1 / (rank + k)``: Zipf-like, the first tag most often drawn.
+
+    ``k`` grows with the pool so a big one keeps a flatter head: a few hundred tags get
+    ``k = 5``, the distribution the benchmarks were measured with; the default thirty get
+    ``k = 1``, so the top tag appears on several times more articles than the median one."""
+    offset = max(1, size // 60)
+    return list(accumulate(1 / (rank + offset) for rank in range(size)))
 
 
 def _pick_tags(rng: random.Random, pool: Sequence[str], cum_weights: Sequence[float]) -> list[str]:
-    wanted = rng.randint(3, 7)
+    wanted = min(rng.randint(3, 7), len(pool))
     picked: dict[str, None] = {}
     while len(picked) < wanted:
         picked.update(dict.fromkeys(rng.choices(pool, cum_weights=cum_weights, k=wanted)))
     return list(picked)[:wanted]
 
 
-def _title(rng: random.Random, taken: set[str]) -> str:
-    closer = rng.choice(vocab.CLOSERS)
-    title = f"{rng.choice(vocab.OPENERS)} {rng.choice(vocab.TOPICS)}" + (
-        f" {closer}" if closer else ""
-    )
+def _unique(title: str, taken: set[str]) -> str:
     part, candidate = 2, title
     while candidate in taken:
         candidate, part = f"{title}, part {part}", part + 1
@@ -135,26 +99,33 @@ def _title(rng: random.Random, taken: set[str]) -> str:
     return candidate
 
 
-def _articles(rng: random.Random, users: list[DemoUser], count: int) -> list[DemoArticle]:
-    text = _Text(rng)
-    pool = _tag_pool()
-    cum_weights = list(accumulate(1 / (rank + 5) for rank in range(len(pool))))
+def _articles(
+    rng: random.Random, prose: Prose, users: list[DemoUser], plan: SeedPlan
+) -> list[DemoArticle]:
+    pool = tag_pool(plan.tags)
+    names = [name for name, _ in pool]
+    topics = dict(pool)
+    cum_weights = tag_weights(plan.tags)
     times = sorted(
-        _ago(rng, low=timedelta(minutes=1), high=timedelta(days=365)) for _ in range(count)
+        _ago(rng, low=timedelta(minutes=1), high=timedelta(days=365)) for _ in range(plan.articles)
     )
     titles: set[str] = set()
     slugs: set[str] = set()
     articles: list[DemoArticle] = []
+    last = BASE_DATE - timedelta(seconds=1)
     for created_at in times:
-        title = _title(rng, titles)
+        tags = _pick_tags(rng, names, cum_weights)
+        topic = topics[tags[0]]
+        subject = prose.subject(topic)
+        title = _unique(prose.title(topic, subject), titles)
         slug = next(candidates(slug_base(title), slugs))
         slugs.add(slug)
         edited = rng.random() < 0.2
         comments = [
             DemoComment(
                 author=rng.randrange(len(users)),
-                body=text.sentence(4, 24),
-                created_at=_between(rng, created_at, BASE_DATE - timedelta(seconds=1)),
+                body=prose.comment(subject),
+                created_at=_between(rng, created_at, last),
             )
             for _ in range(rng.randint(0, 5))
         ]
@@ -162,16 +133,14 @@ def _articles(rng: random.Random, users: list[DemoUser], count: int) -> list[Dem
             DemoArticle(
                 slug=slug,
                 title=title,
-                description=text.sentence(8, 18),
-                body=text.body(),
+                description=prose.description(topic, subject),
+                body=prose.body(topic, subject),
                 author=rng.randrange(len(users)),
                 created_at=created_at,
-                updated_at=_between(rng, created_at, BASE_DATE - timedelta(seconds=1))
-                if edited
-                else created_at,
-                tags=_pick_tags(rng, pool, cum_weights),
+                updated_at=_between(rng, created_at, last) if edited else created_at,
+                tags=tags,
                 favorited_by=[
-                    (fan, _between(rng, created_at, BASE_DATE - timedelta(seconds=1)))
+                    (fan, _between(rng, created_at, last))
                     for fan in rng.sample(range(len(users)), min(len(users), rng.randint(0, 10)))
                 ],
                 comments=sorted(comments, key=lambda comment: comment.created_at),
@@ -193,12 +162,14 @@ def _follows(rng: random.Random, users: list[DemoUser]) -> list[tuple[int, int, 
 
 
 def generate(plan: SeedPlan) -> DemoData:
-    """The whole data set, from ``plan.seed`` alone (no clock, no database)."""
+    """The whole data set, from the plan alone (no clock, no database)."""
     if plan.users < 1 and plan.articles > 0:
         raise ValueError("articles need at least one user to write them")
+    tag_pool(plan.tags)  # refuses an impossible pool before any work
     rng = random.Random(plan.seed)
-    users = _users(rng, plan.users)
-    articles = _articles(rng, users, plan.articles)
+    prose = Prose(rng)
+    users = _users(rng, prose, plan)
+    articles = _articles(rng, prose, users, plan)
     follows = _follows(rng, users)
     tags = list(dict.fromkeys(tag for article in articles for tag in article.tags))
     return DemoData(users=users, tags=tags, articles=articles, follows=follows)
