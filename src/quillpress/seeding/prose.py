@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from itertools import accumulate
+from math import prod
+from string import Formatter
 
 from quillpress.seeding import text
 from quillpress.seeding.text import Topic
@@ -17,6 +20,41 @@ from quillpress.seeding.text import Topic
 _FILLED = frozenset({"list", "steps", "code"})
 _CLOSING_SENTENCES = 2
 _OPTIONAL = ("list", "steps", "", "")  # at most one code block per post
+
+
+TitleKit = tuple[Sequence[str], list[int], dict[str, Sequence[str]]]
+
+
+def _title_kit(
+    templates: Sequence[str], slots: dict[str, Sequence[str]], subjects: int
+) -> TitleKit:
+    """Templates with cumulative weights in proportion to how many titles each can make.
+
+    Titles must be unique, and the popular topics get hundreds of articles: picking a
+    template by its number of combinations keeps ", part 2" suffixes rare."""
+    sizes = {**{name: len(options) for name, options in slots.items()}, "subject": subjects}
+    weights = [
+        prod(sizes[name] for _, name, _, _ in Formatter().parse(template) if name in sizes)
+        for template in templates
+    ]
+    return templates, list(accumulate(weights)), slots
+
+
+_TECH_TITLES = _title_kit(
+    text.TECH_TITLES,
+    {"opener": text.OPENERS, "closer": text.CLOSERS, "lesson": text.LESSONS, "years": text.YEARS},
+    len(text.TECH_SUBJECTS),
+)
+_PEOPLE_TITLES = _title_kit(
+    text.PEOPLE_TITLES,
+    {
+        "opener": text.PEOPLE_OPENERS,
+        "closer": text.PEOPLE_CLOSERS,
+        "lesson": text.LESSONS,
+        "years": text.YEARS,
+    },
+    len(text.PEOPLE_SUBJECTS),
+)
 
 
 def _capitalised(sentence: str) -> str:
@@ -33,16 +71,11 @@ class Prose:
         return self.rng.choice(text.PEOPLE_SUBJECTS if topic.people else text.TECH_SUBJECTS)
 
     def title(self, topic: Topic, subject: str) -> str:
-        template = self.rng.choice(text.PEOPLE_TITLES if topic.people else text.TECH_TITLES)
-        return _capitalised(
-            template.format(
-                opener=self.rng.choice(text.OPENERS),
-                closer=self.rng.choice(text.CLOSERS),
-                years=self.rng.choice(text.YEARS),
-                topic=topic.name,
-                subject=subject,
-            )
-        )
+        rng = self.rng
+        templates, weights, slots = _PEOPLE_TITLES if topic.people else _TECH_TITLES
+        template = rng.choices(templates, cum_weights=weights)[0]
+        filled = {name: rng.choice(options) for name, options in slots.items()}
+        return _capitalised(template.format(topic=topic.name, subject=subject, **filled))
 
     def description(self, topic: Topic, subject: str) -> str:
         templates = text.PEOPLE_DESCRIPTIONS if topic.people else text.TECH_DESCRIPTIONS

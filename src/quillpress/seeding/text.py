@@ -122,6 +122,7 @@ OPENERS = (
     "The hidden cost of",
     "Ten things I wish I knew about",
     "Rethinking",
+    "Debugging",
     "Notes on",
     "In defence of",
     "What nobody tells you about",
@@ -130,11 +131,30 @@ OPENERS = (
     "Beyond",
     "Taming",
     "Why we changed our mind about",
-    "Falling in love with",
     "The boring truth about",
+    "Scaling",
+    "Testing",
+    "Benchmarking",
+    "Simplifying",
 )
-CLOSERS = (  # each starts with its own separator, so "{topic}{closer}" reads right
-    " in production",
+PEOPLE_OPENERS = (
+    "Notes on",
+    "Rethinking",
+    "A practical guide to",
+    "Lessons learned about",
+    "What nobody tells you about",
+    "Getting better at",
+    "In defence of",
+    "Understanding",
+    "Ten things I wish I knew about",
+    "The quiet work of",
+    "A beginner's guide to",
+    "Why I changed my mind about",
+)
+# Each starts with its own separator, so "{topic}{closer}" reads right; none starts with
+# " in", so "… in {topic}{closer}" never says "in" twice.
+CLOSERS = (
+    "",
     " at scale",
     " for beginners",
     ", the hard way",
@@ -146,7 +166,30 @@ CLOSERS = (  # each starts with its own separator, so "{topic}{closer}" reads ri
     " done right",
     ", step by step",
     " from scratch",
-    " in practice",
+)
+PEOPLE_CLOSERS = (
+    "",
+    " for new managers",
+    " for small teams",
+    ", the hard way",
+    ", revisited",
+    " as a junior developer",
+    " without the drama",
+    " in a remote team",
+)
+LESSONS = (
+    "what actually worked",
+    "lessons from a rewrite",
+    "the boring solution",
+    "notes from production",
+    "an honest review",
+    "what the docs don't say",
+    "mistakes we made",
+    "a practical look",
+    "a checklist",
+    "one year later",
+    "the numbers",
+    "a gentle introduction",
 )
 YEARS = ("two", "three", "five", "seven", "ten")
 
@@ -201,25 +244,18 @@ PEOPLE_SUBJECTS = (  # singular: sentences say "{subject} is…"
     "knowledge sharing",
 )
 
+# Slots: opener, closer, lesson, years, topic, subject (the people ones draw PEOPLE_* lists).
 TECH_TITLES = (
     "{opener} {topic}{closer}",
-    "{opener} {subject} in {topic}",
-    "{subject} in {topic}{closer}",
-    "How we tamed {subject} with {topic}",
+    "{opener} {subject} in {topic}{closer}",
+    "{subject} in {topic}: {lesson}",
     "What {years} years of {topic} taught me about {subject}",
-    "{topic}: {subject} without the drama",
-    "The {topic} {subject} checklist",
-    "Stop worrying about {subject} in {topic}",
-    "{subject} in {topic}: what actually worked",
 )
 PEOPLE_TITLES = (
     "{opener} {subject}{closer}",
-    "{opener} {subject}",
     "What {years} years of {topic} taught me about {subject}",
-    "{subject} and {topic}: an honest account",
-    "The {subject} checklist",
-    "{subject}{closer}",
-    "Stop worrying about {subject}",
+    "{subject} and {topic}: {lesson}",
+    "{subject}: {lesson}",
 )
 
 TECH_DESCRIPTIONS = (
@@ -249,7 +285,7 @@ PEOPLE_DESCRIPTIONS = (
 # --- bodies -------------------------------------------------------------------------------
 
 TECH_SENTENCES = (
-    "We started using {topic} two years ago, mostly because a new service needed it.",
+    "We took {topic} seriously two years ago, mostly because a new service needed it.",
     "The first version worked, but {subject} was an afterthought.",
     "Nobody on the team had strong opinions about {subject} until it broke on a Friday.",
     "Most guides to {topic} skip this part, so here is what we found.",
@@ -260,7 +296,7 @@ TECH_SENTENCES = (
     "{topic} makes the simple case easy and the complicated case possible.",
     "If you only take one thing away, make {subject} explicit instead of clever.",
     "Every shortcut we took here came back as an incident later.",
-    "The documentation for {topic} covers this, but it is easy to miss.",
+    "Most write-ups on {topic} cover this, but it is easy to miss.",
     "A small script reproduced the problem in under a minute.",
     "We wrote the failing test before touching the code.",
     "That single change cut our p99 latency by a third.",
@@ -274,7 +310,7 @@ TECH_SENTENCES = (
     "Your mileage will vary, especially on older hardware.",
     "It took us three attempts to get {subject} right.",
     "The second attempt was simpler, and simpler won.",
-    "Reading the source of {topic} answered questions the docs did not.",
+    "Reading other people's {topic} code answered questions the docs did not.",
     "Once {subject} was boring, the rest of the system got easier to change.",
     "Be careful with {subject} when several processes share the same data.",
     "The old code was not wrong, it was written for a smaller problem.",
