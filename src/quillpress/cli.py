@@ -194,7 +194,8 @@ def seed_command(
 ) -> None:
     """Fill an empty database with deterministic demo data (migrating it first).
 
-    Every demo user signs in with the password "password123"."""
+    Every demo user signs in with the password "password123"; avatar URLs start with
+    QUILLPRESS_PUBLIC_URL (default http://127.0.0.1:8000)."""
     settings = _load_settings()
     plan = demo_plan.SeedPlan(
         users=users,

@@ -90,9 +90,15 @@ def test_bodies_are_markdown_with_headings_lists_and_code_in_the_topics_language
         else:
             assert "```" not in body, body
         outside_code = re.sub(r"```\w+\n.*?\n```", "", body, flags=re.DOTALL)
-        prose = [line for line in outside_code.splitlines() if line[:1].isupper()]
+        prose = [
+            line
+            for line in outside_code.splitlines()
+            if line and not re.match(r"(#|- |\d+\. )", line)
+        ]
         sentences = [s for line in prose for s in re.split(r"(?<=[.!?]) ", line)]
         assert len(sentences) >= 6
+        assert all(s[0].isupper() and s[-1] in ".!?" for s in sentences), sentences
+        assert len(set(sentences)) == len(sentences), sentences
         assert "{" not in " ".join(prose), body  # every template slot was filled
 
 

@@ -94,13 +94,14 @@ class Prose:
 
         bank = text.PEOPLE_SENTENCES if topic.people else text.TECH_SENTENCES
         wanted = min(len(bank), sum(sizes) + sum(follow_ups) + _CLOSING_SENTENCES)
-        drawn = iter(rng.sample(bank, wanted))  # no sentence twice in one post
+        drawn = rng.sample(bank, wanted)  # no sentence twice in one post
+        fill = {"topic": topic.name, "Topic": _capitalised(topic.name), "subject": subject}
+        used = 0
 
         def paragraph(size: int) -> str:
-            return " ".join(
-                _capitalised(next(drawn, "").format(topic=topic.name, subject=subject))
-                for _ in range(size)
-            ).strip()
+            nonlocal used
+            used += size
+            return " ".join(drawn[used - size : used]).format_map(fill)
 
         parts = [paragraph(sizes[0])]
         for heading, filler, size, follow_up in zip(
@@ -128,7 +129,11 @@ class Prose:
 
     def comment(self, subject: str) -> str:
         rng = self.rng
-        bodies = rng.sample(text.COMMENT_BODIES, 1 if rng.random() < 0.7 else 2)
+        bodies = (
+            [rng.choice(text.COMMENT_BODIES)]
+            if rng.random() < 0.7
+            else rng.sample(text.COMMENT_BODIES, 2)
+        )
         words = [
             rng.choice(text.COMMENT_OPENERS),
             *(body.format(subject=subject) for body in bodies),

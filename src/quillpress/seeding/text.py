@@ -1,8 +1,9 @@
 """Vocabulary of the demo data: names, topics, and the templates posts are assembled from.
 
 Kept apart from the generation logic so that file stays about what it does, not what it says.
-Templates are whole sentences with ``{topic}`` / ``{subject}`` slots: each one reads like
-prose on its own, and variety comes from combining them, never from random words."""
+Templates are whole sentences with ``{topic}`` / ``{subject}`` slots (``{Topic}`` where a
+sentence starts with it, capitalised): each one reads like prose on its own, and variety
+comes from combining them, never from random words."""
 
 from __future__ import annotations
 
@@ -293,7 +294,7 @@ TECH_SENTENCES = (
     "It is tempting to reach for a new library, but the standard tools go a long way.",
     "Measure first: our intuition about {subject} was wrong twice.",
     "The numbers below come from our staging environment, which is smaller than production.",
-    "{topic} makes the simple case easy and the complicated case possible.",
+    "{Topic} makes the simple case easy and the complicated case possible.",
     "If you only take one thing away, make {subject} explicit instead of clever.",
     "Every shortcut we took here came back as an incident later.",
     "Most write-ups on {topic} cover this, but it is easy to miss.",
