@@ -189,7 +189,8 @@ def seed_command(
         int, typer.Option("--seed", help="Random seed: the same seed gives the same data.")
     ] = 42,
     tags: Annotated[
-        int, typer.Option(help="Tag pool size.", min=1, max=demo_plan.MAX_TAGS)
+        int,
+        typer.Option(help="Tags to draw from (benchmarks use 300).", min=1, max=demo_plan.MAX_TAGS),
     ] = demo_plan.DEFAULT_TAGS,
 ) -> None:
     """Fill an empty database with deterministic demo data (migrating it first).
