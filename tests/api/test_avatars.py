@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from quillpress.api import avatars
+from quillpress.infra import avatars
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -11,11 +11,22 @@ import colorsys
 import hashlib
 import html
 import re
+from urllib.parse import quote
 
+PATH = "/avatars/{name}.svg"
+"""Where the app serves them (``api/avatars.py``); kept here, free of web imports, so the
+seeder can build URLs without loading FastAPI."""
 MAX_NAME_LENGTH = 64
 SIZE = 128
 
 _PARTS = re.compile(r"[^\W_]+")  # runs of letters and digits: "dana_diaz" → "dana", "diaz"
+
+
+def url(base_url: str, name: str) -> str:
+    """The absolute address of ``name``'s avatar under ``base_url`` (no trailing slash).
+
+    Stored absolute, so a front end served from another origin can load the image."""
+    return base_url + PATH.format(name=quote(name, safe=""))
 
 
 def is_valid_name(name: str) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from itertools import accumulate
 
-from quillpress.api import avatars
+from quillpress.infra import avatars
 from quillpress.seeding import text
 from quillpress.seeding.plan import (
     BASE_DATE,
