@@ -1,6 +1,6 @@
 """Load Quillpress's article list (REST and GraphQL) and the floor, and print the ratios.
 
-    .venv/bin/python bench/run.py [--users 1000] [--articles 20000] [--duration 10]
+    .venv/bin/python bench/run.py [--users 1000] [--articles 20000] [--tags 300] [--duration 10]
                                   [--rounds 2] [--connections 32] [--keep-db]
 
 Creates a throwaway PostgreSQL database on 127.0.0.1:5432, seeds it with Quillpress's own
@@ -118,6 +118,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=1_000, help="seeded users")
     parser.add_argument("--articles", type=int, default=20_000, help="seeded articles")
     parser.add_argument("--seed", type=int, default=42, help="seeder's random seed")
+    parser.add_argument(
+        "--tags", type=int, default=300, help="seeded tag pool (the figures assume a few hundred)"
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per measured run")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of load before each run")
     parser.add_argument("--rounds", type=int, default=2, help="floor/REST/GraphQL rounds")
@@ -127,7 +130,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
     args = parser.parse_args(argv)
-    for name in ("users", "duration", "rounds", "connections", "threads"):
+    for name in ("users", "tags", "duration", "rounds", "connections", "threads"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
     if args.articles < 20 or args.warmup < 0:
@@ -174,10 +177,14 @@ def bench_database(keep: bool) -> Iterator[str]:
 def seed(database: str, args: argparse.Namespace, env: dict[str, str]) -> None:
     """Migrate and seed with Quillpress's own CLI, then VACUUM ANALYZE so both servers meet
     settled statistics and a visibility map (``count(*)`` can use index-only scans)."""
-    print(f"seeding    {args.users} users, {args.articles} articles (seed {args.seed})…")
+    print(
+        f"seeding    {args.users} users, {args.articles} articles, {args.tags} tags"
+        f" (seed {args.seed})…"
+    )
     started = time.monotonic()
     command = [sys.executable, "-m", "quillpress", "seed", "--users", str(args.users)]
     command += ["--articles", str(args.articles), "--seed", str(args.seed)]
+    command += ["--tags", str(args.tags)]
     if subprocess.run(command, env=env, cwd=REPO, check=False).returncode != 0:
         raise BenchError("seeding failed (see the output above)")
     asyncio.run(_admin("VACUUM ANALYZE", database=database))

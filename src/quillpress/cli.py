@@ -31,8 +31,8 @@ from quillpress.infra.logging import configure_logging
 from quillpress.infra.passwords import PasswordHasher
 from quillpress.infra.secrets import InsecureSecretError, resolve_secret
 from quillpress.infra.security import Security
-from quillpress.services import demo_data
-from quillpress.services import seed as seed_service
+from quillpress.seeding import plan as demo_plan
+from quillpress.seeding import seed as seed_service
 from quillpress.services import users as user_service
 
 app = typer.Typer(
@@ -87,7 +87,7 @@ def _password_hasher(settings: Settings) -> PasswordHasher:
 # --- serve ---------------------------------------------------------------------------
 
 
-def prepare_serve(settings: Settings, *, demo: bool) -> None:
+def prepare_serve(settings: Settings, *, demo: bool, local_url: str = demo_plan.LOCAL_URL) -> None:
     """Everything ``serve`` does once in the parent process, before any worker starts.
 
     Resolving the secret here creates the development key file exactly once, so every
@@ -96,15 +96,16 @@ def prepare_serve(settings: Settings, *, demo: bool) -> None:
         resolve_secret(settings)
     except InsecureSecretError as error:
         _fail(str(error))
-    asyncio.run(_prepare_database(settings, demo=demo))
+    asyncio.run(_prepare_database(settings, demo=demo, local_url=local_url))
 
 
-async def _prepare_database(settings: Settings, *, demo: bool) -> None:
+async def _prepare_database(settings: Settings, *, demo: bool, local_url: str) -> None:
     async with _database(settings) as db:
         await migrate.upgrade(db.engine)
         if demo and not await seed_service.database_has_users(db):
             typer.echo("Seeding demo data into the empty database…", err=True)
-            await seed_service.seed_demo(db, _password_hasher(settings), demo_data.SeedPlan())
+            plan = demo_plan.SeedPlan(public_url=settings.public_url or local_url)
+            await seed_service.seed_demo(db, _password_hasher(settings), plan)
 
 
 @app.command()
@@ -119,7 +120,7 @@ def serve(
 ) -> None:
     """Migrate the database, then serve the REST API with uvicorn."""
     settings = _load_settings()
-    prepare_serve(settings, demo=demo)
+    prepare_serve(settings, demo=demo, local_url=f"http://{host}:{port}")
     uvicorn.run(
         APP_FACTORY,
         factory=True,
@@ -174,7 +175,7 @@ def current() -> None:
 
 
 async def _seed(
-    settings: Settings, plan: demo_data.SeedPlan, progress: seed_service.Progress
+    settings: Settings, plan: demo_plan.SeedPlan, progress: seed_service.Progress
 ) -> seed_service.SeedSummary:
     async with _database(settings) as db:
         await migrate.upgrade(db.engine)
@@ -188,12 +189,23 @@ def seed_command(
     seed_value: Annotated[
         int, typer.Option("--seed", help="Random seed: the same seed gives the same data.")
     ] = 42,
+    tags: Annotated[
+        int,
+        typer.Option(help="Tags to draw from (benchmarks use 300).", min=1, max=demo_plan.MAX_TAGS),
+    ] = demo_plan.DEFAULT_TAGS,
 ) -> None:
     """Fill an empty database with deterministic demo data (migrating it first).
 
-    Every demo user signs in with the password "password123"."""
+    Every demo user signs in with the password "password123"; avatar URLs start with
+    QUILLPRESS_PUBLIC_URL (default http://127.0.0.1:8000)."""
     settings = _load_settings()
-    plan = demo_data.SeedPlan(users=users, articles=articles, seed=seed_value)
+    plan = demo_plan.SeedPlan(
+        users=users,
+        articles=articles,
+        seed=seed_value,
+        tags=tags,
+        public_url=settings.public_url or demo_plan.LOCAL_URL,
+    )
     console = Console(stderr=True)
     columns = (
         TextColumn("{task.description:<13}"),

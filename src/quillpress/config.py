@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -61,6 +62,7 @@ class Settings(BaseSettings):
     default_page_size: int = Field(default=20, ge=1)
     max_page_size: int = Field(default=100, ge=1, le=1_000)
     log_level: str = "INFO"
+    public_url: str | None = None  # where browsers reach the app; demo avatar URLs start with it
 
     # GraphQL protections (a rejected query gets a clear error before anything runs).
     graphql_max_depth: int = Field(default=15, ge=1, le=100)
@@ -80,6 +82,20 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        """An absolute http(s) base such as ``https://blog.example.com`` or
+        ``http://127.0.0.1:8000/quill``: paths are appended to it, so no trailing slash."""
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("must be an absolute http:// or https:// URL")
+        if parts.query or parts.fragment or value.endswith("/"):
+            raise ValueError("must have no trailing slash, query or fragment")
         return value
 
     @field_validator("log_level")

@@ -23,7 +23,7 @@ from quillpress import cli
 from quillpress.app import create_app
 from quillpress.config import Settings
 from quillpress.db import migrate
-from quillpress.services.demo_data import SeedPlan
+from quillpress.seeding.plan import SeedPlan
 from tests.cli import db
 from tests.conftest import make_settings
 from tests.helpers import auth, create_article, register

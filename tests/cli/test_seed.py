@@ -1,5 +1,6 @@
-"""`quillpress seed`: the asked numbers, the same data for the same seed, never on top of
-existing users, and data the API can serve."""
+"""`quillpress seed` and `serve --demo`: the asked numbers and tag pool, the same data for
+the same seed, never on top of existing users, avatar URLs under the public address, and
+data the API (avatars included) can serve."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from asgi_lifespan import LifespanManager
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -17,8 +20,8 @@ from typer.testing import CliRunner
 from quillpress import cli
 from quillpress.app import create_app
 from quillpress.db.models import AppUser, Article, Comment, Favorite, Follow
-from quillpress.services import demo_data
-from quillpress.services import seed as seed_service
+from quillpress.seeding import seed as seed_service
+from quillpress.seeding.plan import DEFAULT_TAGS, LOCAL_URL, MAX_TAGS
 from tests.cli import db
 from tests.cli.conftest import sqlite_url
 from tests.conftest import make_settings
@@ -90,13 +93,64 @@ def test_same_seed_gives_the_same_data(
     assert len(results[0][1]) == 40
 
 
-def test_generation_is_pure_and_deterministic() -> None:
-    plan = demo_data.SeedPlan(users=5, articles=20, seed=3)
-    assert demo_data.generate(plan) == demo_data.generate(plan)
-    data = demo_data.generate(plan)
-    assert all(article.created_at < demo_data.BASE_DATE for article in data.articles)
-    assert [a.created_at for a in data.articles] == sorted(a.created_at for a in data.articles)
-    assert all(follower != followed for follower, followed, _ in data.follows)
+def _images(url: str) -> dict[str, str | None]:
+    return {
+        row.username: row.image for row in db.rows(url, select(AppUser.username, AppUser.image))
+    }
+
+
+def test_the_tag_pool_is_small_by_default_and_sized_by_tags(
+    runner: CliRunner, cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, extra, expected in (
+        ("default.db", [], DEFAULT_TAGS),
+        ("small.db", ["--tags", "9"], 9),
+    ):
+        url = sqlite_url(cli_env / name)
+        monkeypatch.setenv("QUILLPRESS_DATABASE_URL", url)
+        output = _seed(runner, "--users", "10", "--articles", "200", *extra)
+        assert db.count(url, "tag") == expected
+        assert f"{expected} tags" in output
+
+
+@pytest.mark.parametrize("tags", ["0", str(MAX_TAGS + 1)])
+def test_a_tag_pool_out_of_range_is_refused(runner: CliRunner, db_url: str, tags: str) -> None:
+    result = runner.invoke(cli.app, ["seed", "--tags", tags])
+    assert result.exit_code == 2
+    assert "--tags" in result.output
+
+
+def test_avatar_urls_use_the_local_serve_address_unless_a_public_url_is_set(
+    runner: CliRunner, cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("QUILLPRESS_PUBLIC_URL", raising=False)
+    local = sqlite_url(cli_env / "local.db")
+    monkeypatch.setenv("QUILLPRESS_DATABASE_URL", local)
+    _seed(runner, "--users", "10", "--articles", "5")
+
+    public = sqlite_url(cli_env / "public.db")
+    monkeypatch.setenv("QUILLPRESS_DATABASE_URL", public)
+    monkeypatch.setenv("QUILLPRESS_PUBLIC_URL", "https://blog.example.com")
+    _seed(runner, "--users", "10", "--articles", "5")
+
+    for url, base in ((local, LOCAL_URL), (public, "https://blog.example.com")):
+        images = _images(url)
+        assert sum(image is not None for image in images.values()) >= 6
+        for username, image in images.items():
+            assert image in (None, f"{base}/avatars/{username}.svg")
+
+
+def test_serve_demo_points_avatars_at_the_address_it_serves(
+    runner: CliRunner, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    result = runner.invoke(cli.app, ["serve", "--demo", "--host", "127.0.0.2", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert calls
+    images = [image for image in _images(db_url).values() if image]
+    assert images
+    assert all(image.startswith("http://127.0.0.2:8123/avatars/") for image in images)
 
 
 def test_seed_refuses_a_database_with_users(runner: CliRunner, db_url: str) -> None:
@@ -142,3 +196,28 @@ async def _read_through_api(db_url: str) -> None:
             json={"user": {"email": email, "password": seed_service.DEMO_PASSWORD}},
         )
         assert login.status_code == 200, login.text
+        user = login.json()["user"]
+        author = (await client.get(f"/api/profiles/{user['username']}")).json()["profile"]
+        assert author["image"] == user["image"]
+
+        images = [
+            article["author"]["image"] for article in page["articles"] if article["author"]["image"]
+        ]
+        assert images
+        avatar = await client.get(httpx.URL(images[0]).path)
+        assert avatar.status_code == 200
+        assert avatar.headers["content-type"] == "image/svg+xml"
+
+        registered = await client.post(
+            "/api/users",
+            json={
+                "user": {
+                    "username": "newcomer",
+                    "email": "new@example.org",
+                    "password": "pw-12345678",
+                }
+            },
+        )
+        assert registered.status_code == 201, registered.text
+        assert registered.json()["user"]["image"] is None
+        assert registered.json()["user"]["bio"] is None

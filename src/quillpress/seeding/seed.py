@@ -1,4 +1,4 @@
-"""Seeding an empty database with the demo blog (``services.demo_data`` makes it).
+"""Seeding an empty database with the demo blog (``seeding.generate`` makes it).
 
 Generation is pure and runs before any connection is opened; the writes are bulk
 inserts in one transaction, never per-row objects, and only into an empty database."""
@@ -12,7 +12,8 @@ from quillpress.db.database import Database
 from quillpress.domain.errors import Conflict
 from quillpress.infra.passwords import PasswordHasher
 from quillpress.repositories import seed as seed_repo
-from quillpress.services.demo_data import SeedPlan, generate
+from quillpress.seeding.generate import generate
+from quillpress.seeding.plan import SeedPlan
 
 DEMO_PASSWORD = "password123"  # noqa: S105 (documented demo password, never for real accounts)
 """Every demo account signs in with this password (documented in the README)."""
@@ -85,7 +86,7 @@ async def seed_demo(
                     "email": user.email,
                     "password_hash": password_hash,
                     "bio": user.bio,
-                    "image": None,
+                    "image": user.image,
                     "role": "user",
                     "created_at": user.created_at,
                     "updated_at": user.created_at,
