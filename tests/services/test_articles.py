@@ -185,11 +185,6 @@ async def test_a_new_title_whose_slug_is_taken_gets_a_numbered_slug(
     assert view.slug == "taken-2"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.slugs.belongs_to treats any hex-looking last word as a slug suffix: "
-    "retitling 'Hello world cafe' to 'Hello world' keeps the slug 'hello-world-cafe'",
-)
 async def test_a_title_that_drops_a_hex_looking_word_gets_the_new_slug(
     resources: Resources, ann: Principal, published: Published
 ) -> None:
@@ -244,11 +239,6 @@ async def test_an_update_that_gives_no_field_records_no_event(
     assert published.batches == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="update_article records ArticleUpdated for an edit that repeats the current "
-    "values; domain.events says a write records an event only when it really changed something",
-)
 async def test_an_edit_that_repeats_the_current_values_records_no_event(
     resources: Resources, ann: Principal, published: Published
 ) -> None:

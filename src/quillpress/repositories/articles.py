@@ -39,6 +39,19 @@ async def get_ref(conn: AsyncConnection, slug: str) -> Row[Any] | None:
     return (await conn.execute(stmt)).first()
 
 
+async def get_editable(conn: AsyncConnection, slug: str) -> Row[Any] | None:
+    """What an edit may change, to authorize it and to tell a real change from a repeat."""
+    stmt = select(
+        Article.id,
+        Article.author_id,
+        Article.slug,
+        Article.title,
+        Article.description,
+        Article.body,
+    ).where(Article.slug == slug)
+    return (await conn.execute(stmt)).first()
+
+
 async def slugs_starting_with(conn: AsyncConnection, base: str) -> set[str]:
     """Existing slugs equal to ``base`` or ``base-…`` (slugs hold no LIKE wildcards)."""
     stmt = select(Article.slug).where(or_(Article.slug == base, Article.slug.like(f"{base}-%")))

@@ -182,44 +182,51 @@ async def _authorize(conn: AsyncConnection, slug: str, allowed: Any, principal: 
 async def update_article(
     db: Database, principal: Principal, slug: str, command: UpdateArticle
 ) -> ArticleView:
-    """Partial update. A changed title regenerates the slug; other edits keep it."""
+    """Partial update. A changed title regenerates the slug; other edits keep it. An edit
+    that repeats the current values changes nothing (no ``updated_at`` bump, no event)."""
     given = command.model_fields_set
     async with db.write() as tx:
-        ref = await _authorize(tx.conn, slug, can_edit_article, principal)
+        ref = await article_repo.get_editable(tx.conn, slug)
+        if ref is None:
+            raise NotFound("article")
+        ensure(can_edit_article(principal, author_id=ref.author_id), resource="article")
         values: dict[str, Any] = {
-            field: getattr(command, field) for field in given & {"title", "description", "body"}
+            field: getattr(command, field)
+            for field in given & {"title", "description", "body"}
+            if getattr(command, field) != getattr(ref, field)
         }
-        if values or "tag_list" in given:
-            values["updated_at"] = utcnow()
+        previous_tags = await article_repo.tag_names(tx.conn, ref.id)
+        tags = previous_tags
+        if command.tag_list is not None and set(command.tag_list) != set(previous_tags):
+            tags = tuple(command.tag_list)
+        if not values and tags == previous_tags:
+            return await _read_back(db, ref.id, principal)
+        values["updated_at"] = utcnow()
         new_slugs = [ref.slug]
-        if command.title is not None:
-            base = slugs.slug_base(command.title)
+        if "title" in values:
+            base = slugs.slug_base(command.title or "")
             if not slugs.belongs_to(ref.slug, base):
                 taken = await article_repo.slugs_starting_with(tx.conn, base) - {ref.slug}
                 new_slugs = list(slugs.candidates(base, taken))
         for new_slug in new_slugs:
             if new_slug != ref.slug:
                 values["slug"] = new_slug
-            if not values or await article_repo.update_article(tx.conn, ref.id, values):
+            if await article_repo.update_article(tx.conn, ref.id, values):
                 break
         else:  # pragma: no cover - six concurrent writers taking the same slug
             raise Conflict.taken("slug")
-        if values:
-            previous_tags = await article_repo.tag_names(tx.conn, ref.id)
-            tags = previous_tags
-            if command.tag_list is not None:
-                await article_repo.replace_tags(tx.conn, ref.id, command.tag_list)
-                tags = tuple(command.tag_list)
-            tx.record(
-                ArticleUpdated(
-                    article_id=ref.id,
-                    author_id=ref.author_id,
-                    slug=values.get("slug", ref.slug),
-                    previous_slug=ref.slug,
-                    tags=tags,
-                    previous_tags=previous_tags,
-                )
+        if tags != previous_tags:
+            await article_repo.replace_tags(tx.conn, ref.id, tags)
+        tx.record(
+            ArticleUpdated(
+                article_id=ref.id,
+                author_id=ref.author_id,
+                slug=values.get("slug", ref.slug),
+                previous_slug=ref.slug,
+                tags=tags,
+                previous_tags=previous_tags,
             )
+        )
     return await _read_back(db, ref.id, principal)
 
 

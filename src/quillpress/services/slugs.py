@@ -16,9 +16,14 @@ def slug_base(title: str) -> str:
     return slugify(title, max_length=MAX_SLUG_BASE, word_boundary=True) or "article"
 
 
+SUFFIX = r"-(?:[2-9]|[1-9][0-9]+|[0-9a-f]{8})"
+"""Exactly the suffixes :func:`candidates` makes: ``-2``, ``-3``… and eight hex digits.
+(A title ending in a number stays ambiguous: "Review of 2024" → "Review of" keeps its slug.)"""
+
+
 def belongs_to(slug: str, base: str) -> bool:
     """Whether ``slug`` is ``base`` or one of its numbered/suffixed variants."""
-    return slug == base or re.fullmatch(re.escape(base) + r"-[0-9a-f]+", slug) is not None
+    return slug == base or re.fullmatch(re.escape(base) + SUFFIX, slug) is not None
 
 
 def candidates(base: str, taken: set[str]) -> Iterator[str]:
