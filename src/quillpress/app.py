@@ -13,6 +13,7 @@ from quillpress import __version__
 from quillpress.api import docs, middleware
 from quillpress.api.graphql.endpoint import GraphQLEndpoint
 from quillpress.api.rest import errors as rest_errors
+from quillpress.api.rest import openapi
 from quillpress.api.rest import router as rest_router
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.config import Settings
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     graphql = GraphQLEndpoint(settings)
     app.add_route("/graphql", graphql.handle, methods=["GET", "POST"], include_in_schema=False)
     docs.install(app)
+    openapi.install(app, settings)
 
     app.add_middleware(
         CORSMiddleware,
