@@ -105,11 +105,17 @@ def test_every_spec_operation_exists_with_its_operation_id(
         assert our_operation(ours, path, method)["operationId"] == operation["operationId"]
 
 
-def test_ours_has_no_operation_the_spec_lacks(spec: dict[str, Any], ours: dict[str, Any]) -> None:
-    """The REST surface is RealWorld's; anything more belongs in its own tag and test."""
+def test_operations_beyond_the_spec_stay_out_of_its_tags(
+    spec: dict[str, Any], ours: dict[str, Any]
+) -> None:
+    """Endpoints later issues add are fine, under a tag of their own, so the RealWorld
+    sections of the docs stay the RealWorld contract."""
     theirs = {("/api" + path, method) for path, method, _ in spec_operations(spec)}
-    mine = {(path, method) for path, item in ours["paths"].items() for method in item}
-    assert mine == theirs
+    spec_tags = {tag["name"] for tag in spec["tags"]}
+    for path, item in ours["paths"].items():
+        for method, operation in item.items():
+            if (path, method) not in theirs:
+                assert not spec_tags & set(operation.get("tags", [])), (method, path)
 
 
 def test_parameters_match(spec: dict[str, Any], ours: dict[str, Any]) -> None:

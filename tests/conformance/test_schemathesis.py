@@ -53,6 +53,7 @@ class Seeded:
 
 @dataclass
 class Tally:
+    operations: int = 0
     cases: Counter[str] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
     failures: dict[str, str] = field(default_factory=dict)
@@ -142,7 +143,7 @@ def run(settings: Settings, seeded: Seeded) -> Tally:
         (result.ok() for result in schema.get_all_operations()),
         key=lambda operation: (METHOD_ORDER[operation.method.lower()], operation.path),
     )
-    tally = Tally()
+    tally = Tally(operations=len(operations))
     headers = auth(seeded.token)
     for operation in operations:
         modes = [(schemathesis.GenerationMode.POSITIVE, POSITIVE_EXAMPLES)]
@@ -172,6 +173,6 @@ async def test_the_app_conforms_to_its_own_document(
     assert not tally.failures, "\n\n".join(
         f"{label}:\n{message}" for label, message in tally.failures.items()
     )
-    assert len(tally.cases) == 19
+    assert len(tally.cases) == tally.operations >= 19  # every one ran; RealWorld has 19
     successes = sum(count for status, count in tally.statuses.items() if status < 300)
     assert successes >= len(tally.cases), "the seed should make success paths common"
