@@ -14,6 +14,7 @@ from quillpress import __version__
 from quillpress.api import avatars, docs, front, middleware
 from quillpress.api.graphql.endpoint import GraphQLEndpoint
 from quillpress.api.rest import errors as rest_errors
+from quillpress.api.rest import openapi
 from quillpress.api.rest import router as rest_router
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.config import Settings
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_route("/graphql", graphql.handle, methods=["GET", "POST"], include_in_schema=False)
     docs.install(app)
     front.install(app)
+    openapi.install(app, settings)
 
     app.add_middleware(
         CORSMiddleware,

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from quillpress.api.graphql.schema import sdl
+from quillpress.api.rest import openapi
 from quillpress.config import Settings
 from quillpress.db import migrate
 from quillpress.db.database import Database
@@ -275,6 +276,12 @@ def demo_n_plus_one(
 def graphql_schema() -> None:
     """Print the GraphQL schema (SDL); `schema.graphql` in the repository is this output."""
     typer.echo(sdl(), nl=False)
+
+
+@app.command("openapi")
+def openapi_document() -> None:
+    """Print the REST API's OpenAPI document; `openapi.json` in the repository is this output."""
+    typer.echo(openapi.render(openapi.document(Settings())), nl=False)
 
 
 @app.command("create-user")

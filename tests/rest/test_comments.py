@@ -314,7 +314,7 @@ async def test_delete_non_integer_comment_id_is_422(
     response = await client.delete(
         f"/api/articles/talk/comments/{comment_id}", headers=people["bob"]
     )
-    assert error_fields(response, 422) == {"comment_id": ["must be an integer"]}
+    assert error_fields(response, 422) == {"id": ["must be an integer"]}
 
 
 @pytest.mark.parametrize("comment_id", ["0", "-1", "9223372036854775808", "1" + "0" * 30])
@@ -324,7 +324,7 @@ async def test_delete_out_of_range_comment_id_is_422_not_a_server_error(
     response = await client.delete(
         f"/api/articles/talk/comments/{comment_id}", headers=people["bob"]
     )
-    assert list(error_fields(response, 422)) == ["comment_id"]
+    assert list(error_fields(response, 422)) == ["id"]
 
 
 async def test_delete_comment_requires_a_token(

@@ -148,6 +148,10 @@ Group = Literal["author", "favorited_by"]
 """What a batch of article pages is keyed by: authors (their articles) or fans (favorites)."""
 
 
+MAX_OFFSET = 1_000_000
+"""The deepest offset ``make_page`` accepts (the OpenAPI document states it too)."""
+
+
 class Page(Command):
     """Offset paging (REST) or keyset paging after a cursor (GraphQL connections)."""
 
@@ -165,8 +169,8 @@ def make_page(limit: int, offset: int = 0, *, max_limit: int, after: Cursor | No
         fields["limit"] = [f"must be less than or equal to {max_limit}"]
     if offset < 0:
         fields["offset"] = ["must be greater than or equal to 0"]
-    elif offset > 1_000_000:
-        fields["offset"] = ["must be less than or equal to 1000000"]
+    elif offset > MAX_OFFSET:
+        fields["offset"] = [f"must be less than or equal to {MAX_OFFSET}"]
     if fields:
         raise Invalid(fields)
     return Page(limit=limit, offset=offset, after=after)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.bodies import CreateArticleBody, UpdateArticleBody
 from quillpress.api.rest.deps import CurrentPrincipal, CurrentViewer, Db, Pagination
+from quillpress.api.rest.openapi import MultipleArticlesResponse, SingleArticleResponse, errors
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.domain.commands import ArticleFilter
 from quillpress.domain.validation import parse
@@ -19,7 +20,12 @@ router = APIRouter(prefix="/articles", tags=["Articles"])
 FilterValue = Annotated[str | None, Query(max_length=200)]
 
 
-@router.get("")
+@router.get(
+    "",
+    response_model=MultipleArticlesResponse,
+    operation_id="GetArticles",
+    summary="Get recent articles globally",
+)
 async def list_articles(
     viewer: CurrentViewer,
     db: Db,
@@ -34,23 +40,46 @@ async def list_articles(
     )
 
 
-@router.get("/feed")
+@router.get(
+    "/feed",
+    response_model=MultipleArticlesResponse,
+    operation_id="GetArticlesFeed",
+    summary="Get recent articles from users you follow",
+)
 async def feed(viewer: CurrentPrincipal, db: Db, page: Pagination) -> JsonResponse:
     return JsonResponse(envelopes.articles(await article_service.feed(db, viewer, page)))
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    response_model=SingleArticleResponse,
+    responses=errors(409),
+    operation_id="CreateArticle",
+    summary="Create an article",
+)
 async def create_article(body: CreateArticleBody, viewer: CurrentPrincipal, db: Db) -> JsonResponse:
     view = await article_service.create_article(db, viewer, body.article)
     return JsonResponse(envelopes.article(view), status_code=201)
 
 
-@router.get("/{slug}")
+@router.get(
+    "/{slug}",
+    response_model=SingleArticleResponse,
+    operation_id="GetArticle",
+    summary="Get an article",
+)
 async def get_article(slug: str, viewer: CurrentViewer, db: Db) -> JsonResponse:
     return JsonResponse(envelopes.article(await article_service.get_article(db, viewer, slug)))
 
 
-@router.put("/{slug}")
+@router.put(
+    "/{slug}",
+    response_model=SingleArticleResponse,
+    responses=errors(403, 409),
+    operation_id="UpdateArticle",
+    summary="Update an article",
+)
 async def update_article(
     slug: str, body: UpdateArticleBody, viewer: CurrentPrincipal, db: Db
 ) -> JsonResponse:
@@ -58,17 +87,35 @@ async def update_article(
     return JsonResponse(envelopes.article(view))
 
 
-@router.delete("/{slug}", status_code=204)
+@router.delete(
+    "/{slug}",
+    status_code=204,
+    responses=errors(403),
+    operation_id="DeleteArticle",
+    summary="Delete an article",
+)
 async def delete_article(slug: str, viewer: CurrentPrincipal, db: Db) -> Response:
     await article_service.delete_article(db, viewer, slug)
     return Response(status_code=204)
 
 
-@router.post("/{slug}/favorite")
+@router.post(
+    "/{slug}/favorite",
+    response_model=SingleArticleResponse,
+    tags=["Favorites"],
+    operation_id="CreateArticleFavorite",
+    summary="Favorite an article",
+)
 async def favorite(slug: str, viewer: CurrentPrincipal, db: Db) -> JsonResponse:
     return JsonResponse(envelopes.article(await article_service.favorite(db, viewer, slug)))
 
 
-@router.delete("/{slug}/favorite")
+@router.delete(
+    "/{slug}/favorite",
+    response_model=SingleArticleResponse,
+    tags=["Favorites"],
+    operation_id="DeleteArticleFavorite",
+    summary="Unfavorite an article",
+)
 async def unfavorite(slug: str, viewer: CurrentPrincipal, db: Db) -> JsonResponse:
     return JsonResponse(envelopes.article(await article_service.unfavorite(db, viewer, slug)))

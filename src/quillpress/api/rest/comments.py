@@ -9,21 +9,34 @@ from fastapi import APIRouter, Path, Response
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.bodies import AddCommentBody
 from quillpress.api.rest.deps import CurrentPrincipal, CurrentViewer, Db
+from quillpress.api.rest.openapi import MultipleCommentsResponse, SingleCommentResponse, errors
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import comments as comment_service
 
 router = APIRouter(prefix="/articles/{slug}/comments", tags=["Comments"])
 
 # Ids are 64-bit in the database: larger values would overflow the driver (a 500), not 404.
-CommentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# Named ``id`` in the path, as in the RealWorld spec.
+CommentId = Annotated[int, Path(alias="id", ge=1, le=2**63 - 1)]
 
 
-@router.get("")
+@router.get(
+    "",
+    response_model=MultipleCommentsResponse,
+    operation_id="GetArticleComments",
+    summary="Get comments for an article",
+)
 async def list_comments(slug: str, viewer: CurrentViewer, db: Db) -> JsonResponse:
     return JsonResponse(envelopes.comments(await comment_service.list_comments(db, viewer, slug)))
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    response_model=SingleCommentResponse,
+    operation_id="CreateArticleComment",
+    summary="Create a comment for an article",
+)
 async def add_comment(
     slug: str, body: AddCommentBody, viewer: CurrentPrincipal, db: Db
 ) -> JsonResponse:
@@ -31,7 +44,13 @@ async def add_comment(
     return JsonResponse(envelopes.comment(view), status_code=201)
 
 
-@router.delete("/{comment_id}", status_code=204)
+@router.delete(
+    "/{id}",
+    status_code=204,
+    responses=errors(403),
+    operation_id="DeleteArticleComment",
+    summary="Delete a comment for an article",
+)
 async def delete_comment(
     slug: str, comment_id: CommentId, viewer: CurrentPrincipal, db: Db
 ) -> Response:

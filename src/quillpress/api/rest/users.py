@@ -7,31 +7,56 @@ from fastapi import APIRouter
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.bodies import LoginBody, RegisterBody, UpdateUserBody
 from quillpress.api.rest.deps import Auth, Db, SecurityDep
+from quillpress.api.rest.openapi import UserResponse, errors
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import users as user_service
 
 router = APIRouter(tags=["User and Authentication"])
 
 
-@router.post("/users", status_code=201)
+@router.post(
+    "/users",
+    status_code=201,
+    response_model=UserResponse,
+    responses=errors(409),
+    operation_id="CreateUser",
+    summary="Register a new user",
+)
 async def register(body: RegisterBody, db: Db, security: SecurityDep) -> JsonResponse:
     session = await user_service.register(db, security, body.user)
     return JsonResponse(envelopes.user(session.user, session.token), status_code=201)
 
 
-@router.post("/users/login")
+@router.post(
+    "/users/login",
+    response_model=UserResponse,
+    responses=errors(401),
+    operation_id="Login",
+    summary="Existing user login",
+)
 async def login(body: LoginBody, db: Db, security: SecurityDep) -> JsonResponse:
     session = await user_service.login(db, security, body.user)
     return JsonResponse(envelopes.user(session.user, session.token))
 
 
-@router.get("/user")
+@router.get(
+    "/user",
+    response_model=UserResponse,
+    operation_id="GetCurrentUser",
+    summary="Get current user",
+)
 async def current_user(auth: Auth, db: Db) -> JsonResponse:
     user = await user_service.current_user(db, auth.principal)
     return JsonResponse(envelopes.user(user, auth.token))
 
 
-@router.put("/user")
+@router.put(
+    "/user",
+    response_model=UserResponse,
+    responses=errors(409),
+    operation_id="UpdateCurrentUser",
+    summary="Update current user",
+)
 async def update_user(
     body: UpdateUserBody, auth: Auth, db: Db, security: SecurityDep
 ) -> JsonResponse:
