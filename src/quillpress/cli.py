@@ -197,6 +197,7 @@ def serve(
 ) -> None:
     """Migrate the database, then serve the REST and GraphQL APIs."""
     settings = _load_settings()
+    _check_can_listen(host, port)
     prepare_serve(settings, demo=demo)
     with _stopping_quietly(), _announcing(host, port):
         uvicorn.run(
@@ -242,12 +243,29 @@ def _announcing(host: str, port: int) -> Iterator[None]:
     line = f"Quillpress is serving http://{bracketed}:{port} (docs /docs, GraphQL /graphql)"
     probe = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
     done = threading.Event()
-    if not _accepts_connections(probe, port):  # else another process holds the port
-        threading.Thread(target=_announce, args=(probe, port, line, done), daemon=True).start()
+    threading.Thread(target=_announce, args=(probe, port, line, done), daemon=True).start()
     try:
         yield
     finally:
         done.set()
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Bind and release the address first, so a port in use (``make run`` twice) or a
+    host that is not this machine's is one line before migrating, not a uvicorn error
+    after it. Options as uvicorn binds: SO_REUSEADDR, every address the host names."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        for family, kind, proto, _, address in addresses:
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind(address)
+    except OSError as error:
+        reason = (error.strerror or str(error)).lower()
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port}: {reason} "
+            "(choose another --host/--port; with make: make run HOST=… PORT=…)"
+        ) from error
 
 
 def _announce(probe: str, port: int, line: str, done: threading.Event) -> None:
