@@ -112,7 +112,7 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    """Quillpress: a RealWorld-compatible blogging backend."""
+    """Options of the command itself (the group's help text is set on ``app``)."""
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -236,9 +236,10 @@ def _note_stop(signum: int, _frame: FrameType | None) -> None:
 def _announcing(host: str, port: int) -> Iterator[None]:
     """Print one line once the port accepts connections, however many workers serve it.
 
-    uvicorn binds in this process (itself with one worker, for its workers with several
-    or with --reload), so a watcher thread here sees the moment the server is listening,
-    once, where a line from each worker's startup would repeat N times."""
+    A thread in this (the parent) process connects until the server answers: with one
+    worker that is uvicorn's own socket after startup, with several the first worker
+    accepting on the shared socket. So the line is printed once and only when true,
+    where a line from each worker's startup would repeat N times."""
     bracketed = f"[{host}]" if ":" in host else host
     line = f"Quillpress is serving http://{bracketed}:{port} (docs /docs, GraphQL /graphql)"
     probe = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
