@@ -3,6 +3,9 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
+# Where `make run` serves: `make run PORT=8001`, `make run HOST=0.0.0.0`.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test lint install clean
 
@@ -14,8 +17,10 @@ $(BIN)/quillpress: pyproject.toml
 
 install: $(BIN)/quillpress
 
+# Ctrl-C or SIGTERM stops the server with status 0, so make reports no failure. The
+# recipe is one plain command, which make runs without a shell in between.
 run: install
-	$(BIN)/quillpress serve --demo
+	$(BIN)/quillpress serve --demo --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

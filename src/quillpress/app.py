@@ -26,7 +26,7 @@ from quillpress.infra.security import Security
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings)  # also in each uvicorn worker process
-    security = Security.from_settings(settings)  # refuses a weak production secret right here
+    security = Security.from_settings(settings)  # `serve` has checked the secret in its parent
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -1,28 +1,41 @@
 """The ``quillpress`` command: serve, migrate, seed and create users.
 
 Each command only loads settings, calls one lower-layer function and reports the
-outcome; no SQL and no business rules live here. Failures a user can fix (a weak
-production key, a taken username, a database that is not empty) print one clear line
-on stderr and exit with status 1 instead of a traceback."""
+outcome; no SQL and no business rules live here. Failures a user can fix print one
+clear line on stderr instead of a traceback, with an exit status that says which kind:
+2 for configuration (a bad setting, a database that cannot be reached, a weak production
+key, a missing password), 1 for everything else (a taken username, a database that is
+not empty). ``QUILLPRESS_LOG_LEVEL=DEBUG`` adds the traceback."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Annotated, NoReturn
+import os
+import signal
+import socket
+import sys
+import threading
+import traceback
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from types import FrameType
+from typing import Annotated, Any, NoReturn
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperGroup
 
+from quillpress import __version__
 from quillpress.api.graphql.schema import sdl
 from quillpress.api.rest import openapi
-from quillpress.config import Settings
+from quillpress.config import ConfigurationError, Settings, describe_validation_error
 from quillpress.db import migrate
 from quillpress.db.database import Database
 from quillpress.db.engine import create_engine
+from quillpress.db.preflight import check_database
 from quillpress.demo import n_plus_one
 from quillpress.domain.auth import Role
 from quillpress.domain.commands import RegisterUser
@@ -30,13 +43,46 @@ from quillpress.domain.errors import DomainError
 from quillpress.domain.validation import parse
 from quillpress.infra.logging import configure_logging
 from quillpress.infra.passwords import PasswordHasher
-from quillpress.infra.secrets import InsecureSecretError, resolve_secret
+from quillpress.infra.secrets import resolve_secret
 from quillpress.infra.security import Security
 from quillpress.seeding import plan as demo_plan
 from quillpress.seeding import seed as seed_service
 from quillpress.services import users as user_service
 
+FAILURE = 1
+CONFIGURATION_ERROR = 2  # also what click uses for a wrong option or argument
+
+
+@contextmanager
+def reporting_configuration_errors() -> Iterator[None]:
+    """Turn a ``ConfigurationError``, or ``Settings`` rejecting a value, into one line on
+    stderr and exit status 2.
+
+    The traceback is noise to someone who typed a wrong value, so it is shown only when
+    ``QUILLPRESS_LOG_LEVEL=DEBUG`` (read raw: the level itself may be the bad setting)."""
+    try:
+        yield
+    except (ConfigurationError, ValidationError) as error:
+        if isinstance(error, ValidationError) and error.title != Settings.__name__:
+            raise  # not a setting: some other model's invalid data is a bug, not config
+        if os.environ.get("QUILLPRESS_LOG_LEVEL", "").strip().upper() == "DEBUG":
+            typer.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
+        line = describe_validation_error(error) if isinstance(error, ValidationError) else error
+        typer.echo(f"Error: {line}", err=True)
+        raise typer.Exit(code=CONFIGURATION_ERROR) from None
+
+
+class _Commands(TyperGroup):
+    """The root group: every command and sub-command runs inside it, so the error rule
+    above is written once and holds for all of them."""
+
+    def invoke(self, ctx: Any) -> Any:  # a typer.Context; its base class is vendored
+        with reporting_configuration_errors():
+            return super().invoke(ctx)
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="Quillpress: a RealWorld-compatible blogging backend.",
     no_args_is_help=True,
     add_completion=False,
@@ -52,18 +98,44 @@ def main() -> None:
     app()
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"quillpress {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Options of the command itself (the group's help text is set on ``app``)."""
+
+
 # --- helpers -------------------------------------------------------------------------
 
 
-def _load_settings() -> Settings:
+def _load_settings(*, database: bool = False) -> Settings:
+    """Validated settings; with ``database``, the database is checked to be usable too."""
     settings = Settings()
     configure_logging(settings)
+    if database:
+        _check_database(settings)
     return settings
 
 
-def _fail(message: str) -> NoReturn:
+def _check_database(settings: Settings) -> None:
+    """Reachable, existing, writable? One line (exit 2) if not, before any real work."""
+    asyncio.run(check_database(settings))
+
+
+def _fail(message: str, code: int = FAILURE) -> NoReturn:
     typer.echo(f"Error: {message}", err=True)
-    raise typer.Exit(code=1)
+    raise typer.Exit(code=code)
 
 
 @asynccontextmanager
@@ -76,13 +148,11 @@ async def _database(settings: Settings) -> AsyncIterator[Database]:
         await engine.dispose()
 
 
-def _password_hasher(settings: Settings) -> PasswordHasher:
-    return PasswordHasher(
-        time_cost=settings.password_time_cost,
-        memory_kib=settings.password_memory_kib,
-        parallelism=settings.password_parallelism,
-        concurrency=settings.password_hash_concurrency,
-    )
+def _seeded(summary: seed_service.SeedSummary, *notes: str) -> str:
+    """``Seeded 50 users, 500 articles, … (every demo user's password is "…")``."""
+    counts = ", ".join(f"{count} {name}" for name, count in summary.counts.items())
+    password = f'every demo user\'s password is "{seed_service.DEMO_PASSWORD}"'
+    return f"Seeded {counts} ({'; '.join((*notes, password))})"
 
 
 # --- serve ---------------------------------------------------------------------------
@@ -92,11 +162,11 @@ def prepare_serve(settings: Settings, *, demo: bool, local_url: str = demo_plan.
     """Everything ``serve`` does once in the parent process, before any worker starts.
 
     Resolving the secret here creates the development key file exactly once, so every
-    worker reads the same key; migrating here means workers never race on the schema."""
-    try:
-        resolve_secret(settings)
-    except InsecureSecretError as error:
-        _fail(str(error))
+    worker reads the same key; migrating here means workers never race on the schema.
+    A weak production key raises ``InsecureSecretError`` here, so no worker (where
+    ``create_app`` would meet it again) ever starts with it."""
+    resolve_secret(settings)
+    _check_database(settings)
     asyncio.run(_prepare_database(settings, demo=demo, local_url=local_url))
 
 
@@ -106,32 +176,115 @@ async def _prepare_database(settings: Settings, *, demo: bool, local_url: str) -
         if demo and not await seed_service.database_has_users(db):
             typer.echo("Seeding demo data into the empty database…", err=True)
             plan = demo_plan.SeedPlan(public_url=settings.public_url or local_url)
-            await seed_service.seed_demo(db, _password_hasher(settings), plan)
+            hasher = PasswordHasher.from_settings(settings)
+            summary = await seed_service.seed_demo(db, hasher, plan)
+            typer.echo(_seeded(summary), err=True)
 
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to bind.", min=1, max=65_535)] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes (one per core).", min=1)] = 1,
-    reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    host: Annotated[str, typer.Option(help="Interface to bind.", metavar="HOST")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(help="Port to bind.", metavar="PORT", min=1, max=65_535)
+    ] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (one per core).", metavar="N", min=1)
+    ] = 1,
+    reload: Annotated[
+        bool, typer.Option("--reload", help="Restart on code changes (development).")
+    ] = False,
     demo: Annotated[
-        bool, typer.Option(help="Seed demo data first, if the database has no users.")
+        bool, typer.Option("--demo", help="Seed demo data into an empty database.")
     ] = False,
 ) -> None:
-    """Migrate the database, then serve the REST API with uvicorn."""
+    """Migrate the database, then serve the REST and GraphQL APIs."""
     settings = _load_settings()
+    _check_can_listen(host, port)
     prepare_serve(settings, demo=demo, local_url=f"http://{host}:{port}")
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        reload=reload,
-        access_log=False,  # the app writes one structured line per request itself
-        log_config=None,  # keep configure_logging's handler: one format for every line
-    )
+    with _stopping_quietly(), _announcing(host, port):
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            reload=reload,
+            access_log=False,  # the app writes one structured line per request itself
+            log_config=None,  # keep configure_logging's handler: one format for every line
+        )
+
+
+@contextmanager
+def _stopping_quietly() -> Iterator[None]:
+    """Ctrl-C and SIGTERM are how a server is meant to stop, so they end it with status 0.
+
+    uvicorn shuts down gracefully, then re-raises the signal it caught (with the previous
+    handlers back in place) so the process dies of it; a parent like ``make`` then reports
+    "*** Interrupt" / "Terminated" as a failure. Handlers that only note the signal make
+    that re-raise harmless, and ``serve`` returns normally."""
+    stop_signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, _note_stop) for sig in stop_signals}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _note_stop(signum: int, _frame: FrameType | None) -> None:
+    """Reached only after uvicorn has shut down (it installs its own handlers meanwhile)."""
+
+
+@contextmanager
+def _announcing(host: str, port: int) -> Iterator[None]:
+    """Print one line once the port accepts connections, however many workers serve it.
+
+    A thread in this (the parent) process connects until the server answers: with one
+    worker that is uvicorn's own socket after startup, with several the first worker
+    accepting on the shared socket. So the line is printed once and only when true,
+    where a line from each worker's startup would repeat N times."""
+    bracketed = f"[{host}]" if ":" in host else host
+    line = f"Quillpress is serving http://{bracketed}:{port} (docs /docs, GraphQL /graphql)"
+    probe = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+    done = threading.Event()
+    threading.Thread(target=_announce, args=(probe, port, line, done), daemon=True).start()
+    try:
+        yield
+    finally:
+        done.set()
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Bind and release the address first, so a port in use (``make run`` twice) or a
+    host that is not this machine's is one line before migrating, not a uvicorn error
+    after it. Options as uvicorn binds: SO_REUSEADDR, every address the host names."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        for family, kind, proto, _, address in addresses:
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind(address)
+    except OSError as error:
+        reason = (error.strerror or str(error)).lower()
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port}: {reason} "
+            "(choose another --host/--port; with make: make run HOST=… PORT=…)"
+        ) from error
+
+
+def _announce(probe: str, port: int, line: str, done: threading.Event) -> None:
+    while not done.wait(0.1):
+        if _accepts_connections(probe, port):
+            typer.echo(line, err=True)
+            return
+
+
+def _accepts_connections(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 # --- db ------------------------------------------------------------------------------
@@ -155,7 +308,7 @@ def upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    _report_revision(asyncio.run(_migrate(_load_settings(), "upgrade", revision)))
+    _report_revision(asyncio.run(_migrate(_load_settings(database=True), "upgrade", revision)))
 
 
 @db_app.command()
@@ -163,13 +316,14 @@ def downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")] = "-1",
 ) -> None:
     """Revert migrations down to REVISION (default: one step)."""
-    _report_revision(asyncio.run(_migrate(_load_settings(), "downgrade", revision)))
+    settings = _load_settings(database=True)
+    _report_revision(asyncio.run(_migrate(settings, "downgrade", revision)))
 
 
 @db_app.command()
 def current() -> None:
     """Print the revision the database is at."""
-    _report_revision(asyncio.run(_migrate(_load_settings(), "current", "")))
+    _report_revision(asyncio.run(_migrate(_load_settings(database=True), "current", "")))
 
 
 # --- seed ----------------------------------------------------------------------------
@@ -180,26 +334,30 @@ async def _seed(
 ) -> seed_service.SeedSummary:
     async with _database(settings) as db:
         await migrate.upgrade(db.engine)
-        return await seed_service.seed_demo(db, _password_hasher(settings), plan, progress)
+        hasher = PasswordHasher.from_settings(settings)
+        return await seed_service.seed_demo(db, hasher, plan, progress)
 
 
 @app.command("seed")
 def seed_command(
-    users: Annotated[int, typer.Option(help="Demo users to create.", min=1)] = 50,
-    articles: Annotated[int, typer.Option(help="Demo articles to create.", min=0)] = 500,
+    users: Annotated[int, typer.Option(help="Demo users to create.", metavar="N", min=1)] = 50,
+    articles: Annotated[
+        int, typer.Option(help="Demo articles to create.", metavar="N", min=0)
+    ] = 500,
     seed_value: Annotated[
-        int, typer.Option("--seed", help="Random seed: the same seed gives the same data.")
+        int, typer.Option("--seed", help="Random seed (same seed, same data).", metavar="N")
     ] = 42,
     tags: Annotated[
         int,
         typer.Option(help="Tags to draw from (benchmarks use 300).", min=1, max=demo_plan.MAX_TAGS),
     ] = demo_plan.DEFAULT_TAGS,
 ) -> None:
-    """Fill an empty database with deterministic demo data (migrating it first).
+    """Fill an empty database with deterministic demo data.
 
+    The database is migrated first; the same --seed always gives the same data.
     Every demo user signs in with the password "password123"; avatar URLs start with
     QUILLPRESS_PUBLIC_URL (default http://127.0.0.1:8000)."""
-    settings = _load_settings()
+    settings = _load_settings(database=True)
     plan = demo_plan.SeedPlan(
         users=users,
         articles=articles,
@@ -226,11 +384,7 @@ def seed_command(
         except DomainError as error:
             bar.stop()
             _fail(f"refusing to seed: {error.describe()}")
-    typer.echo(
-        "Seeded "
-        + ", ".join(f"{count} {name}" for name, count in summary.counts.items())
-        + f' (seed {seed_value}; every demo user\'s password is "{seed_service.DEMO_PASSWORD}")'
-    )
+    typer.echo(_seeded(summary, f"seed {seed_value}"))
 
 
 # --- create-user ---------------------------------------------------------------------
@@ -252,7 +406,7 @@ app.add_typer(demo_app, name="demo")
 @demo_app.command("n-plus-one")
 def demo_n_plus_one(
     posts: Annotated[
-        int, typer.Option(min=1, max=100, help="Posts (each by its own author).")
+        int, typer.Option(min=1, max=100, metavar="N", help="Posts (each by its own author).")
     ] = 10,
     database_url: Annotated[
         str | None,
@@ -274,13 +428,13 @@ def demo_n_plus_one(
 
 @app.command("graphql-schema")
 def graphql_schema() -> None:
-    """Print the GraphQL schema (SDL); `schema.graphql` in the repository is this output."""
+    """Print the GraphQL schema (SDL), as kept in schema.graphql."""
     typer.echo(sdl(), nl=False)
 
 
 @app.command("openapi")
 def openapi_document() -> None:
-    """Print the REST API's OpenAPI document; `openapi.json` in the repository is this output."""
+    """Print the REST API's OpenAPI document, as kept in openapi.json."""
     typer.echo(openapi.render(openapi.document(Settings())), nl=False)
 
 
@@ -289,27 +443,54 @@ def create_user(
     username: Annotated[str, typer.Argument(help="Unique username.")],
     email: Annotated[str, typer.Argument(help="Unique email address.")],
     password: Annotated[
-        str,
-        typer.Option(
-            prompt=True,
-            hide_input=True,
-            confirmation_prompt=True,
-            help="Password (prompted for, hidden, when not given).",
-        ),
-    ],
+        str | None, typer.Option(help="The password (visible to other local users).")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
     admin: Annotated[
-        bool, typer.Option("--admin", help="Make an administrator (may delete any content).")
+        bool, typer.Option("--admin", help="Make an administrator (may delete anything).")
     ] = False,
 ) -> None:
-    """Create an account; the only way to create an administrator."""
+    """Create an account; the only way to create an administrator.
+
+    Without --password or --password-stdin, the password is prompted for (hidden).
+    """
     settings = _load_settings()
+    security = Security.from_settings(settings)
+    secret = _password(password, from_stdin=password_stdin)
+    _check_database(settings)
     role = Role.ADMIN if admin else Role.USER
     try:
-        security = Security.from_settings(settings)
-        command = parse(RegisterUser, {"username": username, "email": email, "password": password})
+        command = parse(RegisterUser, {"username": username, "email": email, "password": secret})
         user_id = asyncio.run(_create_user(settings, security, command, role))
-    except InsecureSecretError as error:
-        _fail(str(error))
     except DomainError as error:
         _fail(f"cannot create user: {error.describe()}")
     typer.echo(f"Created {role.value} {command.username} (id {user_id}).")
+
+
+def _password(given: str | None, *, from_stdin: bool) -> str:
+    """The password from --password, from stdin, or from a hidden, confirmed prompt.
+
+    Prompting needs a terminal: in a script with neither flag, waiting on a prompt nobody
+    sees (or reading a password from a pipe meant for something else) would be worse
+    than refusing."""
+    if given is not None and from_stdin:
+        _fail(
+            "give the password with --password or --password-stdin, not both",
+            CONFIGURATION_ERROR,
+        )
+    if given is not None:
+        return given
+    if from_stdin:
+        piped = sys.stdin.read().rstrip("\r\n")
+        if not piped:
+            _fail("--password-stdin read no password from standard input", CONFIGURATION_ERROR)
+        return piped
+    if not sys.stdin.isatty():
+        _fail(
+            "no password given and no terminal to prompt on "
+            "(pipe it in with --password-stdin, or pass --password)",
+            CONFIGURATION_ERROR,
+        )
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))

@@ -1,18 +1,49 @@
 """Settings read from the environment (``QUILLPRESS_*``); nothing here connects or touches disk.
 
-Every knob is documented in the README's configuration table; keep the two in step.
+Every value is validated here, so a bad one is reported before anything starts: the
+CLI turns a ``ConfigurationError`` into one line naming the variable, the value
+(secrets masked) and what is accepted. Every knob is documented in the README's
+configuration table and in ``.env.example``; keep the three in step.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated
+import os
+import re
+from enum import Enum, StrEnum
+from typing import Annotated, Any, Literal, Self, get_args, get_origin
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
+ENV_PREFIX = "QUILLPRESS_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./quillpress.db"
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+DATABASE_URL_FORMS = "sqlite:///path/to/file.db, postgresql://user:password@host:5432/name"
+MASK = "***"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+# A later issue adds EdDSA (an asymmetric key pair) next to the HMAC family.
+JwtAlgorithm = Literal["HS256", "HS384", "HS512"]
+
+
+class ConfigurationError(Exception):
+    """A setting, or what it points at, that stops the service from starting.
+
+    The message is one line a person can act on; commands exit with status 2. (A value
+    ``Settings`` itself rejects is a pydantic ``ValidationError``, described by
+    ``describe_validation_error``.)"""
 
 
 class Environment(StrEnum):
@@ -35,8 +66,27 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ``***``, also when it does not parse."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return re.sub(r"(//[^/@:]*:)[^/@]*@", rf"\1{MASK}@", url)
+
+
+def database_url_variable() -> str:
+    """The variable the database URL was read from (``DATABASE_URL`` is the fallback)."""
+    if ENV_PREFIX + "DATABASE_URL" not in os.environ and "DATABASE_URL" in os.environ:
+        return "DATABASE_URL"
+    return ENV_PREFIX + "DATABASE_URL"
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="QUILLPRESS_", extra="ignore")
+    # hide_input_in_errors: a traceback (QUILLPRESS_LOG_LEVEL=DEBUG) must not print a URL
+    # with its password; the one-line message shows the value itself, masked.
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="ignore", hide_input_in_errors=True
+    )
 
     env: Environment = Environment.DEVELOPMENT
     database_url: str = Field(
@@ -48,7 +98,7 @@ class Settings(BaseSettings):
 
     secret_key: SecretStr | None = None
     secret_file: str = ".quillpress-secret"  # noqa: S105 (a path, not a secret)
-    jwt_algorithm: str = "HS256"
+    jwt_algorithm: JwtAlgorithm = "HS256"
     token_lifetime_seconds: int = Field(default=86_400, ge=60, le=31 * 86_400)
 
     # argon2id cost (RFC 9106 "low memory" profile by default).
@@ -61,7 +111,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     default_page_size: int = Field(default=20, ge=1)
     max_page_size: int = Field(default=100, ge=1, le=1_000)
-    log_level: str = "INFO"
+    log_level: LogLevel = "INFO"
     public_url: str | None = None  # where browsers reach the app; demo avatar URLs start with it
 
     # GraphQL protections (a rejected query gets a clear error before anything runs).
@@ -72,10 +122,33 @@ class Settings(BaseSettings):
     graphql_debug: bool = False  # SQL statement count and time in each response's extensions
     graphql_document_cache_size: int = Field(default=512, ge=0)
 
+    @field_validator("env", mode="before")
+    @classmethod
+    def _lower_env(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object) -> object:
+        """``QUILLPRESS_SECRET_KEY=`` (empty) means "not set", never an empty signing key."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("database_url")
     @classmethod
-    def _normalise_url(cls, value: str) -> str:
-        return normalise_database_url(value)
+    def _supported_url(cls, value: str) -> str:
+        url = normalise_database_url(value.strip())
+        try:
+            driver = make_url(url).drivername
+        except (ArgumentError, ValueError):
+            raise PydanticCustomError(
+                "database_url_unparsable", f"is not a database URL (accepted: {DATABASE_URL_FORMS})"
+            ) from None
+        if driver not in SUPPORTED_DRIVERS:
+            raise PydanticCustomError(
+                "database_url_unsupported",
+                f"names an unsupported database (accepted: {DATABASE_URL_FORMS})",
+            )
+        return url
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -98,10 +171,21 @@ class Settings(BaseSettings):
             raise ValueError("must have no trailing slash, query or fragment")
         return value
 
-    @field_validator("log_level")
+    @field_validator("log_level", mode="before")
     @classmethod
-    def _upper_level(cls, value: str) -> str:
-        return value.upper()
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _default_page_fits(self) -> Self:
+        if self.default_page_size > self.max_page_size:
+            raise PydanticCustomError(
+                "default_page_too_large",
+                f"{ENV_PREFIX}DEFAULT_PAGE_SIZE={self.default_page_size} is larger than "
+                f"{ENV_PREFIX}MAX_PAGE_SIZE={self.max_page_size} (accepted: 1 to "
+                f"{self.max_page_size})",
+            )
+        return self
 
     @property
     def is_production(self) -> bool:
@@ -119,3 +203,56 @@ class Settings(BaseSettings):
         if self.cors_origins:
             return self.cors_origins
         return [] if self.is_production else ["*"]
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line for every rejected setting, e.g.
+    ``QUILLPRESS_JWT_ALGORITHM='none' is not supported (accepted: HS256, HS384, HS512)``."""
+    return "; ".join(_describe(detail) for detail in error.errors(include_url=False))
+
+
+def _describe(detail: ErrorDetails) -> str:
+    if not detail["loc"]:  # a rule across fields: its message names the variables itself
+        return detail["msg"]
+    name = _field_name(str(detail["loc"][0]))
+    field = Settings.model_fields.get(name)
+    if field is None:  # not a setting of ours; say what pydantic said
+        return f"{name}: {detail['msg']}"
+    variable = database_url_variable() if name == "database_url" else ENV_PREFIX + name.upper()
+    shown = f"{variable}={_shown_value(name, field.annotation, detail['input'])}"
+    accepted = _accepted_values(field.annotation)
+    if detail["type"] in {"enum", "literal_error"} and accepted:
+        return f"{shown} is not supported (accepted: {', '.join(accepted)})"
+    if detail["type"].startswith("database_url_"):
+        return f"{shown} {detail['msg']}"
+    message = detail["msg"]
+    return f"{shown} is not accepted: {message[:1].lower()}{message[1:]}"
+
+
+def _field_name(location: str) -> str:
+    """Errors are located by alias (``QUILLPRESS_DATABASE_URL``) for aliased fields."""
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices) and location in alias.choices:
+            return name
+    return location
+
+
+def _shown_value(name: str, annotation: Any, value: object) -> str:
+    if _is_secret(annotation):
+        return repr(MASK)
+    if name == "database_url" and isinstance(value, str):
+        return repr(mask_url(value))
+    return repr(value)
+
+
+def _is_secret(annotation: Any) -> bool:
+    return annotation is SecretStr or SecretStr in get_args(annotation)
+
+
+def _accepted_values(annotation: Any) -> list[str]:
+    if get_origin(annotation) is Literal:
+        return [str(value) for value in get_args(annotation)]
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return [str(member.value) for member in annotation]
+    return []

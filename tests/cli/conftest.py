@@ -4,6 +4,7 @@ configured only through the environment, exactly as a user would run it."""
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,3 +50,15 @@ def db_url(cli_env: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = sqlite_url(cli_env / "cli.db")
     monkeypatch.setenv("QUILLPRESS_DATABASE_URL", url)
     return url
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound, then released), for ``serve --port``: the
+    default 8000 may be taken by a server someone is running (``make run``)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve_args(*args: str) -> list[str]:
+    return ["serve", "--port", str(free_port()), *args]

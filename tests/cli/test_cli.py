@@ -6,26 +6,35 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pty
+import select
+import signal
 import stat
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import typer
 import uvicorn
 from alembic.script import ScriptDirectory
 from asgi_lifespan import LifespanManager
+from sqlalchemy import select as sql_select
 from typer.testing import CliRunner
 
-from quillpress import cli
+from quillpress import __version__, cli
 from quillpress.app import create_app
 from quillpress.config import Settings
 from quillpress.db import migrate
+from quillpress.db.models import AppUser
 from quillpress.seeding.plan import SeedPlan
 from tests.cli import db
-from tests.conftest import make_settings
+from tests.cli.conftest import free_port, serve_args
+from tests.conftest import FAST_HASHING, make_settings
 from tests.helpers import auth, create_article, register
 
 SCHEMA = {"app_user", "article", "tag", "article_tag", "favorite", "follow", "comment"}
@@ -48,6 +57,40 @@ def test_help_lists_every_command(runner: CliRunner) -> None:
     assert db_help.exit_code == 0, db_help.output
     for command in ("upgrade", "downgrade", "current"):
         assert command in db_help.output
+
+
+def test_version_prints_the_package_version(runner: CliRunner) -> None:
+    result = invoke(runner, "--version")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"quillpress {__version__}\n"
+
+
+def _commands(group: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    yield path, group
+    for name, command in getattr(group, "commands", {}).items():
+        yield from _commands(command, (*path, name))
+
+
+def test_help_lines_do_not_break_mid_sentence_at_80_columns() -> None:
+    """Each help text (a command's summary, an option's help, each line of a docstring)
+    must appear whole on one line of the rendered help."""
+    runner = CliRunner(env={"COLUMNS": "80", "TERMINAL_WIDTH": "80"})
+    root = typer.main.get_command(cli.app)
+    for path, command in _commands(root):
+        rendered = runner.invoke(cli.app, [*path, "--help"]).output
+        lines = [" ".join(line.strip(" │").split()) for line in rendered.splitlines()]
+        assert max(len(line) for line in rendered.splitlines()) <= 80, path
+        texts = [param.help for param in command.params if getattr(param, "help", None)]
+        texts += [
+            sub.get_short_help_str(limit=200) for sub in getattr(command, "commands", {}).values()
+        ]
+        texts += [line.strip() for line in (command.help or "").splitlines() if line.strip()]
+        for text in texts:
+            assert any(text in line for line in lines), (path, text, rendered)
+
+
+def test_serve_help_says_it_serves_rest_and_graphql(runner: CliRunner) -> None:
+    assert "REST and GraphQL" in invoke(runner, "serve", "--help").output
 
 
 def test_python_dash_m_runs_the_cli() -> None:
@@ -126,23 +169,94 @@ def test_create_user_without_admin_makes_a_plain_user(runner: CliRunner, db_url:
     assert db.role_of(db_url, "ann") == "user"
 
 
-def test_create_user_prompts_for_a_hidden_confirmed_password(
-    runner: CliRunner, db_url: str
-) -> None:
-    mismatch = invoke(
-        runner, "create-user", "bob", "bob@example.com", input="password-1\npassword-2\n"
-    )
-    assert mismatch.exit_code != 0
+def test_create_user_reads_the_password_from_stdin(runner: CliRunner, db_url: str) -> None:
     result = invoke(
-        runner,
-        "create-user",
-        "bob",
-        "bob@example.com",
-        input="password-1\npassword-1\n",
+        runner, "create-user", "sia", "sia@example.com", "--password-stdin", input="pw-stdin-1\n"
     )
     assert result.exit_code == 0, result.output
-    assert "password-1" not in result.output  # hidden input is not echoed
-    assert db.role_of(db_url, "bob") == "user"
+    asyncio.run(_can_log_in(db_url, "sia@example.com", "pw-stdin-1"))
+
+
+def test_create_user_without_a_password_or_a_terminal_fails_in_one_line(
+    runner: CliRunner, db_url: str
+) -> None:
+    result = invoke(runner, "create-user", "tia", "tia@example.com", input="")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "Error: no password given and no terminal to prompt on "
+        "(pipe it in with --password-stdin, or pass --password)"
+    ]
+    assert not SCHEMA & db.tables(db_url)  # refused before touching the database
+
+
+def test_create_user_refuses_both_password_flags_and_empty_stdin(
+    runner: CliRunner, db_url: str
+) -> None:
+    both = invoke(
+        runner, "create-user", "u", "u@example.com", "--password", "pw-123456", "--password-stdin"
+    )
+    assert both.exit_code == 2
+    assert "not both" in both.stderr
+    empty = invoke(runner, "create-user", "u", "u@example.com", "--password-stdin", input="\n")
+    assert empty.exit_code == 2
+    assert "read no password" in empty.stderr
+
+
+def test_create_user_prompts_on_a_terminal_hidden_and_confirmed(db_url: str) -> None:
+    """A real pseudo-terminal: the prompt, no echo, the confirmation, and the account."""
+    answers = ["password-1", "password-2", "password-1", "password-1"]  # a mismatch first
+    transcript = _create_user_on_a_terminal("bob", answers)
+    assert transcript.count("Password: ") == 2  # the mismatch asked again
+    assert "do not match" in transcript
+    assert "password-1" not in transcript  # hidden input is not echoed
+    assert "Created user bob" in transcript
+    asyncio.run(_can_log_in(db_url, "bob@x.org", "password-1"))
+
+
+def _create_user_on_a_terminal(username: str, answers: list[str]) -> str:
+    """Run ``create-user`` on a pty (its controlling terminal) and answer each prompt.
+
+    A prompt is answered only once its trailing space has arrived: getpass writes that
+    after turning echo off, and flushes whatever was typed before."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child becomes the CLI
+        argv = [sys.executable, "-m", "quillpress", "create-user", username, f"{username}@x.org"]
+        os.execv(sys.executable, argv)  # noqa: S606 (the CLI under test)
+    pending, transcript = list(answers), b""
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            if not select.select([fd], [], [], 0.5)[0]:
+                continue
+            try:
+                chunk = os.read(fd, 1024)
+            except OSError:  # the child has exited and closed the terminal
+                break
+            if not chunk:
+                break
+            transcript += chunk
+            if pending and transcript.endswith(b": "):
+                os.write(fd, pending.pop(0).encode() + b"\n")
+    finally:
+        if time.monotonic() >= deadline:  # a prompt never came: do not wait forever
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0, transcript
+    return transcript.decode(errors="replace")
+
+
+async def _can_log_in(db_url: str, email: str, password: str) -> None:
+    app = create_app(make_settings(db_url))
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
+        login = await client.post(
+            "/api/users/login", json={"user": {"email": email, "password": password}}
+        )
+        assert login.status_code == 200, login.text
 
 
 def test_create_user_with_a_taken_username_exits_1(runner: CliRunner, db_url: str) -> None:
@@ -175,7 +289,8 @@ def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[Any, ...]
 def test_serve_migrates_then_starts_uvicorn_with_the_factory(
     runner: CliRunner, db_url: str, uvicorn_calls: list[Any]
 ) -> None:
-    result = invoke(runner, "serve", "--host", "0.0.0.0", "--port", "9001", "--workers", "3")  # noqa: S104
+    port = free_port()
+    result = invoke(runner, "serve", "--host", "0.0.0.0", "--port", str(port), "--workers", "3")  # noqa: S104
     assert result.exit_code == 0, result.output
     assert db.tables(db_url) >= SCHEMA
     assert db.count(db_url, "app_user") == 0  # no --demo, no data
@@ -185,7 +300,7 @@ def test_serve_migrates_then_starts_uvicorn_with_the_factory(
             {
                 "factory": True,
                 "host": "0.0.0.0",  # noqa: S104
-                "port": 9001,
+                "port": port,
                 "workers": 3,
                 "reload": False,
                 "access_log": False,
@@ -200,7 +315,7 @@ def test_serve_refuses_production_without_a_secret(
 ) -> None:
     monkeypatch.setenv("QUILLPRESS_ENV", "production")
     monkeypatch.delenv("QUILLPRESS_SECRET_KEY")
-    result = invoke(runner, "serve")
+    result = invoke(runner, *serve_args())
     assert result.exit_code != 0
     assert "QUILLPRESS_SECRET_KEY" in result.output
     assert uvicorn_calls == []
@@ -212,9 +327,10 @@ def test_serve_refuses_a_weak_production_secret(
 ) -> None:
     monkeypatch.setenv("QUILLPRESS_ENV", "production")
     monkeypatch.setenv("QUILLPRESS_SECRET_KEY", "changeme")
-    result = invoke(runner, "serve")
-    assert result.exit_code == 1
+    result = invoke(runner, *serve_args())
+    assert result.exit_code == 2
     assert "at least" in result.output
+    assert "changeme" not in result.output
     assert uvicorn_calls == []
 
 
@@ -224,11 +340,11 @@ def test_serve_creates_the_development_secret_once_in_the_parent(
     monkeypatch.delenv("QUILLPRESS_SECRET_KEY")
     secret = Path("dev-secret")
     monkeypatch.setenv("QUILLPRESS_SECRET_FILE", str(secret))
-    assert invoke(runner, "serve").exit_code == 0
+    assert invoke(runner, *serve_args()).exit_code == 0
     assert stat.S_IMODE(os.stat(secret).st_mode) == 0o600
     key = secret.read_text()
     assert len(key) >= 32
-    assert invoke(runner, "serve").exit_code == 0
+    assert invoke(runner, *serve_args()).exit_code == 0
     assert secret.read_text() == key  # workers (and restarts) read the same key
     assert len(uvicorn_calls) == 2
 
@@ -236,14 +352,28 @@ def test_serve_creates_the_development_secret_once_in_the_parent(
 def test_serve_demo_seeds_an_empty_database_only(
     runner: CliRunner, db_url: str, uvicorn_calls: list[Any]
 ) -> None:
-    assert invoke(runner, "serve", "--demo").exit_code == 0
+    first = invoke(runner, *serve_args("--demo"))
+    assert first.exit_code == 0
     plan = SeedPlan()
     seeded = db.counts(db_url)
     assert seeded["app_user"] == plan.users
     assert seeded["article"] == plan.articles
-    assert invoke(runner, "serve", "--demo").exit_code == 0
+    assert f"Seeded {plan.users} users, " in first.stderr
+    assert f" {plan.articles} articles, " in first.stderr
+    again = invoke(runner, *serve_args("--demo"))
+    assert again.exit_code == 0
+    assert "Seed" not in again.stderr
     assert db.counts(db_url) == seeded
     assert len(uvicorn_calls) == 2
+
+
+def test_demo_users_are_hashed_with_the_configured_argon2_parameters(
+    runner: CliRunner, db_url: str, uvicorn_calls: list[Any]
+) -> None:
+    assert invoke(runner, *serve_args("--demo")).exit_code == 0
+    (stored,) = db.rows(db_url, sql_select(AppUser.password_hash).limit(1))[0]
+    params = "m={password_memory_kib},t={password_time_cost},p={password_parallelism}"
+    assert stored.startswith(f"$argon2id$v=19${params.format(**FAST_HASHING)}$")
 
 
 def test_demo_preparation_leaves_an_existing_database_alone(runner: CliRunner, db_url: str) -> None:

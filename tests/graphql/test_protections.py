@@ -139,7 +139,8 @@ async def test_nested_page_size_over_the_maximum_is_bad_user_input(
 
 
 async def test_max_page_size_is_a_setting_shared_with_rest(database_url: str) -> None:
-    async with serve(make_settings(database_url, max_page_size=5)) as (_app, http):
+    settings = make_settings(database_url, max_page_size=5, default_page_size=5)
+    async with serve(settings) as (_app, http):
         error = gql_error(await gql(http, FLAT, {"n": 6}))
         assert error["extensions"]["fields"] == {"first": ["must be less than or equal to 5"]}
         assert (await http.get("/api/articles?limit=6")).status_code == 422

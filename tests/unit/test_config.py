@@ -2,30 +2,37 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from quillpress.config import (
     DEFAULT_DATABASE_URL,
+    ENV_PREFIX,
     Environment,
     Settings,
+    describe_validation_error,
+    mask_url,
     normalise_database_url,
-)
-
-ENV_NAMES = (
-    "QUILLPRESS_DATABASE_URL",
-    "DATABASE_URL",
-    "QUILLPRESS_CORS_ORIGINS",
-    "QUILLPRESS_ENV",
-    "QUILLPRESS_LOG_LEVEL",
 )
 
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ENV_NAMES:
-        monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith(ENV_PREFIX) or name == "DATABASE_URL":
+            monkeypatch.delenv(name)
+
+
+def rejection(monkeypatch: pytest.MonkeyPatch, **variables: str) -> str:
+    """The one line describing why the environment's settings were refused."""
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    return describe_validation_error(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -119,14 +126,128 @@ def test_development_with_configured_origins_uses_only_those() -> None:
 
 
 def test_unknown_environment_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("QUILLPRESS_ENV", "staging")
-    with pytest.raises(ValueError, match="env"):
-        Settings()
+    assert rejection(monkeypatch, QUILLPRESS_ENV="staging") == (
+        "QUILLPRESS_ENV='staging' is not supported (accepted: development, production)"
+    )
+
+
+@pytest.mark.parametrize("given", ["PRODUCTION", "Production", " production "])
+def test_environment_is_case_insensitive(monkeypatch: pytest.MonkeyPatch, given: str) -> None:
+    monkeypatch.setenv("QUILLPRESS_ENV", given)
+    assert Settings().env is Environment.PRODUCTION
 
 
 def test_log_level_is_upper_cased(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QUILLPRESS_LOG_LEVEL", "debug")
     assert Settings().log_level == "DEBUG"
+
+
+def test_unknown_log_level_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert rejection(monkeypatch, QUILLPRESS_LOG_LEVEL="LOUD") == (
+        "QUILLPRESS_LOG_LEVEL='LOUD' is not supported "
+        "(accepted: DEBUG, INFO, WARNING, ERROR, CRITICAL)"
+    )
+
+
+@pytest.mark.parametrize("algorithm", ["HS256", "HS384", "HS512"])
+def test_hmac_jwt_algorithms_are_accepted(monkeypatch: pytest.MonkeyPatch, algorithm: str) -> None:
+    monkeypatch.setenv("QUILLPRESS_JWT_ALGORITHM", algorithm)
+    assert Settings().jwt_algorithm == algorithm
+
+
+@pytest.mark.parametrize("algorithm", ["none", "RS256", "hs256", "EdDSA", ""])
+def test_other_jwt_algorithms_are_rejected(monkeypatch: pytest.MonkeyPatch, algorithm: str) -> None:
+    assert rejection(monkeypatch, QUILLPRESS_JWT_ALGORITHM=algorithm) == (
+        f"QUILLPRESS_JWT_ALGORITHM={algorithm!r} is not supported (accepted: HS256, HS384, HS512)"
+    )
+
+
+def test_default_page_size_above_the_maximum_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    line = rejection(monkeypatch, QUILLPRESS_DEFAULT_PAGE_SIZE="500")
+    assert line == (
+        "QUILLPRESS_DEFAULT_PAGE_SIZE=500 is larger than QUILLPRESS_MAX_PAGE_SIZE=100 "
+        "(accepted: 1 to 100)"
+    )
+
+
+def test_default_page_size_may_equal_a_raised_maximum(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUILLPRESS_DEFAULT_PAGE_SIZE", "500")
+    monkeypatch.setenv("QUILLPRESS_MAX_PAGE_SIZE", "500")
+    assert Settings().default_page_size == 500
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [
+        ("garbage", "is not a database URL"),
+        ("", "is not a database URL"),
+        ("mysql://root@db/app", "names an unsupported database"),
+        ("postgresql+pg8000://u@db/app", "names an unsupported database"),
+        ("sqlite+pysqlite:///x.db", "names an unsupported database"),
+    ],
+    ids=["url-garbage", "url-empty", "url-mysql", "url-pg8000", "url-pysqlite"],
+)
+def test_unusable_database_urls_are_rejected(
+    monkeypatch: pytest.MonkeyPatch, given: str, problem: str
+) -> None:
+    line = rejection(monkeypatch, QUILLPRESS_DATABASE_URL=given)
+    assert line.startswith(f"QUILLPRESS_DATABASE_URL={given!r} {problem} (accepted: ")
+    assert "sqlite:///" in line
+    assert "postgresql://" in line
+
+
+def test_a_rejected_url_names_the_fallback_variable_it_came_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    line = rejection(monkeypatch, DATABASE_URL="mysql://root@db/app")
+    assert line.startswith("DATABASE_URL='mysql://root@db/app' names an unsupported database")
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["mysql://root:hunter2@db/app", "postgres//root:hunter2@db/app"],
+    ids=["url-unsupported", "url-unparsable"],
+)
+def test_a_rejected_url_never_shows_its_password(
+    monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    line = rejection(monkeypatch, QUILLPRESS_DATABASE_URL=given)
+    assert "hunter2" not in line
+    assert "root:***@db/app" in line
+
+
+def test_the_validation_error_itself_hides_rejected_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a DEBUG traceback prints: pydantic's own message, without the value."""
+    monkeypatch.setenv("QUILLPRESS_DATABASE_URL", "mysql://root:hunter2@db/app")
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    assert "hunter2" not in str(caught.value)
+
+
+def test_mask_url_hides_only_the_password() -> None:
+    assert mask_url("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert mask_url("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+def test_an_out_of_range_number_names_its_variable_and_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert rejection(monkeypatch, QUILLPRESS_DATABASE_POOL_SIZE="0") == (
+        "QUILLPRESS_DATABASE_POOL_SIZE='0' is not accepted: "
+        "input should be greater than or equal to 1"
+    )
+
+
+def test_several_bad_values_are_all_named_on_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    line = rejection(monkeypatch, QUILLPRESS_ENV="staging", QUILLPRESS_LOG_LEVEL="LOUD")
+    assert "\n" not in line
+    assert "QUILLPRESS_ENV='staging'" in line
+    assert "QUILLPRESS_LOG_LEVEL='LOUD'" in line
+
+
+def test_an_empty_secret_key_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUILLPRESS_SECRET_KEY", "  ")
+    assert Settings().secret_key is None
 
 
 def test_constructing_settings_touches_no_disk(

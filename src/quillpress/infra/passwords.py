@@ -12,6 +12,8 @@ from argon2 import PasswordHasher as Argon2Hasher
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from quillpress.config import Settings
+
 
 class PasswordHasher:
     def __init__(
@@ -24,6 +26,17 @@ class PasswordHasher:
         # Verified against when the account does not exist, so an unknown email costs the
         # same time as a wrong password and the two cannot be told apart.
         self._decoy = self._hasher.hash("quillpress-decoy-password")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PasswordHasher:
+        """The one mapping from ``QUILLPRESS_PASSWORD_*`` to hasher parameters (the app
+        and the CLI's seeding both hash through it, so their hashes verify alike)."""
+        return cls(
+            time_cost=settings.password_time_cost,
+            memory_kib=settings.password_memory_kib,
+            parallelism=settings.password_parallelism,
+            concurrency=settings.password_hash_concurrency,
+        )
 
     def hash_sync(self, password: str) -> str:
         return self._hasher.hash(password)

@@ -11,16 +11,17 @@ import os
 import secrets
 from pathlib import Path
 
-from quillpress.config import Settings
+from quillpress.config import MASK, ConfigurationError, Settings
 
 MIN_SECRET_LENGTH = 32
 MIN_DISTINCT_CHARACTERS = 12  # "x" * 40 is long but not random
+HOW_TO_GENERATE = """python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"""
 
 log = logging.getLogger("quillpress.secrets")
 
 
-class InsecureSecretError(RuntimeError):
-    pass
+class InsecureSecretError(ConfigurationError):
+    """Production without a strong signing key: a configuration error (exit status 2)."""
 
 
 def resolve_secret(settings: Settings) -> str:
@@ -30,13 +31,15 @@ def resolve_secret(settings: Settings) -> str:
             len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < MIN_DISTINCT_CHARACTERS
         ):
             raise InsecureSecretError(
-                f"QUILLPRESS_SECRET_KEY must be at least {MIN_SECRET_LENGTH} random characters "
-                "in production"
+                f"QUILLPRESS_SECRET_KEY={MASK!r} is too weak for QUILLPRESS_ENV=production "
+                f"(accepted: at least {MIN_SECRET_LENGTH} random characters, "
+                f"e.g. from {HOW_TO_GENERATE})"
             )
         return secret
     if settings.is_production:
         raise InsecureSecretError(
-            "QUILLPRESS_SECRET_KEY is required when QUILLPRESS_ENV=production"
+            "QUILLPRESS_SECRET_KEY is not set and QUILLPRESS_ENV=production requires it "
+            f"(at least {MIN_SECRET_LENGTH} random characters, e.g. from {HOW_TO_GENERATE})"
         )
     return _development_secret(Path(settings.secret_file))
 

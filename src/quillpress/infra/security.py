@@ -20,12 +20,7 @@ class Security:
     @classmethod
     def from_settings(cls, settings: Settings) -> Security:
         return cls(
-            passwords=PasswordHasher(
-                time_cost=settings.password_time_cost,
-                memory_kib=settings.password_memory_kib,
-                parallelism=settings.password_parallelism,
-                concurrency=settings.password_hash_concurrency,
-            ),
+            passwords=PasswordHasher.from_settings(settings),
             tokens=TokenCodec(
                 secret=resolve_secret(settings),
                 algorithm=settings.jwt_algorithm,
