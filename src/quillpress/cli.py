@@ -434,7 +434,7 @@ def graphql_schema() -> None:
 
 @app.command("openapi")
 def openapi_document() -> None:
-    """Print the REST API's OpenAPI document, as kept in openapi.json."""
+    """Print the OpenAPI document, as kept in openapi.json."""
     typer.echo(openapi.render(openapi.document(Settings())), nl=False)
 
 
