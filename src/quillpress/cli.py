@@ -349,14 +349,15 @@ def seed_command(
     ] = 42,
     tags: Annotated[
         int,
-        typer.Option(help="Tags to draw from (benchmarks use 300).", min=1, max=demo_plan.MAX_TAGS),
+        typer.Option(help="Tag pool size.", metavar="N", min=1, max=demo_plan.MAX_TAGS),
     ] = demo_plan.DEFAULT_TAGS,
 ) -> None:
     """Fill an empty database with deterministic demo data.
 
     The database is migrated first; the same --seed always gives the same data.
-    Every demo user signs in with the password "password123"; avatar URLs start with
-    QUILLPRESS_PUBLIC_URL (default http://127.0.0.1:8000)."""
+    Every demo user signs in with the password "password123".
+    Avatar URLs start with QUILLPRESS_PUBLIC_URL (or http://127.0.0.1:8000).
+    The benchmarks seed with --tags 300."""
     settings = _load_settings(database=True)
     plan = demo_plan.SeedPlan(
         users=users,
@@ -406,19 +407,23 @@ app.add_typer(demo_app, name="demo")
 @demo_app.command("n-plus-one")
 def demo_n_plus_one(
     posts: Annotated[
-        int, typer.Option(min=1, max=100, metavar="N", help="Posts (each by its own author).")
+        int, typer.Option(min=1, max=100, metavar="N", help="Posts to load.")
     ] = 10,
     database_url: Annotated[
         str | None,
         typer.Option(
-            help="A PostgreSQL server URL: the lesson runs in a database it creates there "
-            "and drops afterwards (default: a temporary SQLite file)."
+            help="PostgreSQL server to run it on.",
+            metavar="URL",
         ),
     ] = None,
     sql: Annotated[bool, typer.Option("--sql", help="Print every statement in full.")] = False,
 ) -> None:
-    """Load posts with their comments naively, eagerly and via GraphQL's DataLoader, and
-    print the SQL statements and time each way costs."""
+    """Load posts and comments three ways; compare their SQL cost.
+
+    They are loaded naively (N+1 statements), eagerly and through a DataLoader.
+    Each way prints its SQL statements and the time they took.
+    By default in a temporary SQLite file; with --database-url, in a database it
+    creates on that PostgreSQL server and drops afterwards."""
     try:
         n_plus_one.main(posts=posts, database_url=database_url, full_sql=sql)
     except n_plus_one.LessonError as error:
