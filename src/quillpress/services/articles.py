@@ -172,7 +172,7 @@ async def create_article(db: Database, principal: Principal, command: CreateArti
 
 
 async def _authorize(conn: AsyncConnection, slug: str, allowed: Any, principal: Principal) -> Any:
-    ref = await article_repo.get_ref(conn, slug)
+    ref = await article_repo.get_ref(conn, slug, lock=True)
     if ref is None:
         raise NotFound("article")
     ensure(allowed(principal, author_id=ref.author_id), resource="article")
@@ -227,7 +227,7 @@ async def delete_article(db: Database, principal: Principal, slug: str) -> None:
     async with db.write() as tx:
         ref = await _authorize(tx.conn, slug, can_delete_article, principal)
         gone = await article_repo.dependents(tx.conn, ref.id)
-        await article_repo.delete_article(tx.conn, ref.id)
+        await article_repo.delete_article(tx.conn, ref.id, author_id=ref.author_id, gone=gone)
         tx.record(
             ArticleDeleted(
                 article_id=ref.id,
@@ -244,7 +244,7 @@ async def _set_favorite(db: Database, principal: Principal, slug: str, *, on: bo
     """Idempotent: favoriting twice, or unfavoriting what was never favorited, is a no-op
     (and records no event)."""
     async with db.write() as tx:
-        ref = await article_repo.get_ref(tx.conn, slug)
+        ref = await article_repo.get_ref(tx.conn, slug, lock=True)
         if ref is None:
             raise NotFound("article")
         pair = {"user_id": principal.user_id, "article_id": ref.id}
