@@ -39,7 +39,8 @@ async def get_ref(conn: AsyncConnection, slug: str, *, lock: bool = False) -> Ro
     ``lock`` takes the article's row lock (PostgreSQL ``FOR NO KEY UPDATE``; SQLite's write
     lock is already held) before anything else, as ``repositories.counters`` requires: a
     write that changes the article's counters must hold it first."""
-    stmt = select(Article.id, Article.author_id, Article.slug).where(Article.slug == slug)
+    stmt = select(Article.id, Article.author_id, Article.slug, Article.created_at)
+    stmt = stmt.where(Article.slug == slug)
     if lock:
         stmt = stmt.with_for_update(key_share=True)
     return (await conn.execute(stmt)).first()
@@ -102,20 +103,22 @@ async def update_article(conn: AsyncConnection, article_id: int, values: dict[st
     return await _unless_slug_taken(conn, stmt) is not None
 
 
-async def replace_tags(conn: AsyncConnection, article_id: int, names: Sequence[str]) -> None:
+async def replace_tags(
+    conn: AsyncConnection, article_id: int, names: Sequence[str], *, created_at: datetime
+) -> None:
     """Set an article's tags to ``names``, in that order, creating tags not seen before;
-    the tags it gained or lost are counted."""
+    the tags it gained or lost are counted. ``created_at`` is the article's."""
     unlinked = delete(ArticleTag).where(ArticleTag.article_id == article_id)
     previous = set((await conn.execute(unlinked.returning(ArticleTag.tag_id))).scalars())
     ids: dict[str, int] = {}
     if names:
-        ids = await _link_tags(conn, article_id, names)
+        ids = await _link_tags(conn, article_id, names, created_at)
     current = set(ids.values())
     await counters.tags_changed(conn, added=current - previous, removed=previous - current)
 
 
 async def _link_tags(
-    conn: AsyncConnection, article_id: int, names: Sequence[str]
+    conn: AsyncConnection, article_id: int, names: Sequence[str], created_at: datetime
 ) -> dict[str, int]:
     await conn.execute(
         insert_ignoring_duplicates(conn, Tag.__table__),  # type: ignore[arg-type]
@@ -126,7 +129,12 @@ async def _link_tags(
     await conn.execute(
         insert(ArticleTag),
         [
-            {"article_id": article_id, "tag_id": ids[name], "position": position}
+            {
+                "article_id": article_id,
+                "tag_id": ids[name],
+                "position": position,
+                "article_created_at": created_at,
+            }
             for position, name in enumerate(names)
         ],
     )

@@ -155,24 +155,33 @@ def total_of(shape: frozenset[str]) -> Any:
     return func.coalesce(maintained.correlate(None).scalar_subquery(), 0)
 
 
-def older_than_cursor() -> Any:
+def older_than_cursor(created_at: Any = Article.created_at, ident: Any = Article.id) -> Any:
     """``(created_at, id) < cursor`` as a row comparison: an index range on
     ``(created_at, id)`` on both backends, so a deep cursor costs what a first page does."""
-    created_at: Any = bindparam("after_created_at", type_=Article.created_at.type)
-    ident: Any = bindparam("after_id", type_=Integer)
-    return tuple_(Article.created_at, Article.id) < tuple_(created_at, ident)
+    after_created_at: Any = bindparam("after_created_at", type_=Article.created_at.type)
+    after_id: Any = bindparam("after_id", type_=Integer)
+    return tuple_(created_at, ident) < tuple_(after_created_at, after_id)
 
 
 def page_ids(shape: frozenset[str], *, after: bool) -> Any:
     """The page itself, narrow: the ids (and sort key) of the matching articles at
-    ``:offset`` (or after the cursor), ``:limit`` of them, read through the
-    ``(created_at, id)`` indexes. Only these rows are decorated afterwards, so skipped
-    rows cost an index entry each, not their tags and counts."""
-    stmt = select(Article.id, Article.created_at).where(*conditions(shape))
+    ``:offset`` (or after the cursor), ``:limit`` of them, read off an index in order.
+    Only these rows are decorated afterwards, so a skipped row costs an index entry, not
+    its tags and counts. A tag alone pages through ``article_tag``'s own
+    ``(tag_id, article_created_at, article_id)`` index; other filters through
+    ``article``'s ``(created_at, id)`` and ``(author_id, created_at, id)``."""
+    if shape == {"tag"}:
+        tag_id = select(Tag.id).where(Tag.name == bindparam("tag")).scalar_subquery()
+        created_at, ident = ArticleTag.article_created_at, ArticleTag.article_id
+        stmt = select(ident.label("id"), created_at.label("created_at"))
+        stmt = stmt.where(ArticleTag.tag_id == tag_id)
+    else:
+        created_at, ident = Article.created_at, Article.id
+        stmt = select(ident, created_at).where(*conditions(shape))
     if after:
-        stmt = stmt.where(older_than_cursor())
+        stmt = stmt.where(older_than_cursor(created_at, ident))
     return (
-        stmt.order_by(*NEWEST_FIRST)
+        stmt.order_by(created_at.desc(), ident.desc())
         .limit(bindparam("limit", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
         .subquery("page")

@@ -159,7 +159,7 @@ async def create_article(db: Database, principal: Principal, command: CreateArti
                 break
         else:  # pragma: no cover - six concurrent writers taking the same slug
             raise Conflict.taken("slug")
-        await article_repo.replace_tags(tx.conn, article_id, command.tag_list)
+        await article_repo.replace_tags(tx.conn, article_id, command.tag_list, created_at=now)
         tx.record(
             ArticleCreated(
                 article_id=article_id,
@@ -208,7 +208,9 @@ async def update_article(
             previous_tags = await article_repo.tag_names(tx.conn, ref.id)
             tags = previous_tags
             if command.tag_list is not None:
-                await article_repo.replace_tags(tx.conn, ref.id, command.tag_list)
+                await article_repo.replace_tags(
+                    tx.conn, ref.id, command.tag_list, created_at=ref.created_at
+                )
                 tags = tuple(command.tag_list)
             tx.record(
                 ArticleUpdated(
