@@ -33,7 +33,7 @@ async def _ok(response: httpx.Response) -> None:
 async def test_counters_stay_exact_under_a_storm_of_concurrent_writes(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    rng = random.Random(7)  # noqa: S311 (test data, not security)
+    rng = random.Random(7)
     users = {name: await register(client, name) for name in USERS}
     articles: list[tuple[str, str]] = []  # (slug, author)
     for index in range(12):
