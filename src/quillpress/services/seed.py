@@ -116,12 +116,7 @@ async def seed_demo(
         await seed_repo.insert_article_tags(
             conn,
             [
-                {
-                    "article_id": article_id,
-                    "tag_id": tag_ids[name],
-                    "position": position,
-                    "article_created_at": article.created_at,
-                }
+                {"article_id": article_id, "tag_id": tag_ids[name], "position": position}
                 for article_id, article in pairs
                 for position, name in enumerate(article.tags)
             ],
