@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=settings.effective_cors_origins,
         allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-        expose_headers=["Server-Timing", "X-Request-ID"],
+        expose_headers=["Server-Timing", "X-Request-ID", "Link"],
         max_age=600,
     )
     app.add_middleware(middleware.BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -406,9 +406,7 @@ app.add_typer(demo_app, name="demo")
 
 @demo_app.command("n-plus-one")
 def demo_n_plus_one(
-    posts: Annotated[
-        int, typer.Option(min=1, max=100, metavar="N", help="Posts to load.")
-    ] = 10,
+    posts: Annotated[int, typer.Option(min=1, max=100, metavar="N", help="Posts to load.")] = 10,
     database_url: Annotated[
         str | None,
         typer.Option(

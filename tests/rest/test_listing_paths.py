@@ -2,14 +2,20 @@
 
 On PostgreSQL ``list_page`` aggregates tags into the row and counts in a subquery; the
 generic path (SQLite, single articles) reads tags with ``tags_many`` and totals with
-``count``. Here both are asked on the same data and must agree, on every backend."""
+``count``. Here both are asked on the same data and must agree, on every backend; and
+both must page exactly as the plain statement (every match, ordered, sliced) would, at
+any offset and after any cursor, with the counters' total equal to a real count."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from quillpress.db.models import Article
+from quillpress.domain.commands import Cursor
 from quillpress.repositories import listings
 from quillpress.repositories import users as user_repo
 from quillpress.repositories.listings import Criteria
@@ -21,6 +27,8 @@ CRITERIA = {
     "author": Criteria(author="ANN"),
     "favorited": Criteria(favorited_by="reader"),
     "nothing": Criteria(tag="no-such-tag"),
+    "tag and author": Criteria(tag="shared", author="ann"),
+    "nobody's favorites": Criteria(favorited_by="no-such-user"),
 }
 
 
@@ -30,6 +38,7 @@ async def blog(app: FastAPI, client: httpx.AsyncClient) -> int:
     ann = await register(client, "ann")
     bob = await register(client, "bob")
     reader = await register(client, "reader")
+    await client.post("/api/profiles/ann/follow", headers=reader)
     for index in range(9):
         tags = ["shared", f"t{index}", "zeta"][: 1 + index % 3] if index % 4 else []
         article = await create_article(
@@ -61,3 +70,44 @@ async def test_listing_matches_the_generic_tags_and_count(
         )
     assert ids == [row.id for row in everything.rows][offset : offset + limit]
     assert everything.total is None
+
+
+async def _reference(conn: AsyncConnection, criteria: Criteria) -> list[int]:
+    """Every match in order, by the plain statement: what offset paging returned before."""
+    stmt = select(Article.id).where(*listings.conditions(criteria.shape))
+    result = await conn.execute(stmt.order_by(*listings.NEWEST_FIRST), criteria.params())
+    return list(result.scalars())
+
+
+@pytest.mark.parametrize("name", [*CRITERIA, "feed"])
+async def test_every_offset_and_every_cursor_give_the_plain_statements_slice(
+    app: FastAPI, blog: int, name: str
+) -> None:
+    criteria = Criteria(feed_of=blog) if name == "feed" else CRITERIA[name]
+    async with app.state.resources.database.read() as conn:
+        expected = await _reference(conn, criteria)
+        real_total = (
+            await conn.execute(
+                select(func.count())
+                .select_from(Article)
+                .where(*listings.conditions(criteria.shape)),
+                criteria.params(),
+            )
+        ).scalar_one()
+        after: Cursor | None = None
+        for offset in range(len(expected) + 2):
+            by_offset = await listings.list_page(
+                conn, criteria, viewer_id=blog, limit=2, offset=offset
+            )
+            assert [row.id for row in by_offset.rows] == expected[offset : offset + 2]
+            assert by_offset.total == real_total
+        walked: list[int] = []
+        while True:
+            page = await listings.list_page(conn, criteria, viewer_id=blog, limit=2, after=after)
+            assert page.total == real_total
+            if not page.rows:
+                break
+            walked.extend(row.id for row in page.rows)
+            after = Cursor(created_at=page.rows[-1].created_at, id=page.rows[-1].id)
+    assert walked == expected
+    assert name in {"nothing", "nobody's favorites"} or expected

@@ -1,11 +1,15 @@
 """All tables. Every relationship is ``lazy="raise"``: an accidental lazy load fails
-loudly in a test instead of becoming an N+1 in production."""
+loudly in a test instead of becoming an N+1 in production.
+
+The ``*_count`` columns and the ``counter`` table are totals maintained by the writes, in
+their own transaction (``repositories.counters``), so no list ever counts its table."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -32,6 +36,8 @@ class AppUser(Base):
     bio: Mapped[str | None] = mapped_column(Text)
     image: Mapped[str | None] = mapped_column(String(2048))
     role: Mapped[str] = mapped_column(String(16), server_default="user")
+    articles_count: Mapped[int] = mapped_column(Integer, server_default="0")  # written
+    favorites_count: Mapped[int] = mapped_column(Integer, server_default="0")  # favorited
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
 
@@ -69,6 +75,7 @@ class Article(Base):
     description: Mapped[str] = mapped_column(String(1000))
     body: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    favorites_count: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
 
@@ -86,6 +93,19 @@ class Tag(Base):
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
+    articles_count: Mapped[int] = mapped_column(Integer, server_default="0")
+
+    # ``GET /api/tags`` reads the most used tags straight off this index.
+    __table_args__ = (Index("ix_tag_articles_count_name", articles_count.desc(), name),)
+
+
+class Counter(Base):
+    """Named totals with no natural row to live on: ``articles`` (every article)."""
+
+    __tablename__ = "counter"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
 
 
 class ArticleTag(Base):
@@ -98,8 +118,13 @@ class ArticleTag(Base):
     )
     tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
+    # The article's (immutable) created_at, copied here so a tag's articles can be paged
+    # newest first straight off an index, without visiting every tagged article.
+    article_created_at: Mapped[datetime] = mapped_column(Timestamp)
 
-    __table_args__ = (Index("ix_article_tag_tag_id_article_id", "tag_id", "article_id"),)
+    __table_args__ = (
+        Index("ix_article_tag_tag_id_created_at_id", "tag_id", "article_created_at", "article_id"),
+    )
 
 
 class Favorite(Base):

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, or_, select, update
+from sqlalchemy import Row, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.models import Article, ArticleTag, Comment, Favorite, Tag
-from quillpress.repositories import listings
+from quillpress.repositories import counters
 from quillpress.repositories._sql import insert_ignoring_duplicates, violated_constraint
 from quillpress.repositories.listings import article_columns
 
@@ -33,23 +33,32 @@ async def get_by_id(
     return (await conn.execute(stmt)).first()
 
 
-async def get_ref(conn: AsyncConnection, slug: str) -> Row[Any] | None:
-    """Just enough of an article to authorize a write: id, author and current slug."""
-    stmt = select(Article.id, Article.author_id, Article.slug).where(Article.slug == slug)
+async def get_ref(conn: AsyncConnection, slug: str, *, lock: bool = False) -> Row[Any] | None:
+    """Just enough of an article to authorize a write: id, author and current slug.
+
+    ``lock`` takes the article's row lock (PostgreSQL ``FOR NO KEY UPDATE``; SQLite's write
+    lock is already held) before anything else, as ``repositories.counters`` requires: a
+    write that changes the article's counters must hold it first."""
+    stmt = select(Article.id, Article.author_id, Article.slug, Article.created_at)
+    stmt = stmt.where(Article.slug == slug)
+    if lock:
+        stmt = stmt.with_for_update(key_share=True)
     return (await conn.execute(stmt)).first()
 
 
 async def get_editable(conn: AsyncConnection, slug: str) -> Row[Any] | None:
-    """What an edit may change, to authorize it and to tell a real change from a repeat."""
+    """What an edit may change, to authorize it and to tell a real change from a repeat;
+    takes the article's row lock first, as ``get_ref(lock=True)`` does."""
     stmt = select(
         Article.id,
         Article.author_id,
         Article.slug,
+        Article.created_at,
         Article.title,
         Article.description,
         Article.body,
     ).where(Article.slug == slug)
-    return (await conn.execute(stmt)).first()
+    return (await conn.execute(stmt.with_for_update(key_share=True))).first()
 
 
 async def slugs_starting_with(conn: AsyncConnection, base: str) -> set[str]:
@@ -81,7 +90,8 @@ async def insert_article(
     author_id: int,
     now: datetime,
 ) -> int | None:
-    """The new article's id, or ``None`` when ``slug`` is taken."""
+    """The new article's id, or ``None`` when ``slug`` is taken. Counts it (its tags are
+    counted by :func:`replace_tags`)."""
     stmt = (
         insert(Article)
         .values(
@@ -96,7 +106,10 @@ async def insert_article(
         .returning(Article.id)
     )
     result = await _unless_slug_taken(conn, stmt)
-    return None if result is None else int(result.scalar_one())
+    if result is None:
+        return None
+    await counters.article_added(conn, author_id=author_id)
+    return int(result.scalar_one())
 
 
 async def update_article(conn: AsyncConnection, article_id: int, values: dict[str, Any]) -> bool:
@@ -105,15 +118,23 @@ async def update_article(conn: AsyncConnection, article_id: int, values: dict[st
     return await _unless_slug_taken(conn, stmt) is not None
 
 
-async def delete_article(conn: AsyncConnection, article_id: int) -> None:
-    await conn.execute(delete(Article).where(Article.id == article_id))
+async def replace_tags(
+    conn: AsyncConnection, article_id: int, names: Sequence[str], *, created_at: datetime
+) -> None:
+    """Set an article's tags to ``names``, in that order, creating tags not seen before;
+    the tags it gained or lost are counted. ``created_at`` is the article's."""
+    unlinked = delete(ArticleTag).where(ArticleTag.article_id == article_id)
+    previous = set((await conn.execute(unlinked.returning(ArticleTag.tag_id))).scalars())
+    ids: dict[str, int] = {}
+    if names:
+        ids = await _link_tags(conn, article_id, names, created_at)
+    current = set(ids.values())
+    await counters.tags_changed(conn, added=current - previous, removed=previous - current)
 
 
-async def replace_tags(conn: AsyncConnection, article_id: int, names: Sequence[str]) -> None:
-    """Set an article's tags to ``names``, in that order, creating tags not seen before."""
-    await conn.execute(delete(ArticleTag).where(ArticleTag.article_id == article_id))
-    if not names:
-        return
+async def _link_tags(
+    conn: AsyncConnection, article_id: int, names: Sequence[str], created_at: datetime
+) -> dict[str, int]:
     await conn.execute(
         insert_ignoring_duplicates(conn, Tag.__table__),  # type: ignore[arg-type]
         [{"name": name} for name in names],
@@ -123,15 +144,32 @@ async def replace_tags(conn: AsyncConnection, article_id: int, names: Sequence[s
     await conn.execute(
         insert(ArticleTag),
         [
-            {"article_id": article_id, "tag_id": ids[name], "position": position}
+            {
+                "article_id": article_id,
+                "tag_id": ids[name],
+                "position": position,
+                "article_created_at": created_at,
+            }
             for position, name in enumerate(names)
         ],
     )
+    return ids
+
+
+async def _tags_of(conn: AsyncConnection, article_id: int) -> list[tuple[int, str]]:
+    """One article's tags as (id, name), in the author's order."""
+    stmt = (
+        select(Tag.id, Tag.name)
+        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
+        .where(ArticleTag.article_id == article_id)
+        .order_by(ArticleTag.position)
+    )
+    return [(int(tag_id), name) for tag_id, name in await conn.execute(stmt)]
 
 
 async def tag_names(conn: AsyncConnection, article_id: int) -> tuple[str, ...]:
     """One article's tags, in the author's order."""
-    return tuple((await listings.tags_many(conn, [article_id]))[article_id])
+    return tuple(name for _id, name in await _tags_of(conn, article_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,48 +177,72 @@ class Dependents:
     """What deleting an article takes with it (by ``ON DELETE CASCADE``)."""
 
     tags: tuple[str, ...]
+    tag_ids: tuple[int, ...]
     favorited_by: tuple[int, ...]
     comment_ids: tuple[int, ...]
 
 
 async def dependents(conn: AsyncConnection, article_id: int) -> Dependents:
+    """Read with the article locked (``get_ref(lock=True)``), so nothing joins it meanwhile."""
     fans = await conn.execute(select(Favorite.user_id).where(Favorite.article_id == article_id))
     comments = await conn.execute(select(Comment.id).where(Comment.article_id == article_id))
+    tags = await _tags_of(conn, article_id)
     return Dependents(
-        tags=await tag_names(conn, article_id),
+        tags=tuple(name for _id, name in tags),
+        tag_ids=tuple(tag_id for tag_id, _name in tags),
         favorited_by=tuple(sorted(fans.scalars())),
         comment_ids=tuple(sorted(comments.scalars())),
     )
 
 
+async def delete_article(
+    conn: AsyncConnection, article_id: int, *, author_id: int, gone: Dependents
+) -> None:
+    """Delete it (its tag links, favorites and comments cascade) and uncount all of it;
+    ``gone`` is what :func:`dependents` read under the article's lock."""
+    await conn.execute(delete(Article).where(Article.id == article_id))
+    await counters.article_removed(
+        conn, author_id=author_id, tag_ids=gone.tag_ids, fan_ids=gone.favorited_by
+    )
+
+
 async def favorite(conn: AsyncConnection, *, user_id: int, article_id: int, now: datetime) -> bool:
-    """Idempotent; ``True`` when the favorite is new."""
+    """Idempotent; ``True`` when the favorite is new (and then counted). The caller holds
+    the article's lock (``get_ref(lock=True)``)."""
     stmt = (
         insert_ignoring_duplicates(conn, Favorite.__table__)  # type: ignore[arg-type]
         .values(user_id=user_id, article_id=article_id, created_at=now)
         .returning(Favorite.user_id)
     )
-    return (await conn.execute(stmt)).first() is not None
+    added = (await conn.execute(stmt)).first() is not None
+    if added:
+        await counters.favorite_changed(conn, article_id=article_id, user_id=user_id, delta=1)
+    return added
 
 
 async def unfavorite(conn: AsyncConnection, *, user_id: int, article_id: int) -> bool:
-    """Idempotent; ``True`` when there was a favorite to remove."""
+    """Idempotent; ``True`` when there was a favorite to remove (and then uncounted). The
+    caller holds the article's lock (``get_ref(lock=True)``)."""
     stmt = (
         delete(Favorite)
         .where(Favorite.user_id == user_id, Favorite.article_id == article_id)
         .returning(Favorite.user_id)
     )
-    return (await conn.execute(stmt)).first() is not None
+    removed = (await conn.execute(stmt)).first() is not None
+    if removed:
+        await counters.favorite_changed(conn, article_id=article_id, user_id=user_id, delta=-1)
+    return removed
+
+
+POPULAR_TAGS = (
+    select(Tag.name)
+    .where(Tag.articles_count > 0)
+    .order_by(Tag.articles_count.desc(), Tag.name)
+    .limit(bindparam("limit"))
+)
 
 
 async def popular_tags(conn: AsyncConnection, *, limit: int) -> list[str]:
-    """Tags in use, most used first (ties by name)."""
-    uses = func.count(ArticleTag.article_id)
-    stmt = (
-        select(Tag.name)
-        .join(ArticleTag, ArticleTag.tag_id == Tag.id)
-        .group_by(Tag.id, Tag.name)
-        .order_by(uses.desc(), Tag.name)
-        .limit(limit)
-    )
-    return list((await conn.execute(stmt)).scalars())
+    """Tags in use, most used first (ties by name): the first ``limit`` entries of the
+    ``ix_tag_articles_count_name`` index, whatever the number of articles."""
+    return list((await conn.execute(POPULAR_TAGS, {"limit": limit})).scalars())

@@ -8,19 +8,29 @@ from typing import Any
 
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import aliased
 
-from quillpress.db.models import Article, Favorite
+from quillpress.db.models import AppUser, Article, Favorite
 from quillpress.domain.commands import Cursor, Group
 from quillpress.repositories.listings import NEWEST_FIRST, article_columns, older_than_cursor
 
 
-def _group_column(group: Group) -> tuple[Any, Any]:
-    """The column a batched listing is partitioned by, and the join that provides it."""
+def _ranked_ids(group: Group, group_ids: Collection[int], *, after: bool) -> Any:
+    """Each group's article ids numbered newest first: narrow rows (id, sort key, group),
+    decorated only for the ranks a page keeps."""
     if group == "author":
-        return Article.author_id, None
-    fan = aliased(Favorite)  # aliased: the favorited flag's EXISTS must not correlate to it
-    return fan.user_id, fan
+        column = Article.author_id
+        stmt = select(Article.id, column.label("group_id"))
+    else:
+        column = Favorite.user_id
+        stmt = select(Article.id, column.label("group_id")).join(
+            Favorite, Favorite.article_id == Article.id
+        )
+    stmt = stmt.add_columns(
+        func.row_number().over(partition_by=column, order_by=NEWEST_FIRST).label("rank")
+    ).where(column.in_(list(group_ids)))
+    if after:
+        stmt = stmt.where(older_than_cursor())
+    return stmt.subquery("ranked")
 
 
 async def list_per_group(
@@ -34,37 +44,27 @@ async def list_per_group(
     with_body: bool = False,
 ) -> Sequence[Row[Any]]:
     """The newest ``limit`` articles of each author (or of each user's favorites), for all
-    ``group_ids`` in one statement: a window function numbers each group's rows."""
-    column, fan = _group_column(group)
-    ranked = article_columns(viewer_id, with_body=with_body).add_columns(
-        column.label("group_id"),
-        func.row_number().over(partition_by=column, order_by=NEWEST_FIRST).label("rank"),
+    ``group_ids`` in one statement: a window function numbers each group's ids."""
+    ranked = _ranked_ids(group, group_ids, after=after is not None)
+    stmt = (
+        article_columns(viewer_id, with_body=with_body)
+        .add_columns(ranked.c.group_id)
+        .join(ranked, ranked.c.id == Article.id)
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.group_id, ranked.c.rank)
     )
-    if fan is not None:
-        ranked = ranked.join(fan, fan.article_id == Article.id)
-    ranked = ranked.where(column.in_(list(group_ids)))
     params: dict[str, Any] = {}
     if after is not None:
-        ranked = ranked.where(older_than_cursor())
         params.update(after_created_at=after.created_at, after_id=after.id)
-    numbered = ranked.subquery()
-    stmt = (
-        select(numbered)
-        .where(numbered.c.rank <= limit)
-        .order_by(numbered.c.group_id, numbered.c.rank)
-    )
     return (await conn.execute(stmt, params)).all()
 
 
 async def count_per_group(
     conn: AsyncConnection, group: Group, group_ids: Collection[int]
 ) -> dict[int, int]:
-    if group == "author":
-        stmt = select(Article.author_id, func.count()).group_by(Article.author_id)
-        stmt = stmt.where(Article.author_id.in_(list(group_ids)))
-    else:
-        stmt = select(Favorite.user_id, func.count()).group_by(Favorite.user_id)
-        stmt = stmt.where(Favorite.user_id.in_(list(group_ids)))
+    """Each author's articles (or each user's favorites), from the maintained counters."""
+    total = AppUser.articles_count if group == "author" else AppUser.favorites_count
+    stmt = select(AppUser.id, total).where(AppUser.id.in_(list(group_ids)))
     counts = dict.fromkeys(group_ids, 0)
-    counts.update({group_id: int(total) for group_id, total in await conn.execute(stmt)})
+    counts.update({group_id: int(value) for group_id, value in await conn.execute(stmt)})
     return counts

@@ -3,7 +3,11 @@
 Hot path. Rows are selected as columns (never ORM instances), and each statement *shape*
 (which filters, anonymous or not, cursor or offset…) is built once with bound
 parameters and reused, so a request pays neither for building the statement nor for
-SQLAlchemy deriving its cache key: only for binding values and reading rows."""
+SQLAlchemy deriving its cache key: only for binding values and reading rows.
+
+Every list costs what its page costs: the page's ids are found through an index first
+(:func:`page_ids`), only those rows are decorated, and totals come from counters the
+writes maintain (:func:`total_of`), never from counting the table."""
 
 from __future__ import annotations
 
@@ -12,13 +16,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Row, and_, bindparam, exists, false, func, or_, select
+from sqlalchemy import Integer, Row, bindparam, exists, false, func, select, tuple_
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
-from quillpress.db.models import AppUser, Article, ArticleTag, Favorite, Follow, Tag
+from quillpress.db.models import AppUser, Article, ArticleTag, Counter, Favorite, Follow, Tag
 from quillpress.domain.commands import Cursor
+from quillpress.repositories.counters import ARTICLES
 from quillpress.repositories.users import by_username, following_flag
 
 NEWEST_FIRST = (Article.created_at.desc(), Article.id.desc())
@@ -80,16 +85,6 @@ def favorited_flag(viewer: Any) -> Any:
     )
 
 
-def favorites_count_column() -> Any:
-    return (
-        select(func.count())
-        .where(Favorite.article_id == Article.id)
-        .correlate(Article)
-        .scalar_subquery()
-        .label("favorites_count")
-    )
-
-
 def article_columns(viewer: Any, *, with_body: bool) -> Any:
     """An article with its author, favorite count and the viewer's flags, as one SELECT.
     ``viewer`` is a user id, a bound parameter, or ``None`` for anonymous."""
@@ -104,7 +99,7 @@ def article_columns(viewer: Any, *, with_body: bool) -> Any:
         AppUser.username,
         AppUser.bio,
         AppUser.image,
-        favorites_count_column(),
+        Article.favorites_count,
         favorited_flag(viewer).label("favorited"),
         following_flag(viewer, Article.author_id).label("following"),
     ]
@@ -126,24 +121,70 @@ def _tags_column() -> Any:
     )
 
 
-def _total_column(shape: frozenset[str]) -> Any:
-    """Every match, computed once per statement (uncorrelated: its own alias of article)."""
-    counted = aliased(Article)
+def _maintained_total(shape: frozenset[str]) -> Any | None:
+    """The total of a one-filter listing, read from the counters the writes maintain
+    (``repositories.counters``): one row, or one indexed row per followed author."""
+    if not shape:
+        return select(Counter.value).where(Counter.name == ARTICLES)
+    if shape == {"tag"}:
+        return select(Tag.articles_count).where(Tag.name == bindparam("tag"))
+    if shape == {"author"}:
+        return select(AppUser.articles_count).where(by_username(bindparam("author")))
+    if shape == {"favorited_by"}:
+        return select(AppUser.favorites_count).where(by_username(bindparam("favorited_by")))
+    if shape == {"feed_of"}:
+        return (
+            select(func.sum(AppUser.articles_count))
+            .join(Follow, Follow.followed_id == AppUser.id)
+            .where(Follow.follower_id == bindparam("feed_of"))
+        )
+    return None
+
+
+def total_of(shape: frozenset[str]) -> Any:
+    """Every match, as an uncorrelated scalar subquery (0 for a name that matches nothing).
+
+    Filters combined (``?tag=…&author=…``) have no counter of their own and are counted.
+    Every such combination includes ``author`` or ``favorited``, so the count is bounded
+    by one author's articles or one user's favorites, read through their indexes."""
+    maintained = _maintained_total(shape)
+    if maintained is None:
+        counted = aliased(Article)
+        maintained = select(func.count()).select_from(counted).where(*conditions(shape, counted))
+    # correlate(None): the listing's own FROM has app_user, which must not leak in here.
+    return func.coalesce(maintained.correlate(None).scalar_subquery(), 0)
+
+
+def older_than_cursor(created_at: Any = Article.created_at, ident: Any = Article.id) -> Any:
+    """``(created_at, id) < cursor`` as a row comparison: an index range on
+    ``(created_at, id)`` on both backends, so a deep cursor costs what a first page does."""
+    after_created_at: Any = bindparam("after_created_at", type_=Article.created_at.type)
+    after_id: Any = bindparam("after_id", type_=Integer)
+    return tuple_(created_at, ident) < tuple_(after_created_at, after_id)
+
+
+def page_ids(shape: frozenset[str], *, after: bool) -> Any:
+    """The page itself, narrow: the ids (and sort key) of the matching articles at
+    ``:offset`` (or after the cursor), ``:limit`` of them, read off an index in order.
+    Only these rows are decorated afterwards, so a skipped row costs an index entry, not
+    its tags and counts. A tag alone pages through ``article_tag``'s own
+    ``(tag_id, article_created_at, article_id)`` index; other filters through
+    ``article``'s ``(created_at, id)`` and ``(author_id, created_at, id)``."""
+    if shape == {"tag"}:
+        tag_id = select(Tag.id).where(Tag.name == bindparam("tag")).scalar_subquery()
+        created_at, ident = ArticleTag.article_created_at, ArticleTag.article_id
+        stmt = select(ident.label("id"), created_at.label("created_at"))
+        stmt = stmt.where(ArticleTag.tag_id == tag_id)
+    else:
+        created_at, ident = Article.created_at, Article.id
+        stmt = select(ident, created_at).where(*conditions(shape))
+    if after:
+        stmt = stmt.where(older_than_cursor(created_at, ident))
     return (
-        select(func.count())
-        .select_from(counted)
-        .where(*conditions(shape, counted))
-        .scalar_subquery()
-        .label("total")
-    )
-
-
-def older_than_cursor() -> Any:
-    created_at: Any = bindparam("after_created_at")
-    ident: Any = bindparam("after_id")
-    return or_(
-        Article.created_at < created_at,
-        and_(Article.created_at == created_at, Article.id < ident),
+        stmt.order_by(created_at.desc(), ident.desc())
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .subquery("page")
     )
 
 
@@ -157,19 +198,16 @@ def _page_statement(
     with_total: bool,
     with_tags: bool,
 ) -> Any:
+    """The page of ids joined to the article columns (the decoration), plus tags and the
+    total when asked: two separable parts, composed into one round trip."""
+    page = page_ids(shape, after=after)
     stmt = article_columns(VIEWER if viewer else None, with_body=with_body)
-    stmt = stmt.where(*conditions(shape))
+    stmt = stmt.join(page, page.c.id == Article.id)
     if with_tags:
         stmt = stmt.add_columns(_tags_column())
     if with_total:
-        stmt = stmt.add_columns(_total_column(shape))
-    if after:
-        stmt = stmt.where(older_than_cursor())
-    return (
-        stmt.order_by(*NEWEST_FIRST)
-        .limit(bindparam("limit", type_=Integer))
-        .offset(bindparam("offset", type_=Integer))
-    )
+        stmt = stmt.add_columns(total_of(shape).label("total"))
+    return stmt.order_by(page.c.created_at.desc(), page.c.id.desc())
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,10 +230,10 @@ async def list_page(
 ) -> Listing:
     """A page with its tags and (optionally) the total number of matches.
 
-    One statement on PostgreSQL (tags aggregated into the row, the total as an
-    uncorrelated subquery); SQLite, which has no ordered array aggregate, reads tags
-    in a second statement. ``tests/rest/test_listing_paths.py`` pins both to the same
-    result. The total costs a statement of its own only for a page past the end."""
+    One statement on PostgreSQL (tags aggregated into the row, the total read from the
+    counters as an uncorrelated subquery); SQLite, which has no ordered array aggregate,
+    reads tags in a second statement. ``tests/rest/test_listing_paths.py`` pins both to
+    the same result. The total costs a statement of its own only for a page past the end."""
     on_postgres = conn.dialect.name == "postgresql"
     stmt = _page_statement(
         criteria.shape,
@@ -228,10 +266,11 @@ async def list_page(
 
 @lru_cache(maxsize=32)
 def _count_statement(shape: frozenset[str]) -> Any:
-    return select(func.count()).select_from(Article).where(*conditions(shape))
+    return select(total_of(shape))
 
 
 async def count(conn: AsyncConnection, criteria: Criteria) -> int:
+    """Every match of ``criteria``, from the maintained counters (see :func:`total_of`)."""
     result = await conn.execute(_count_statement(criteria.shape), criteria.params())
     return int(result.scalar_one())
 

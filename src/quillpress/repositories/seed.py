@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, exists, insert, select
+from sqlalchemy import Table, bindparam, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.models import AppUser, Article, ArticleTag, Comment, Favorite, Follow, Tag
@@ -88,10 +88,25 @@ async def ensure_tags(
     return ids
 
 
+# ``article_tag.article_created_at`` copies the article's own, read in the same statement,
+# so callers pass just (article_id, tag_id, position). Bind names differ from the column
+# names, which SQLAlchemy reserves for the VALUES clause.
+ARTICLE_TAG = insert(ArticleTag).values(
+    article_id=bindparam("a"),
+    tag_id=bindparam("t"),
+    position=bindparam("p"),
+    article_created_at=select(Article.created_at)
+    .where(Article.id == bindparam("a"))
+    .scalar_subquery(),
+)
+
+
 async def insert_article_tags(
     conn: AsyncConnection, rows: Sequence[Row], on_chunk: OnChunk
 ) -> None:
-    await _insert_chunks(conn, insert(ArticleTag), rows, on_chunk)
+    """``rows`` of ``article_id``, ``tag_id``, ``position``."""
+    renamed = [{"a": r["article_id"], "t": r["tag_id"], "p": r["position"]} for r in rows]
+    await _insert_chunks(conn, ARTICLE_TAG, renamed, on_chunk)
 
 
 async def insert_follows(conn: AsyncConnection, rows: Sequence[Row], on_chunk: OnChunk) -> None:

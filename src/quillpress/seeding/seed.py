@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from quillpress.db.database import Database
 from quillpress.domain.errors import Conflict
 from quillpress.infra.passwords import PasswordHasher
+from quillpress.repositories import counters
 from quillpress.repositories import seed as seed_repo
 from quillpress.seeding.generate import generate
 from quillpress.seeding.plan import SeedPlan
@@ -154,4 +155,5 @@ async def seed_demo(
             ],
             step("comments"),
         )
+        await counters.recount(conn)  # bulk inserts bypass the writes that keep them
     return SeedSummary(counts=counts)

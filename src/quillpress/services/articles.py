@@ -10,7 +10,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.base import utcnow
-from quillpress.db.database import Database
+from quillpress.db.database import Database, Transaction
 from quillpress.domain.auth import (
     Principal,
     Viewer,
@@ -159,7 +159,7 @@ async def create_article(db: Database, principal: Principal, command: CreateArti
                 break
         else:  # pragma: no cover - six concurrent writers taking the same slug
             raise Conflict.taken("slug")
-        await article_repo.replace_tags(tx.conn, article_id, command.tag_list)
+        await article_repo.replace_tags(tx.conn, article_id, command.tag_list, created_at=now)
         tx.record(
             ArticleCreated(
                 article_id=article_id,
@@ -172,7 +172,7 @@ async def create_article(db: Database, principal: Principal, command: CreateArti
 
 
 async def _authorize(conn: AsyncConnection, slug: str, allowed: Any, principal: Principal) -> Any:
-    ref = await article_repo.get_ref(conn, slug)
+    ref = await article_repo.get_ref(conn, slug, lock=True)
     if ref is None:
         raise NotFound("article")
     ensure(allowed(principal, author_id=ref.author_id), resource="article")
@@ -199,42 +199,46 @@ async def update_article(
         tags = previous_tags
         if command.tag_list is not None and set(command.tag_list) != set(previous_tags):
             tags = tuple(command.tag_list)
-        if not values and tags == previous_tags:
-            return await _read_back(db, ref.id, principal)
-        values["updated_at"] = utcnow()
-        new_slugs = [ref.slug]
-        if "title" in values:
-            base = slugs.slug_base(command.title or "")
-            if not slugs.belongs_to(ref.slug, base):
-                taken = await article_repo.slugs_starting_with(tx.conn, base) - {ref.slug}
-                new_slugs = list(slugs.candidates(base, taken))
-        for new_slug in new_slugs:
-            if new_slug != ref.slug:
-                values["slug"] = new_slug
-            if await article_repo.update_article(tx.conn, ref.id, values):
-                break
-        else:  # pragma: no cover - six concurrent writers taking the same slug
-            raise Conflict.taken("slug")
-        if tags != previous_tags:
-            await article_repo.replace_tags(tx.conn, ref.id, tags)
-        tx.record(
-            ArticleUpdated(
-                article_id=ref.id,
-                author_id=ref.author_id,
-                slug=values.get("slug", ref.slug),
-                previous_slug=ref.slug,
-                tags=tags,
-                previous_tags=previous_tags,
+        if values or tags != previous_tags:
+            values["slug"] = await _write_edit(tx, ref, values, command.title)
+            if tags != previous_tags:
+                await article_repo.replace_tags(tx.conn, ref.id, tags, created_at=ref.created_at)
+            tx.record(
+                ArticleUpdated(
+                    article_id=ref.id,
+                    author_id=ref.author_id,
+                    slug=values["slug"],
+                    previous_slug=ref.slug,
+                    tags=tags,
+                    previous_tags=previous_tags,
+                )
             )
-        )
     return await _read_back(db, ref.id, principal)
+
+
+async def _write_edit(tx: Transaction, ref: Any, values: dict[str, Any], title: str | None) -> str:
+    """Store the changed fields (and a new slug if the title changed); the slug it kept."""
+    values = {**values, "updated_at": utcnow()}
+    new_slugs = [ref.slug]
+    if "title" in values and title is not None:
+        base = slugs.slug_base(title)
+        if not slugs.belongs_to(ref.slug, base):
+            taken = await article_repo.slugs_starting_with(tx.conn, base) - {ref.slug}
+            new_slugs = list(slugs.candidates(base, taken))
+    for new_slug in new_slugs:
+        if new_slug != ref.slug:
+            values["slug"] = new_slug
+        if await article_repo.update_article(tx.conn, ref.id, values):
+            kept: str = new_slug
+            return kept
+    raise Conflict.taken("slug")  # pragma: no cover - six concurrent writers, one slug
 
 
 async def delete_article(db: Database, principal: Principal, slug: str) -> None:
     async with db.write() as tx:
         ref = await _authorize(tx.conn, slug, can_delete_article, principal)
         gone = await article_repo.dependents(tx.conn, ref.id)
-        await article_repo.delete_article(tx.conn, ref.id)
+        await article_repo.delete_article(tx.conn, ref.id, author_id=ref.author_id, gone=gone)
         tx.record(
             ArticleDeleted(
                 article_id=ref.id,
@@ -251,7 +255,7 @@ async def _set_favorite(db: Database, principal: Principal, slug: str, *, on: bo
     """Idempotent: favoriting twice, or unfavoriting what was never favorited, is a no-op
     (and records no event)."""
     async with db.write() as tx:
-        ref = await article_repo.get_ref(tx.conn, slug)
+        ref = await article_repo.get_ref(tx.conn, slug, lock=True)
         if ref is None:
             raise NotFound("article")
         pair = {"user_id": principal.user_id, "article_id": ref.id}

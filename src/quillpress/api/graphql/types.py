@@ -18,9 +18,9 @@ from graphql import (
     GraphQLString,
 )
 
-from quillpress.api.graphql import cursors
 from quillpress.api.graphql.context import Info
 from quillpress.api.graphql.selection import selects
+from quillpress.domain import cursors
 from quillpress.domain.commands import Group, Page, make_page
 from quillpress.domain.errors import Invalid
 from quillpress.domain.views import (
@@ -69,7 +69,7 @@ def page_from(info: Info, first: int | None, after: str | None) -> Page:
         return make_page(
             settings.default_page_size if first is None else first,
             max_limit=settings.max_page_size,
-            after=cursors.decode(after),
+            after=cursors.decode(after, field="after"),
         )
     except Invalid as error:
         fields = {

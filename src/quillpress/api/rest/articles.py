@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from quillpress.api.rest import envelopes
+from quillpress.api.rest import envelopes, links
 from quillpress.api.rest.bodies import CreateArticleBody, UpdateArticleBody
 from quillpress.api.rest.deps import CurrentPrincipal, CurrentViewer, Db, Pagination
 from quillpress.api.rest.openapi import MultipleArticlesResponse, SingleArticleResponse, errors
@@ -27,6 +27,7 @@ FilterValue = Annotated[str | None, Query(max_length=200)]
     summary="Get recent articles globally",
 )
 async def list_articles(
+    request: Request,
     viewer: CurrentViewer,
     db: Db,
     page: Pagination,
@@ -35,9 +36,8 @@ async def list_articles(
     favorited: FilterValue = None,
 ) -> JsonResponse:
     filters = parse(ArticleFilter, {"tag": tag, "author": author, "favorited": favorited})
-    return JsonResponse(
-        envelopes.articles(await article_service.list_articles(db, viewer, filters, page))
-    )
+    paged = await article_service.list_articles(db, viewer, filters, page)
+    return JsonResponse(envelopes.articles(paged), headers=links.next_page(request, paged, page))
 
 
 @router.get(
@@ -46,8 +46,11 @@ async def list_articles(
     operation_id="GetArticlesFeed",
     summary="Get recent articles from users you follow",
 )
-async def feed(viewer: CurrentPrincipal, db: Db, page: Pagination) -> JsonResponse:
-    return JsonResponse(envelopes.articles(await article_service.feed(db, viewer, page)))
+async def feed(
+    request: Request, viewer: CurrentPrincipal, db: Db, page: Pagination
+) -> JsonResponse:
+    paged = await article_service.feed(db, viewer, page)
+    return JsonResponse(envelopes.articles(paged), headers=links.next_page(request, paged, page))
 
 
 @router.post(

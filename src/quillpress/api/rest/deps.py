@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from quillpress.api.resources import resources
+from quillpress.domain import cursors
 from quillpress.domain.auth import Principal
 from quillpress.domain.commands import Page, make_page
-from quillpress.domain.errors import Unauthenticated
+from quillpress.domain.errors import Invalid, Unauthenticated
 from quillpress.infra.resources import Database
 from quillpress.infra.security import Security
 from quillpress.services.authentication import Authenticated, Credentials, authenticate
@@ -55,13 +56,26 @@ async def _required_viewer(auth: Annotated[Authenticated, Depends(_authenticated
 async def _page(
     request: Request,
     limit: Annotated[int | None, Query(description="Page size (1…max page size)")] = None,
-    offset: Annotated[int, Query(description="Items to skip (≥ 0)")] = 0,
+    offset: Annotated[int | None, Query(description="Items to skip (≥ 0)")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Keyset paging: continue after this position (from a `Link: "
+            '<…>; rel="next"` header, or a GraphQL cursor). Not combined with `offset`.',
+        ),
+    ] = None,
 ) -> Page:
+    """Offset paging, or keyset paging after ``cursor`` (the same positions GraphQL's
+    ``after`` uses): a deep cursor costs what a first page does, a deep offset does not."""
+    if cursor is not None and offset is not None:
+        raise Invalid({"cursor": ["cannot be combined with offset"]})
     settings = resources(request).settings
     return make_page(
         settings.default_page_size if limit is None else limit,
-        offset,
+        offset or 0,
         max_limit=settings.max_page_size,
+        after=cursors.decode(cursor, field="cursor"),
     )
 
 

@@ -1,4 +1,7 @@
-"""Opaque keyset cursors: base64 of the (created_at, id) position of an item."""
+"""Opaque keyset cursors: base64 of the (created_at, id) position of an item.
+
+One codec for both adapters: GraphQL's ``after`` and REST's ``cursor`` are the same
+string, so a client may take a position from one API and continue in the other."""
 
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ def encode(view: ArticleView) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode(cursor: str | None) -> Cursor | None:
+def decode(cursor: str | None, *, field: str) -> Cursor | None:
+    """``field`` names the argument in the error (``after``, ``cursor``): a 422 keyed by it."""
     if cursor is None:
         return None
     try:
@@ -34,4 +38,4 @@ def decode(cursor: str | None) -> Cursor | None:
             id=int(ident),
         )
     except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
-        raise Invalid({"after": ["is not a valid cursor"]}) from None
+        raise Invalid({field: ["is not a valid cursor"]}) from None
