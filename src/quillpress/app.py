@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from quillpress import __version__
-from quillpress.api import docs, middleware
+from quillpress.api import docs, http_caching, middleware
 from quillpress.api.graphql.endpoint import GraphQLEndpoint
 from quillpress.api.rest import errors as rest_errors
 from quillpress.api.rest import router as rest_router
@@ -48,12 +48,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_route("/graphql", graphql.handle, methods=["GET", "POST"], include_in_schema=False)
     docs.install(app)
 
+    app.add_middleware(http_caching.HttpCaching)  # inside CORS: a 304 gets CORS headers too
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.effective_cors_origins,
         allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type"],
-        expose_headers=["Server-Timing"],
+        allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+        expose_headers=["Server-Timing", "ETag"],
         max_age=600,
     )
     app.add_middleware(middleware.BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -8,6 +8,7 @@ on stderr and exit with status 1 instead of a traceback."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, NoReturn
@@ -18,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from quillpress.api.graphql.schema import sdl
-from quillpress.config import Settings
+from quillpress.config import CacheMode, Settings
 from quillpress.db import migrate
 from quillpress.db.database import Database
 from quillpress.db.engine import create_engine
@@ -29,6 +30,7 @@ from quillpress.domain.errors import DomainError
 from quillpress.domain.validation import parse
 from quillpress.infra.logging import configure_logging
 from quillpress.infra.passwords import PasswordHasher
+from quillpress.infra.resources import open_resources
 from quillpress.infra.secrets import InsecureSecretError, resolve_secret
 from quillpress.infra.security import Security
 from quillpress.services import demo_data
@@ -107,6 +109,28 @@ async def _prepare_database(settings: Settings, *, demo: bool) -> None:
             await seed_service.seed_demo(db, _password_hasher(settings), demo_data.SeedPlan())
 
 
+def _cache_for_workers(settings: Settings, workers: int) -> None:
+    """An in-process cache per worker cannot see the other workers' purges: with several
+    workers and no Redis, an implied memory cache is turned off (one warning), and an
+    explicit ``QUILLPRESS_CACHE=memory`` is a configuration error (exit 2)."""
+    if workers <= 1 or settings.cache_mode is not CacheMode.MEMORY:
+        return
+    if settings.cache is CacheMode.MEMORY:
+        typer.echo(
+            "Error: QUILLPRESS_CACHE=memory cannot serve --workers > 1 (each worker would keep "
+            "its own cache and miss the others' purges); set QUILLPRESS_REDIS_URL, or "
+            "QUILLPRESS_CACHE=off",
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    typer.echo(
+        f"Warning: {workers} workers and no QUILLPRESS_REDIS_URL: the cache is off "
+        "(per-process caches cannot see each other's purges)",
+        err=True,
+    )
+    os.environ["QUILLPRESS_CACHE"] = CacheMode.OFF.value  # workers read the environment
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
@@ -119,6 +143,7 @@ def serve(
 ) -> None:
     """Migrate the database, then serve the REST API with uvicorn."""
     settings = _load_settings()
+    _cache_for_workers(settings, workers)
     prepare_serve(settings, demo=demo)
     uvicorn.run(
         APP_FACTORY,
@@ -225,9 +250,11 @@ def seed_command(
 async def _create_user(
     settings: Settings, security: Security, command: RegisterUser, role: Role
 ) -> int:
-    async with _database(settings) as db:
-        await migrate.upgrade(db.engine)
-        session = await user_service.register(db, security, command, role=role)
+    # Through the typed resources, so the write's after-commit purge reaches a shared
+    # cache (Redis) that running servers read.
+    async with open_resources(settings, security=security, null_pool=True) as resources:
+        await migrate.upgrade(resources.database.engine)
+        session = await user_service.register(resources.database, security, command, role=role)
     return session.user.id
 
 

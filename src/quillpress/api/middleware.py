@@ -10,6 +10,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quillpress.db.stats import StatementStats, current_stats
+from quillpress.infra.cache import CacheStats, current_cache_stats
 
 log = logging.getLogger("quillpress.request")
 
@@ -20,8 +21,9 @@ def statement_stats() -> StatementStats | None:
 
 
 class RequestStats:
-    """Counts the SQL statements and database time of each request, reports them in a
-    ``Server-Timing`` header and writes one structured log line per request."""
+    """Counts the SQL statements, database time and cache outcome (hit, miss, bypass or
+    none) of each request, reports them in a ``Server-Timing`` header and writes one
+    structured log line per request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -32,6 +34,8 @@ class RequestStats:
             return
         stats = StatementStats()
         token = current_stats.set(stats)
+        cache = CacheStats()
+        cache_token = current_cache_stats.set(cache)
         started = time.perf_counter()
         status = 500
 
@@ -39,7 +43,10 @@ class RequestStats:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                timing = f'db;dur={stats.milliseconds:.1f};desc="{stats.count} statements"'
+                timing = (
+                    f'db;dur={stats.milliseconds:.1f};desc="{stats.count} statements", '
+                    f'cache;desc="{cache.outcome}"'
+                )
                 message.setdefault("headers", []).append((b"server-timing", timing.encode()))
             await send(message)
 
@@ -47,6 +54,7 @@ class RequestStats:
             await self.app(scope, receive, send_with_timing)
         finally:
             current_stats.reset(token)
+            current_cache_stats.reset(cache_token)
             log.info(
                 "request",
                 extra={
@@ -56,6 +64,9 @@ class RequestStats:
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     "sql_statements": stats.count,
                     "sql_ms": round(stats.milliseconds, 2),
+                    "cache": cache.outcome,
+                    "cache_hits": cache.hits,
+                    "cache_misses": cache.misses,
                 },
             )
 

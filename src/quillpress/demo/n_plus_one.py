@@ -46,6 +46,7 @@ from quillpress.db.engine import create_engine
 from quillpress.db.models import AppUser, Article
 from quillpress.db.stats import StatementStats, current_stats
 from quillpress.demo.report import render
+from quillpress.infra.cache import Cache
 from quillpress.infra.security import Security
 from quillpress.repositories import seed as seed_repo
 from quillpress.repositories.listings import NEWEST_FIRST
@@ -203,7 +204,7 @@ async def load_through_graphql(
     """Quillpress's real schema, executed with a fresh per-request context (its
     DataLoaders must never outlive one request). Statements stay constant: the root
     page, then one batch for every author's nested ``articles`` list."""
-    context = Context(db=db, security=security, settings=settings, viewer=None)
+    context = Context(db=db, security=security, settings=settings, viewer=None, cache=Cache(None))
     result = await graphql(schema, QUERY, context_value=context, variable_values={"first": posts})
     if result.errors or result.data is None:
         raise RuntimeError(f"the demo query failed: {result.errors}")

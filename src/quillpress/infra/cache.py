@@ -162,6 +162,13 @@ class RedisStore:
                 pipe.expire(self._generation_key(namespace), self._generation_ttl)
             await pipe.execute()
 
+    async def ping(self) -> bool:
+        """Whether Redis answers now (startup reports an unreachable one; never raises)."""
+        try:
+            return bool(await self._redis.ping())
+        except (RedisError, OSError, TimeoutError):
+            return False
+
     async def delete_everything(self) -> None:
         """Remove every key under this store's prefix (tests and ``cache clear``)."""
         async for batch in self._redis.scan_iter(match=f"{self._prefix}*", count=500):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.bodies import CreateArticleBody, UpdateArticleBody
-from quillpress.api.rest.deps import CurrentPrincipal, CurrentViewer, Db, Pagination
+from quillpress.api.rest.deps import CacheDep, CurrentPrincipal, CurrentViewer, Db, Pagination
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.domain.commands import ArticleFilter
 from quillpress.domain.validation import parse
@@ -23,20 +23,22 @@ FilterValue = Annotated[str | None, Query(max_length=200)]
 async def list_articles(
     viewer: CurrentViewer,
     db: Db,
+    cache: CacheDep,
     page: Pagination,
     tag: FilterValue = None,
     author: FilterValue = None,
     favorited: FilterValue = None,
 ) -> JsonResponse:
     filters = parse(ArticleFilter, {"tag": tag, "author": author, "favorited": favorited})
-    return JsonResponse(
-        envelopes.articles(await article_service.list_articles(db, viewer, filters, page))
-    )
+    views = await article_service.list_articles(db, viewer, filters, page, cache=cache)
+    return JsonResponse(envelopes.articles(views))
 
 
 @router.get("/feed")
-async def feed(viewer: CurrentPrincipal, db: Db, page: Pagination) -> JsonResponse:
-    return JsonResponse(envelopes.articles(await article_service.feed(db, viewer, page)))
+async def feed(viewer: CurrentPrincipal, db: Db, cache: CacheDep, page: Pagination) -> JsonResponse:
+    return JsonResponse(
+        envelopes.articles(await article_service.feed(db, viewer, page, cache=cache))
+    )
 
 
 @router.post("", status_code=201)
@@ -46,8 +48,9 @@ async def create_article(body: CreateArticleBody, viewer: CurrentPrincipal, db: 
 
 
 @router.get("/{slug}")
-async def get_article(slug: str, viewer: CurrentViewer, db: Db) -> JsonResponse:
-    return JsonResponse(envelopes.article(await article_service.get_article(db, viewer, slug)))
+async def get_article(slug: str, viewer: CurrentViewer, db: Db, cache: CacheDep) -> JsonResponse:
+    view = await article_service.get_article(db, viewer, slug, cache=cache)
+    return JsonResponse(envelopes.article(view))
 
 
 @router.put("/{slug}")
