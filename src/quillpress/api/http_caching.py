@@ -43,7 +43,7 @@ class HttpCaching:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] != "http"
-            or scope["method"] not in ("GET", "HEAD")
+            or scope["method"] != "GET"  # a HEAD body is empty: no ETag to compute
             or not scope["path"].startswith("/api/")
         ):
             await self.app(scope, receive, send)
