@@ -255,6 +255,9 @@ Load = Callable[[list[str]], Awaitable[dict[str, bytes | None]]]
 
 ABSENT = b"\x00absent"
 
+SlotIdent = tuple[str, bytes | None, bytes]
+"""A key and the slot a reader saw (raw value, generation): what a load is shared by."""
+
 
 class Cache:
     """Read-through cache over a store, or a pass-through when ``store`` is ``None``."""
@@ -265,13 +268,15 @@ class Cache:
         *,
         ttl_seconds: int = 300,
         cooldown_seconds: float = 1.0,
+        linger_seconds: float = 0.2,
     ) -> None:
         self.store = store
         self._ttl = ttl_seconds
         self._cooldown = cooldown_seconds
         self._down_until = 0.0
         self._dirty: set[str] = set()
-        self._inflight: dict[str, asyncio.Future[bytes | None]] = {}
+        self._inflight: dict[SlotIdent, asyncio.Future[bytes | None]] = {}
+        self._linger = linger_seconds
 
     @property
     def enabled(self) -> bool:
@@ -345,32 +350,51 @@ class Cache:
     async def _load_missing(
         self, missing: list[tuple[str, Slot]], load: Load
     ) -> dict[str, bytes | None]:
-        waiting = {key: self._inflight[key] for key, _ in missing if key in self._inflight}
+        # Single flight per key *and the slot its reader saw*: a reader that saw the same
+        # slot may share a load, while one that read after a purge (any instance's: the
+        # purge changed the slot) never joins a load that began before it.
+        ident = {key: (key, slot.raw, slot.generation) for key, slot in missing}
+        waiting = {
+            key: self._inflight[ident[key]] for key, _ in missing if ident[key] in self._inflight
+        }
         mine = [(key, slot) for key, slot in missing if key not in waiting]
         loaded: dict[str, bytes | None] = {}
         if mine:
             loop = asyncio.get_running_loop()
-            futures = {key: loop.create_future() for key, _ in mine}
+            futures = {ident[key]: loop.create_future() for key, _ in mine}
             self._inflight.update(futures)
             try:
                 loaded = await load([key for key, _ in mine])
-                for key, future in futures.items():
+                for (key, _, _), future in futures.items():
                     future.set_result(loaded.get(key))
             except BaseException as error:
-                for future in futures.values():
+                for slot_ident, future in futures.items():
+                    self._forget(slot_ident, future)
                     if not future.done():
                         future.set_exception(error)
                         future.exception()  # retrieved: waiters re-raise it, none must
                 raise
-            finally:
-                for key in futures:
-                    self._inflight.pop(key, None)
-            await self._fill(mine, loaded)
+            filled = await self._fill(mine, loaded)
+            # A reader whose store read raced the fill saw the same slot: it shares this
+            # result for a moment instead of loading again. Only filled keys linger, so
+            # an uncached absence is never served to a later reader.
+            for slot_ident, future in futures.items():
+                if slot_ident[0] in filled:
+                    loop.call_later(self._linger, self._forget, slot_ident, future)
+                else:
+                    self._forget(slot_ident, future)
         for key, future in waiting.items():
             loaded[key] = await future
         return loaded
 
-    async def _fill(self, mine: list[tuple[str, Slot]], loaded: dict[str, bytes | None]) -> None:
+    def _forget(self, slot_ident: SlotIdent, future: asyncio.Future[bytes | None]) -> None:
+        if self._inflight.get(slot_ident) is future:
+            del self._inflight[slot_ident]
+
+    async def _fill(
+        self, mine: list[tuple[str, Slot]], loaded: dict[str, bytes | None]
+    ) -> set[str]:
+        """Store what was loaded; returns the keys it tried to store."""
         assert self.store is not None
         items = []
         for key, slot in mine:
@@ -379,11 +403,12 @@ class Cache:
                 continue
             items.append((key, slot, ABSENT if payload is None else payload))
         if not items:
-            return
+            return set()
         try:
             await self.store.fill(items, self._ttl)
         except (RedisError, OSError, TimeoutError) as error:
             self._failed("fill", error)
+        return {key for key, _, _ in items}
 
     async def purge(self, keys: Iterable[str] = (), namespaces: Iterable[str] = ()) -> None:
         """Retire ``keys`` and every entry of ``namespaces``. Never raises: a purge that
