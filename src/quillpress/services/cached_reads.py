@@ -9,7 +9,7 @@ The feed's page of ids is the viewer's own, so it is read from the database (bou
 indexes); its articles still come from the cache.
 
 Invalidation lives in ``infra.invalidation``; the key scheme in ``infra.cache_keys``.
-``tests/services/test_cached_reads.py`` pins these views to the uncached path's."""
+``tests/cache/test_cached_views.py`` pins these views to the uncached path's."""
 
 from __future__ import annotations
 
