@@ -51,6 +51,13 @@ def statement_count(response: httpx.Response) -> int:
     return int(match.group(1))
 
 
+def cache_outcome(response: httpx.Response) -> str:
+    """The request's cache outcome (hit, miss, bypass, none), from ``Server-Timing``."""
+    match = re.search(r'cache;desc="(\w+)"', response.headers["server-timing"])
+    assert match, response.headers.get("server-timing")
+    return match.group(1)
+
+
 def error_fields(response: httpx.Response, status: int) -> dict[str, list[str]]:
     """The ``errors`` object of an error response, after checking its status and that the
     body has the RealWorld shape ``{"errors": {key: [message, ...]}}``."""

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from quillpress import __version__
-from quillpress.api import avatars, docs, front, middleware
+from quillpress.api import avatars, docs, front, http_caching, middleware
 from quillpress.api.graphql.endpoint import GraphQLEndpoint
 from quillpress.api.rest import errors as rest_errors
 from quillpress.api.rest import openapi
@@ -52,12 +52,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     front.install(app)
     openapi.install(app, settings)
 
+    app.add_middleware(http_caching.HttpCaching)  # inside CORS: a 304 gets CORS headers too
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.effective_cors_origins,
         allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-        expose_headers=["Server-Timing", "X-Request-ID", "Link"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID", "If-None-Match"],
+        expose_headers=["Server-Timing", "X-Request-ID", "Link", "ETag"],
         max_age=600,
     )
     app.add_middleware(middleware.BodySizeLimit, max_bytes=settings.max_body_bytes)

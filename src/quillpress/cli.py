@@ -31,7 +31,7 @@ from typer.core import TyperGroup
 from quillpress import __version__
 from quillpress.api.graphql.schema import sdl
 from quillpress.api.rest import openapi
-from quillpress.config import ConfigurationError, Settings, describe_validation_error
+from quillpress.config import CacheMode, ConfigurationError, Settings, describe_validation_error
 from quillpress.db import migrate
 from quillpress.db.database import Database
 from quillpress.db.engine import create_engine
@@ -43,6 +43,7 @@ from quillpress.domain.errors import DomainError
 from quillpress.domain.validation import parse
 from quillpress.infra.logging import configure_logging
 from quillpress.infra.passwords import PasswordHasher
+from quillpress.infra.resources import open_resources
 from quillpress.infra.secrets import resolve_secret
 from quillpress.infra.security import Security
 from quillpress.seeding import plan as demo_plan
@@ -181,6 +182,26 @@ async def _prepare_database(settings: Settings, *, demo: bool, local_url: str) -
             typer.echo(_seeded(summary), err=True)
 
 
+def _cache_for_workers(settings: Settings, workers: int) -> None:
+    """An in-process cache per worker cannot see the other workers' purges: with several
+    workers and no Redis, an implied memory cache is turned off (one warning), and an
+    explicit ``QUILLPRESS_CACHE=memory`` is a configuration error (exit 2)."""
+    if workers <= 1 or settings.cache_mode is not CacheMode.MEMORY:
+        return
+    if settings.cache is CacheMode.MEMORY:
+        raise ConfigurationError(
+            "QUILLPRESS_CACHE=memory cannot serve --workers > 1 (each worker would keep "
+            "its own cache and miss the others' purges); set QUILLPRESS_REDIS_URL, or "
+            "QUILLPRESS_CACHE=off"
+        )
+    typer.echo(
+        f"Warning: {workers} workers and no QUILLPRESS_REDIS_URL: the cache is off "
+        "(per-process caches cannot see each other's purges)",
+        err=True,
+    )
+    os.environ["QUILLPRESS_CACHE"] = CacheMode.OFF.value  # workers read the environment
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.", metavar="HOST")] = "127.0.0.1",
@@ -199,6 +220,7 @@ def serve(
 ) -> None:
     """Migrate the database, then serve the REST and GraphQL APIs."""
     settings = _load_settings()
+    _cache_for_workers(settings, workers)
     _check_can_listen(host, port)
     prepare_serve(settings, demo=demo, local_url=f"http://{host}:{port}")
     with _stopping_quietly(), _announcing(host, port):
@@ -394,9 +416,11 @@ def seed_command(
 async def _create_user(
     settings: Settings, security: Security, command: RegisterUser, role: Role
 ) -> int:
-    async with _database(settings) as db:
-        await migrate.upgrade(db.engine)
-        session = await user_service.register(db, security, command, role=role)
+    # Through the typed resources, so the write's after-commit purge reaches a shared
+    # cache (Redis) that running servers read.
+    async with open_resources(settings, security=security, null_pool=True) as resources:
+        await migrate.upgrade(resources.database.engine)
+        session = await user_service.register(resources.database, security, command, role=role)
     return session.user.id
 
 

@@ -46,6 +46,12 @@ class ConfigurationError(Exception):
     ``describe_validation_error``.)"""
 
 
+class CacheMode(StrEnum):
+    REDIS = "redis"
+    MEMORY = "memory"
+    OFF = "off"
+
+
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     PRODUCTION = "production"
@@ -122,6 +128,15 @@ class Settings(BaseSettings):
     graphql_debug: bool = False  # SQL statement count and time in each response's extensions
     graphql_document_cache_size: int = Field(default=512, ge=0)
 
+    # Cache (see infra.cache). ``cache`` unset: redis when a Redis URL is given, else memory
+    # (the CLI's ``serve --workers`` > 1 turns an implied memory cache off).
+    cache: CacheMode | None = None
+    redis_url: str | None = None
+    cache_ttl_seconds: int = Field(default=300, ge=1, le=86_400)
+    redis_timeout_ms: int = Field(default=50, ge=1, le=1_000)
+    redis_max_connections: int = Field(default=32, ge=1, le=1_000)
+    redis_prefix: str = "qp:"
+
     @field_validator("env", mode="before")
     @classmethod
     def _lower_env(cls, value: object) -> object:
@@ -186,6 +201,18 @@ class Settings(BaseSettings):
                 f"{self.max_page_size})",
             )
         return self
+
+    @model_validator(mode="after")
+    def _redis_needs_a_url(self) -> Settings:
+        if self.cache is CacheMode.REDIS and not self.redis_url:
+            raise ValueError("QUILLPRESS_CACHE=redis needs QUILLPRESS_REDIS_URL")
+        return self
+
+    @property
+    def cache_mode(self) -> CacheMode:
+        if self.cache is not None:
+            return self.cache
+        return CacheMode.REDIS if self.redis_url else CacheMode.MEMORY
 
     @property
     def is_production(self) -> bool:

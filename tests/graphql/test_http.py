@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from quillpress.config import Settings
 from tests.conftest import make_settings
 from tests.helpers import (
     create_article,
@@ -20,6 +21,12 @@ from tests.helpers import (
 )
 
 JSON = {"Content-Type": "application/json"}
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """These counts pin the uncached path; the cache's own are in tests/cache."""
+    return make_settings(database_url, cache="off")
 
 
 def _refusal(response: httpx.Response, status: int = 400) -> dict[str, Any]:
@@ -231,7 +238,7 @@ async def test_sql_extension_is_absent_by_default(client: httpx.AsyncClient) -> 
 
 
 async def test_sql_extension_reports_statements_in_debug_mode(database_url: str) -> None:
-    async with serve(make_settings(database_url, graphql_debug=True)) as (_app, http):
+    async with serve(make_settings(database_url, graphql_debug=True, cache="off")) as (_app, http):
         response = await gql(http, "{ a: tags b: tags }")
         sql = response.json()["extensions"]["sql"]
         assert sql["statements"] == 2 == statement_count(response)

@@ -8,10 +8,18 @@ from typing import Any
 import httpx
 import pytest
 
+from quillpress.config import Settings
+from tests.conftest import make_settings
 from tests.helpers import AUTH_STATEMENTS, create_article, gql, register, statement_count
 
 PAGE_SIZES = (1, 10, 50)
 AUTHORS = ("ann", "bob", "cyd", "dee")
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """These counts pin the uncached path; the cache's own are in tests/cache."""
+    return make_settings(database_url, cache="off")
 
 
 @pytest.fixture

@@ -107,6 +107,42 @@ async def test_concurrent_misses_of_one_key_do_one_load(store: CacheStore) -> No
     assert load.calls == [["profile:7"]]
 
 
+async def test_a_reader_after_a_purge_never_joins_a_load_that_began_before_it(
+    store: CacheStore,
+) -> None:
+    """Single flight must not serve a write's reader the load that read the old row."""
+    cache = Cache(store)
+    values: dict[str, bytes | None] = {"article:1": b"old"}
+    loading, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_load(keys: list[str]) -> dict[str, bytes | None]:
+        found = {key: values[key] for key in keys}
+        loading.set()
+        await release.wait()
+        return found
+
+    before = asyncio.create_task(cache.fetch(["article:1"], slow_load))
+    await loading.wait()
+    values["article:1"] = b"new"  # a write commits and purges while that load runs
+    await cache.purge(keys=["article:1"])
+    after = asyncio.create_task(cache.fetch(["article:1"], Loader(values)))
+    await asyncio.sleep(0.05)
+    release.set()
+    assert await before == {"article:1": b"old"}  # concurrent with the write: either is fine
+    assert await after == {"article:1": b"new"}  # after the write: only the new row
+
+
+async def test_concurrent_misses_share_one_load_even_when_it_ends_before_their_reads(
+    store: CacheStore,
+) -> None:
+    """A reader whose store read raced the fill still shares the finished load."""
+    cache = Cache(store)
+    load = Loader({"profile:7": b"p"})
+    results = await asyncio.gather(*(cache.fetch(["profile:7"], load) for _ in range(50)))
+    assert all(result == {"profile:7": b"p"} for result in results)
+    assert len(load.calls) == 1
+
+
 async def test_absence_is_cached_only_in_a_store_every_writer_purges(store: CacheStore) -> None:
     cache, load = Cache(store), Loader({})
     assert await cache.fetch(["uid:nobody"], load) == {"uid:nobody": None}

@@ -18,6 +18,16 @@ from quillpress.config import (
     normalise_database_url,
 )
 
+ENV_NAMES = (
+    "QUILLPRESS_DATABASE_URL",
+    "DATABASE_URL",
+    "QUILLPRESS_CORS_ORIGINS",
+    "QUILLPRESS_ENV",
+    "QUILLPRESS_CACHE",
+    "QUILLPRESS_REDIS_URL",
+    "QUILLPRESS_LOG_LEVEL",
+)
+
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -256,3 +266,16 @@ def test_constructing_settings_touches_no_disk(
     monkeypatch.chdir(tmp_path)
     Settings()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_cache_defaults_to_redis_with_a_url_and_to_memory_without() -> None:
+    assert Settings().cache_mode == "memory"
+    with_redis = Settings(redis_url="redis://127.0.0.1:6379/0")
+    assert with_redis.cache_mode == "redis"
+    assert Settings(redis_url="redis://127.0.0.1:6379/0", cache="off").cache_mode == "off"
+    assert (with_redis.cache_ttl_seconds, with_redis.redis_timeout_ms) == (300, 50)
+
+
+def test_a_redis_cache_without_a_url_is_refused() -> None:
+    with pytest.raises(ValidationError, match="QUILLPRESS_CACHE=redis needs QUILLPRESS_REDIS_URL"):
+        Settings(cache="redis")

@@ -12,6 +12,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quillpress.db.stats import StatementStats, current_stats
+from quillpress.infra.cache import CacheStats, current_cache_stats
 from quillpress.infra.request_context import bind_request_id, unbind_request_id
 
 log = logging.getLogger("quillpress.request")
@@ -71,8 +72,9 @@ def statement_stats() -> StatementStats | None:
 
 
 class RequestStats:
-    """Counts the SQL statements and database time of each request, reports them in a
-    ``Server-Timing`` header and writes one structured log line per request."""
+    """Counts the SQL statements, database time and cache outcome (hit, miss, bypass or
+    none) of each request, reports them in a ``Server-Timing`` header and writes one
+    structured log line per request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -83,6 +85,8 @@ class RequestStats:
             return
         stats = StatementStats()
         token = current_stats.set(stats)
+        cache = CacheStats()
+        cache_token = current_cache_stats.set(cache)
         started = time.perf_counter()
         status = 500
 
@@ -91,7 +95,10 @@ class RequestStats:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 noun = "statement" if stats.count == 1 else "statements"
-                timing = f'db;dur={stats.milliseconds:.1f};desc="{stats.count} {noun}"'
+                timing = (
+                    f'db;dur={stats.milliseconds:.1f};desc="{stats.count} {noun}", '
+                    f'cache;desc="{cache.outcome}"'
+                )
                 message.setdefault("headers", []).append((b"server-timing", timing.encode()))
             await send(message)
 
@@ -99,6 +106,7 @@ class RequestStats:
             await self.app(scope, receive, send_with_timing)
         finally:
             current_stats.reset(token)
+            current_cache_stats.reset(cache_token)
             log.info(
                 "request",
                 extra={
@@ -108,6 +116,9 @@ class RequestStats:
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     "sql_statements": stats.count,
                     "sql_ms": round(stats.milliseconds, 2),
+                    "cache": cache.outcome,
+                    "cache_hits": cache.hits,
+                    "cache_misses": cache.misses,
                 },
             )
 

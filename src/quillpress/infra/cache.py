@@ -162,6 +162,13 @@ class RedisStore:
                 pipe.expire(self._generation_key(namespace), self._generation_ttl)
             await pipe.execute()
 
+    async def ping(self) -> bool:
+        """Whether Redis answers now (startup reports an unreachable one; never raises)."""
+        try:
+            return bool(await self._redis.ping())
+        except (RedisError, OSError, TimeoutError):
+            return False
+
     async def delete_everything(self) -> None:
         """Remove every key under this store's prefix (tests and ``cache clear``)."""
         async for batch in self._redis.scan_iter(match=f"{self._prefix}*", count=500):
@@ -248,6 +255,9 @@ Load = Callable[[list[str]], Awaitable[dict[str, bytes | None]]]
 
 ABSENT = b"\x00absent"
 
+SlotIdent = tuple[str, bytes | None, bytes]
+"""A key and the slot a reader saw (raw value, generation): what a load is shared by."""
+
 
 class Cache:
     """Read-through cache over a store, or a pass-through when ``store`` is ``None``."""
@@ -258,6 +268,7 @@ class Cache:
         *,
         ttl_seconds: int = 300,
         cooldown_seconds: float = 1.0,
+        linger_seconds: float = 0.2,
     ) -> None:
         self.store = store
         self._ttl = ttl_seconds
@@ -265,7 +276,8 @@ class Cache:
         self._down_until = 0.0
         self._outage = False  # logged once when it starts, once when it ends
         self._dirty: set[str] = set()
-        self._inflight: dict[str, asyncio.Future[bytes | None]] = {}
+        self._inflight: dict[SlotIdent, asyncio.Future[bytes | None]] = {}
+        self._linger = linger_seconds
 
     @property
     def enabled(self) -> bool:
@@ -280,6 +292,11 @@ class Cache:
     def _available(self) -> bool:
         return self.store is not None and time.monotonic() >= self._down_until
 
+    def _answered(self) -> None:
+        if self._outage:
+            self._outage = False
+            log.info("cache reachable again")
+
     def _failed(self, action: str, error: BaseException) -> None:
         if not self._outage:  # log the outage once, not per request
             self._outage = True
@@ -288,11 +305,6 @@ class Cache:
                 extra={"action": action, "error": f"{type(error).__name__}: {error}"},
             )
         self._down_until = time.monotonic() + self._cooldown
-
-    def _answered(self) -> None:
-        if self._outage:
-            self._outage = False
-            log.info("cache reachable again")
 
     async def _recover(self) -> bool:
         """Bump the namespaces whose purges were lost before trusting the store again."""
@@ -310,51 +322,28 @@ class Cache:
         return True
 
     async def fetch(self, keys: Sequence[str], load: Load) -> dict[str, bytes | None]:
-        """Every key's payload, from the store where valid, else from ``load``, filling
-        the store for the next reader. Single-flight per key: a key already being fetched
-        by another task in this process (read, load and fill) is awaited, not fetched again."""
-        unique = list(dict.fromkeys(keys))
-        waiting = {key: self._inflight[key] for key in unique if key in self._inflight}
-        mine = [key for key in unique if key not in waiting]
-        found: dict[str, bytes | None] = {}
-        if mine:
-            loop = asyncio.get_running_loop()
-            futures = {key: loop.create_future() for key in mine}
-            self._inflight.update(futures)
-            try:
-                found = await self._fetch(mine, load)
-                for key, future in futures.items():
-                    future.set_result(found.get(key))
-            except BaseException as error:
-                for future in futures.values():
-                    future.set_exception(error)
-                    future.exception()  # marked retrieved: the waiters re-raise it
-                raise
-            finally:
-                for key in futures:
-                    self._inflight.pop(key, None)
-        for key, future in waiting.items():
-            found[key] = await future
-        return found
-
-    async def _fetch(self, keys: list[str], load: Load) -> dict[str, bytes | None]:
+        """Every key's payload, from the store where valid, else from ``load`` (once per
+        key even under concurrent misses), filling the store for the next reader."""
         stats = current_cache_stats.get()
+        unique = list(dict.fromkeys(keys))
+        if not unique:
+            return {}
         if not self._available() or not await self._recover():
             if stats is not None:
-                stats.bypassed += len(keys)
-            return await load(keys)
+                stats.bypassed += len(unique)
+            return await load(unique)
         assert self.store is not None
         try:
-            slots = await self.store.read(keys)
+            slots = await self.store.read(unique)
         except (RedisError, OSError, TimeoutError) as error:
             self._failed("read", error)
             if stats is not None:
-                stats.bypassed += len(keys)
-            return await load(keys)
+                stats.bypassed += len(unique)
+            return await load(unique)
         self._answered()
         found: dict[str, bytes | None] = {}
         missing: list[tuple[str, Slot]] = []
-        for key, slot in zip(keys, slots, strict=True):
+        for key, slot in zip(unique, slots, strict=True):
             if slot.payload is not None:
                 found[key] = None if slot.payload == ABSENT else slot.payload
             else:
@@ -363,12 +352,57 @@ class Cache:
             stats.hits += len(found)
             stats.misses += len(missing)
         if missing:
-            loaded = await load([key for key, _ in missing])
-            await self._fill(missing, loaded)
-            found.update({key: loaded.get(key) for key, _ in missing})
+            found.update(await self._load_missing(missing, load))
         return found
 
-    async def _fill(self, mine: list[tuple[str, Slot]], loaded: dict[str, bytes | None]) -> None:
+    async def _load_missing(
+        self, missing: list[tuple[str, Slot]], load: Load
+    ) -> dict[str, bytes | None]:
+        # Single flight per key *and the slot its reader saw*: a reader that saw the same
+        # slot may share a load, while one that read after a purge (any instance's: the
+        # purge changed the slot) never joins a load that began before it.
+        ident = {key: (key, slot.raw, slot.generation) for key, slot in missing}
+        waiting = {
+            key: self._inflight[ident[key]] for key, _ in missing if ident[key] in self._inflight
+        }
+        mine = [(key, slot) for key, slot in missing if key not in waiting]
+        loaded: dict[str, bytes | None] = {}
+        if mine:
+            loop = asyncio.get_running_loop()
+            futures = {ident[key]: loop.create_future() for key, _ in mine}
+            self._inflight.update(futures)
+            try:
+                loaded = await load([key for key, _ in mine])
+                for (key, _, _), future in futures.items():
+                    future.set_result(loaded.get(key))
+            except BaseException as error:
+                for slot_ident, future in futures.items():
+                    self._forget(slot_ident, future)
+                    if not future.done():
+                        future.set_exception(error)
+                        future.exception()  # retrieved: waiters re-raise it, none must
+                raise
+            filled = await self._fill(mine, loaded)
+            # A reader whose store read raced the fill saw the same slot: it shares this
+            # result for a moment instead of loading again. Only filled keys linger, so
+            # an uncached absence is never served to a later reader.
+            for slot_ident, future in futures.items():
+                if slot_ident[0] in filled:
+                    loop.call_later(self._linger, self._forget, slot_ident, future)
+                else:
+                    self._forget(slot_ident, future)
+        for key, future in waiting.items():
+            loaded[key] = await future
+        return loaded
+
+    def _forget(self, slot_ident: SlotIdent, future: asyncio.Future[bytes | None]) -> None:
+        if self._inflight.get(slot_ident) is future:
+            del self._inflight[slot_ident]
+
+    async def _fill(
+        self, mine: list[tuple[str, Slot]], loaded: dict[str, bytes | None]
+    ) -> set[str]:
+        """Store what was loaded; returns the keys it tried to store."""
         assert self.store is not None
         items = []
         for key, slot in mine:
@@ -377,11 +411,12 @@ class Cache:
                 continue
             items.append((key, slot, ABSENT if payload is None else payload))
         if not items:
-            return
+            return set()
         try:
             await self.store.fill(items, self._ttl)
         except (RedisError, OSError, TimeoutError) as error:
             self._failed("fill", error)
+        return {key for key, _, _ in items}
 
     async def purge(self, keys: Iterable[str] = (), namespaces: Iterable[str] = ()) -> None:
         """Retire ``keys`` and every entry of ``namespaces``. Never raises: a purge that

@@ -7,15 +7,20 @@ here as a field, built in :func:`open_resources`, so no adapter changes shape fo
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from quillpress.config import Settings
+from quillpress.config import CacheMode, Settings
 from quillpress.db.database import Database, Transaction
 from quillpress.db.engine import create_engine
+from quillpress.infra.cache import Cache, CacheStore, MemoryStore, RedisStore
 from quillpress.infra.events import EventBus, log_changes
+from quillpress.infra.invalidation import invalidator
 from quillpress.infra.security import Security
+
+log = logging.getLogger("quillpress.cache")
 
 __all__ = ["Database", "Resources", "Transaction", "open_resources"]
 
@@ -26,6 +31,29 @@ class Resources:
     database: Database
     security: Security
     events: EventBus
+    cache: Cache
+
+
+async def open_cache(settings: Settings) -> Cache:
+    """The cache ``settings`` choose. An unreachable Redis at startup is a warning, never a
+    failed start: the cache bypasses itself to the database until Redis answers."""
+    mode = settings.cache_mode
+    store: CacheStore | None = None
+    if mode is CacheMode.MEMORY:
+        store = MemoryStore()
+    elif mode is CacheMode.REDIS:
+        assert settings.redis_url is not None  # Settings refuses redis without a URL
+        redis = RedisStore.from_url(
+            settings.redis_url,
+            prefix=settings.redis_prefix,
+            timeout_seconds=settings.redis_timeout_ms / 1000,
+            max_connections=settings.redis_max_connections,
+            ttl=settings.cache_ttl_seconds,
+        )
+        if not await redis.ping():
+            log.warning("Redis unreachable at startup; serving from the database until it is back")
+        store = redis
+    return Cache(store, ttl_seconds=settings.cache_ttl_seconds)
 
 
 @asynccontextmanager
@@ -37,6 +65,8 @@ async def open_resources(
     ``null_pool`` is for one-shot CLI commands: no connections are kept open."""
     events = EventBus()
     events.subscribe(log_changes)
+    cache = await open_cache(settings)
+    events.subscribe(invalidator(cache))
     engine = create_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,
@@ -49,6 +79,8 @@ async def open_resources(
             database=Database(engine, publish=events.publish),
             security=security or Security.from_settings(settings),
             events=events,
+            cache=cache,
         )
     finally:
         await engine.dispose()
+        await cache.close()

@@ -29,10 +29,12 @@ from quillpress.domain.events import (
     FavoriteRemoved,
 )
 from quillpress.domain.views import ArticleView, Paged
+from quillpress.infra.cache import Cache
 from quillpress.repositories import articles as article_repo
 from quillpress.repositories import batches, listings
 from quillpress.repositories.listings import Criteria
-from quillpress.services import assemble, slugs
+from quillpress.services import assemble, cached_reads, slugs
+from quillpress.services.cached_reads import CACHE_OFF
 
 TAGS_LIMIT = 500
 
@@ -47,6 +49,10 @@ class PageFields:
 
 
 LIST_ITEMS = PageFields()
+
+
+def _fields(wanted: PageFields) -> dict[str, bool]:
+    return {"with_body": wanted.with_body, "with_total": wanted.with_total}
 
 
 async def _page(
@@ -75,14 +81,25 @@ async def list_articles(
     filters: ArticleFilter,
     page: Page,
     wanted: PageFields = LIST_ITEMS,
+    *,
+    cache: Cache = CACHE_OFF,
 ) -> Paged[ArticleView]:
+    if cache.enabled:
+        return await cached_reads.list_articles(db, cache, viewer, filters, page, **_fields(wanted))
     criteria = Criteria(tag=filters.tag, author=filters.author, favorited_by=filters.favorited)
     return await _page(db, criteria, viewer, page, wanted)
 
 
 async def feed(
-    db: Database, principal: Principal, page: Page, wanted: PageFields = LIST_ITEMS
+    db: Database,
+    principal: Principal,
+    page: Page,
+    wanted: PageFields = LIST_ITEMS,
+    *,
+    cache: Cache = CACHE_OFF,
 ) -> Paged[ArticleView]:
+    if cache.enabled:
+        return await cached_reads.feed(db, cache, principal, page, **_fields(wanted))
     return await _page(db, Criteria(feed_of=principal.user_id), principal, page, wanted)
 
 
@@ -134,7 +151,11 @@ async def _read_back(db: Database, article_id: int, principal: Principal) -> Art
         return await _single(conn, row)
 
 
-async def get_article(db: Database, viewer: Viewer, slug: str) -> ArticleView:
+async def get_article(
+    db: Database, viewer: Viewer, slug: str, *, cache: Cache = CACHE_OFF
+) -> ArticleView:
+    if cache.enabled:
+        return await cached_reads.get_article(db, cache, viewer, slug)
     async with db.read() as conn:
         row = await article_repo.get_by_slug(conn, slug, viewer_id=viewer_id(viewer))
         return await _single(conn, row)
@@ -274,6 +295,8 @@ async def unfavorite(db: Database, principal: Principal, slug: str) -> ArticleVi
     return await _set_favorite(db, principal, slug, on=False)
 
 
-async def list_tags(db: Database) -> list[str]:
+async def list_tags(db: Database, *, cache: Cache = CACHE_OFF) -> list[str]:
+    if cache.enabled:
+        return await cached_reads.list_tags(db, cache, limit=TAGS_LIMIT)
     async with db.read() as conn:
         return await article_repo.popular_tags(conn, limit=TAGS_LIMIT)

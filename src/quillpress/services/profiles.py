@@ -8,11 +8,18 @@ from quillpress.domain.auth import Principal, Viewer, viewer_id
 from quillpress.domain.errors import Invalid, NotFound
 from quillpress.domain.events import FollowAdded, FollowRemoved
 from quillpress.domain.views import ProfileView
+from quillpress.infra.cache import Cache
 from quillpress.repositories import users as user_repo
+from quillpress.services import cached_reads
 from quillpress.services.assemble import profile_view
+from quillpress.services.cached_reads import CACHE_OFF
 
 
-async def get_profile(db: Database, viewer: Viewer, username: str) -> ProfileView:
+async def get_profile(
+    db: Database, viewer: Viewer, username: str, *, cache: Cache = CACHE_OFF
+) -> ProfileView:
+    if cache.enabled:
+        return await cached_reads.get_profile(db, cache, viewer, username)
     async with db.read() as conn:
         row = await user_repo.get_profile(conn, username, viewer_id=viewer_id(viewer))
     if row is None:

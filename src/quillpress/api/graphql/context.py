@@ -11,6 +11,7 @@ from quillpress.api.graphql.loaders import Loaders
 from quillpress.config import Settings
 from quillpress.domain.auth import Principal
 from quillpress.domain.errors import Unauthenticated
+from quillpress.infra.cache import Cache
 from quillpress.infra.resources import Database
 from quillpress.infra.security import Security
 
@@ -21,11 +22,12 @@ class Context:
     security: Security
     settings: Settings
     viewer: Principal | None
+    cache: Cache
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         # Built per request: loaders cache per viewer, so they must never outlive it.
-        self.loaders = Loaders(self.db, self.viewer)
+        self.loaders = Loaders(self.db, self.viewer, self.cache)
 
     def principal(self) -> Principal:
         if self.viewer is None:

@@ -178,7 +178,11 @@ class GraphQLEndpoint:
             )
 
         context = Context(
-            db=found.database, security=found.security, settings=self.settings, viewer=viewer
+            db=found.database,
+            security=found.security,
+            settings=self.settings,
+            viewer=viewer,
+            cache=found.cache,
         )
         result = execute(
             self.schema,

@@ -44,14 +44,18 @@ async def _viewer(_root: None, info: Info) -> UserView | None:
 
 async def _profile(_root: None, info: Info, username: str) -> ProfileView | None:
     try:
-        return await profile_service.get_profile(info.context.db, info.context.viewer, username)
+        return await profile_service.get_profile(
+            info.context.db, info.context.viewer, username, cache=info.context.cache
+        )
     except NotFound:
         return None
 
 
 async def _article(_root: None, info: Info, slug: str) -> ArticleView | None:
     try:
-        return await article_service.get_article(info.context.db, info.context.viewer, slug)
+        return await article_service.get_article(
+            info.context.db, info.context.viewer, slug, cache=info.context.cache
+        )
     except NotFound:
         return None
 
@@ -76,7 +80,7 @@ async def _articles(
     ctx = info.context
     return Connection(
         await article_service.list_articles(
-            ctx.db, ctx.viewer, filters, page, connection_fields(info)
+            ctx.db, ctx.viewer, filters, page, connection_fields(info), cache=ctx.cache
         )
     )
 
@@ -87,12 +91,14 @@ async def _feed(
     ctx = info.context
     page = page_from(info, first, after)
     return Connection(
-        await article_service.feed(ctx.db, ctx.principal(), page, connection_fields(info))
+        await article_service.feed(
+            ctx.db, ctx.principal(), page, connection_fields(info), cache=ctx.cache
+        )
     )
 
 
 async def _tags(_root: None, info: Info) -> list[str]:
-    return await article_service.list_tags(info.context.db)
+    return await article_service.list_tags(info.context.db, cache=info.context.cache)
 
 
 QueryType = GraphQLObjectType(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from quillpress.api.rest import envelopes, links
 from quillpress.api.rest.bodies import CreateArticleBody, UpdateArticleBody
-from quillpress.api.rest.deps import CurrentPrincipal, CurrentViewer, Db, Pagination
+from quillpress.api.rest.deps import CacheDep, CurrentPrincipal, CurrentViewer, Db, Pagination
 from quillpress.api.rest.openapi import MultipleArticlesResponse, SingleArticleResponse, errors
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.domain.commands import ArticleFilter
@@ -30,13 +30,14 @@ async def list_articles(
     request: Request,
     viewer: CurrentViewer,
     db: Db,
+    cache: CacheDep,
     page: Pagination,
     tag: FilterValue = None,
     author: FilterValue = None,
     favorited: FilterValue = None,
 ) -> JsonResponse:
     filters = parse(ArticleFilter, {"tag": tag, "author": author, "favorited": favorited})
-    paged = await article_service.list_articles(db, viewer, filters, page)
+    paged = await article_service.list_articles(db, viewer, filters, page, cache=cache)
     return JsonResponse(envelopes.articles(paged), headers=links.next_page(request, paged, page))
 
 
@@ -47,9 +48,9 @@ async def list_articles(
     summary="Get recent articles from users you follow",
 )
 async def feed(
-    request: Request, viewer: CurrentPrincipal, db: Db, page: Pagination
+    request: Request, viewer: CurrentPrincipal, db: Db, cache: CacheDep, page: Pagination
 ) -> JsonResponse:
-    paged = await article_service.feed(db, viewer, page)
+    paged = await article_service.feed(db, viewer, page, cache=cache)
     return JsonResponse(envelopes.articles(paged), headers=links.next_page(request, paged, page))
 
 
@@ -72,8 +73,9 @@ async def create_article(body: CreateArticleBody, viewer: CurrentPrincipal, db: 
     operation_id="GetArticle",
     summary="Get an article",
 )
-async def get_article(slug: str, viewer: CurrentViewer, db: Db) -> JsonResponse:
-    return JsonResponse(envelopes.article(await article_service.get_article(db, viewer, slug)))
+async def get_article(slug: str, viewer: CurrentViewer, db: Db, cache: CacheDep) -> JsonResponse:
+    view = await article_service.get_article(db, viewer, slug, cache=cache)
+    return JsonResponse(envelopes.article(view))
 
 
 @router.put(

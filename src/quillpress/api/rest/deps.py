@@ -12,6 +12,7 @@ from quillpress.domain import cursors
 from quillpress.domain.auth import Principal
 from quillpress.domain.commands import Page, make_page
 from quillpress.domain.errors import Invalid, Unauthenticated
+from quillpress.infra.cache import Cache
 from quillpress.infra.resources import Database
 from quillpress.infra.security import Security
 from quillpress.services.authentication import Authenticated, Credentials, authenticate
@@ -23,6 +24,10 @@ from quillpress.services.authentication import Authenticated, Credentials, authe
 
 async def _db(request: Request) -> Database:
     return resources(request).database
+
+
+async def _cache(request: Request) -> Cache:
+    return resources(request).cache
 
 
 async def _security(request: Request) -> Security:
@@ -80,6 +85,7 @@ async def _page(
 
 
 Db = Annotated[Database, Depends(_db)]
+CacheDep = Annotated[Cache, Depends(_cache)]
 SecurityDep = Annotated[Security, Depends(_security)]
 CurrentViewer = Annotated[Principal | None, Depends(_viewer)]
 CurrentPrincipal = Annotated[Principal, Depends(_required_viewer)]

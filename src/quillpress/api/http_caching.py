@@ -1,0 +1,102 @@
+"""HTTP caching for ``GET /api``: an ``ETag`` on every 200, ``304`` for a matching
+``If-None-Match``, and a ``Cache-Control`` per kind of data.
+
+- Anonymous reads are the same for everyone: ``public, no-cache`` (any cache may keep
+  them, and must revalidate: the server's own cache is never stale, so neither are these).
+- Signed-in reads of public resources carry the viewer's flags: ``private, no-cache``.
+- Personal data (``/api/user``) is never stored anywhere: ``no-store``, and no ETag.
+
+Every response also says ``Vary: Authorization``. Plain ASGI rather than a framework
+middleware: it buffers only ``GET /api`` bodies (small JSON), nothing else is touched. The
+ETag is a weak hash of the body, so a 304 still costs the server its (cached) read, but
+not the transfer."""
+
+from __future__ import annotations
+
+import hashlib
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+PERSONAL_PATHS = frozenset({"/api/user"})
+
+DROPPED_ON_304 = {b"content-length", b"content-type"}
+
+
+def etag_of(body: bytes) -> bytes:
+    return b'W/"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
+
+
+def _matches(if_none_match: bytes, etag: bytes) -> bool:
+    """Weak comparison (RFC 9110 §13.1.2): ``W/`` prefixes do not count."""
+    wanted = etag.removeprefix(b"W/")
+    for candidate in if_none_match.split(b","):
+        candidate = candidate.strip()
+        if candidate == b"*" or candidate.removeprefix(b"W/") == wanted:
+            return True
+    return False
+
+
+class HttpCaching:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"  # a HEAD body is empty: no ETag to compute
+            or not scope["path"].startswith("/api/")
+        ):
+            await self.app(scope, receive, send)
+            return
+        request_headers = dict(scope["headers"])
+        personal = scope["path"] in PERSONAL_PATHS
+        if personal:
+            policy = b"no-store"
+        elif b"authorization" in request_headers:
+            policy = b"private, no-cache"
+        else:
+            policy = b"public, no-cache"
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def buffering_send(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] != "http.response.body" or start is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            await self._finish(start, b"".join(chunks), request_headers, policy, personal, send)
+
+        await self.app(scope, receive, buffering_send)
+
+    async def _finish(
+        self,
+        start: Message,
+        body: bytes,
+        request_headers: dict[bytes, bytes],
+        policy: bytes,
+        personal: bool,
+        send: Send,
+    ) -> None:
+        headers = list(start.get("headers", []))
+        if start["status"] != 200:
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+            return
+        headers += [(b"cache-control", policy), (b"vary", b"Authorization")]
+        if not personal:
+            etag = etag_of(body)
+            headers.append((b"etag", etag))
+            if_none_match = request_headers.get(b"if-none-match")
+            if if_none_match is not None and _matches(if_none_match, etag):
+                kept = [(name, value) for name, value in headers if name not in DROPPED_ON_304]
+                await send({**start, "status": 304, "headers": kept})
+                await send({"type": "http.response.body", "body": b""})
+                return
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,188 @@
+"""What the cache costs and saves, seen from outside: SQL statements per request (from
+``Server-Timing``), precise purges, single-flight, GraphQL through the same cache, and
+HTTP caching (ETag, 304, Cache-Control)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from quillpress.db.stats import StatementStats, current_stats
+from quillpress.domain.commands import ArticleFilter, make_page
+from quillpress.services import articles as article_service
+from tests.helpers import (
+    AUTH_STATEMENTS,
+    auth,
+    cache_outcome,
+    create_article,
+    gql,
+    register,
+    statement_count,
+)
+
+FLAGS_STATEMENTS = 1
+"""What a signed-in hit costs beyond the auth lookup: the viewer's favorited/following."""
+
+
+@pytest.fixture
+async def blog(client: httpx.AsyncClient) -> dict[str, dict[str, str]]:
+    users = {name: await register(client, name) for name in ("ann", "bob", "reader")}
+    for index in range(4):
+        author = users["ann" if index % 2 else "bob"]
+        await create_article(client, author, title=f"Post {index}", tagList=[f"t{index}", "all"])
+    await client.post("/api/articles/post-1/favorite", headers=users["reader"])
+    await client.post(
+        "/api/articles/post-1/comments", json={"comment": {"body": "hi"}}, headers=users["bob"]
+    )
+    return users
+
+
+READS = [
+    "/api/articles",
+    "/api/articles?tag=all",
+    "/api/articles?author=ann",
+    "/api/articles?favorited=reader",
+    "/api/articles/post-1",
+    "/api/articles/post-1/comments",
+    "/api/profiles/ann",
+    "/api/tags",
+]
+
+
+@pytest.mark.parametrize("path", READS)
+async def test_an_anonymous_hit_runs_no_sql(
+    client: httpx.AsyncClient, blog: dict[str, dict[str, str]], path: str
+) -> None:
+    miss = await client.get(path)
+    assert miss.status_code == 200, miss.text
+    assert cache_outcome(miss) == "miss"
+    assert statement_count(miss) > 0
+    hit = await client.get(path)
+    assert hit.json() == miss.json()
+    assert (cache_outcome(hit), statement_count(hit)) == ("hit", 0)
+
+
+@pytest.mark.parametrize("path", READS)
+async def test_a_signed_in_hit_costs_the_auth_lookup_and_one_flags_statement(
+    client: httpx.AsyncClient, blog: dict[str, dict[str, str]], path: str
+) -> None:
+    await client.get(path)  # filled by an anonymous read: the cache is viewer-independent
+    hit = await client.get(path, headers=blog["reader"])
+    assert cache_outcome(hit) == "hit"
+    flags = 0 if path == "/api/tags" else FLAGS_STATEMENTS
+    assert statement_count(hit) == AUTH_STATEMENTS + flags
+    if path == "/api/articles/post-1":
+        assert hit.json()["article"]["favorited"] is True
+
+
+async def test_a_write_purges_what_it_touched_and_an_unrelated_page_stays_cached(
+    client: httpx.AsyncClient, blog: dict[str, dict[str, str]]
+) -> None:
+    for path in READS:
+        await client.get(path)
+    await client.post("/api/articles/post-2/favorite", headers=blog["reader"])  # by bob, t2
+    stayed = [
+        "/api/articles?author=ann",
+        "/api/articles/post-1",
+        "/api/articles/post-1/comments",
+        "/api/profiles/ann",
+        "/api/tags",
+    ]
+    for path in stayed:
+        response = await client.get(path)
+        assert (cache_outcome(response), statement_count(response)) == ("hit", 0), path
+    favorites = await client.get("/api/articles?favorited=reader")
+    assert cache_outcome(favorites) == "miss"
+    assert [a["slug"] for a in favorites.json()["articles"]] == ["post-2", "post-1"]
+    page = await client.get("/api/articles?tag=all")
+    counts = {a["slug"]: a["favoritesCount"] for a in page.json()["articles"]}
+    assert counts["post-2"] == 1  # one entity reloaded, the page of ids kept
+    assert statement_count(page) <= 2  # the one article (and its tags on SQLite)
+
+
+async def test_concurrent_misses_of_one_page_load_it_once(
+    app: FastAPI, blog: dict[str, dict[str, str]]
+) -> None:
+    resources = app.state.resources
+    stats = StatementStats()
+    token = current_stats.set(stats)
+    try:
+        page = make_page(20, max_limit=100)
+        results = await asyncio.gather(
+            *(
+                article_service.list_articles(
+                    resources.database, None, ArticleFilter(), page, cache=resources.cache
+                )
+                for _ in range(10)
+            )
+        )
+    finally:
+        current_stats.reset(token)
+    assert all(result == results[0] for result in results)
+    alone = StatementStats()
+    await resources.cache.purge(namespaces=["list:all", "article", "profile"])
+    token = current_stats.set(alone)
+    try:
+        await article_service.list_articles(
+            resources.database, None, ArticleFilter(), page, cache=resources.cache
+        )
+    finally:
+        current_stats.reset(token)
+    assert stats.count == alone.count  # ten readers, the statements of one
+
+
+ARTICLES_QUERY = "{ articles(first: 10) { edges { node { slug author { username } } } } }"
+
+
+async def test_graphql_lists_are_served_through_the_same_cache(
+    client: httpx.AsyncClient, blog: dict[str, dict[str, str]]
+) -> None:
+    rest = await client.get("/api/articles?limit=10")  # fills the pages and entities
+    assert cache_outcome(rest) == "miss"
+    hit = await gql(client, ARTICLES_QUERY)
+    assert hit.status_code == 200, hit.text
+    slugs = [edge["node"]["slug"] for edge in hit.json()["data"]["articles"]["edges"]]
+    assert slugs == [article["slug"] for article in rest.json()["articles"]]
+    assert cache_outcome(hit) == "hit"
+    assert statement_count(hit) == 0
+    tags = await gql(client, "{ tags }")
+    again = await gql(client, "{ tags }")
+    assert statement_count(tags) == 1
+    assert statement_count(again) == 0
+
+
+async def test_get_responses_carry_an_etag_and_a_matching_one_gets_304(
+    client: httpx.AsyncClient, blog: dict[str, dict[str, str]]
+) -> None:
+    first = await client.get("/api/articles")
+    etag = first.headers["etag"]
+    assert etag.startswith('W/"')
+    same = await client.get("/api/articles", headers={"If-None-Match": etag})
+    assert same.status_code == 304
+    assert same.content == b""
+    assert same.headers["etag"] == etag
+    assert "server-timing" in same.headers
+    await client.post("/api/articles/post-3/favorite", headers=blog["reader"])
+    changed = await client.get("/api/articles", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag
+
+
+async def test_cache_control_says_who_may_keep_a_response(
+    client: httpx.AsyncClient, blog: dict[str, dict[str, str]]
+) -> None:
+    anonymous = await client.get("/api/articles")
+    assert anonymous.headers["cache-control"] == "public, no-cache"
+    signed_in = await client.get("/api/articles", headers=blog["reader"])
+    assert signed_in.headers["cache-control"] == "private, no-cache"
+    assert "Authorization" in signed_in.headers["vary"]
+    personal = await client.get("/api/user", headers=blog["reader"])
+    assert personal.headers["cache-control"] == "no-store"
+    assert "etag" not in personal.headers
+    assert "etag" not in (await client.get("/api/articles/nosuch")).headers
+    bad = await client.get("/api/articles", headers=auth("not-a-token"))
+    assert bad.status_code == 401
+    assert "etag" not in bad.headers
