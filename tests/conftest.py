@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from quillpress.app import create_app
 from quillpress.config import Settings, normalise_database_url
 from quillpress.db import migrate
-from quillpress.db.engine import create_engine
+from quillpress.db.engine import create_engine, execute_outside_transaction
 
 POSTGRES_ENV = "QUILLPRESS_TEST_POSTGRES_URL"
 REDIS_ENV = "QUILLPRESS_TEST_REDIS_URL"
@@ -57,16 +57,6 @@ async def migrate_database(url: str) -> None:
         await engine.dispose()
 
 
-async def _admin(url: str, statement: str) -> None:
-    engine = create_engine(url, null_pool=True)
-    try:
-        async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 def _postgres_admin_url() -> str:
     raw = os.environ.get(POSTGRES_ENV, "").strip()
     if not raw:
@@ -90,7 +80,7 @@ def database_url(
     admin_url = _postgres_admin_url()
     name = f"quillpress_test_{uuid.uuid4().hex[:12]}"
     try:
-        asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+        asyncio.run(execute_outside_transaction(admin_url, f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # unreachable server, bad credentials…
         message = f"PostgreSQL at {POSTGRES_ENV} is unreachable: {exc}"
         if ON_CI:
@@ -101,7 +91,9 @@ def database_url(
         asyncio.run(migrate_database(url))
         yield url
     finally:
-        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(
+            execute_outside_transaction(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        )
 
 
 def _redis_url() -> str:

@@ -40,6 +40,18 @@ def create_engine(
     return engine
 
 
+async def execute_outside_transaction(url: str, statement: str) -> None:
+    """One administrative statement in autocommit (``CREATE DATABASE`` and ``DROP DATABASE``
+    refuse to run inside a transaction), on a connection of its own."""
+    engine = create_engine(url, null_pool=True)
+    try:
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.exec_driver_sql(statement)
+    finally:
+        await engine.dispose()
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     """Foreign keys on (else ON DELETE does nothing), WAL and a busy timeout (else several
     workers see "database is locked"), and explicit BEGINs for writes (SQLAlchemy's

@@ -36,7 +36,7 @@ from typing import Any
 
 from graphql import graphql
 from rich.console import Console
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
@@ -48,7 +48,7 @@ from quillpress.config import Settings, normalise_database_url
 from quillpress.db import migrate
 from quillpress.db.base import utcnow
 from quillpress.db.database import Database
-from quillpress.db.engine import create_engine
+from quillpress.db.engine import create_engine, execute_outside_transaction
 from quillpress.db.models import Article, Comment
 from quillpress.db.stats import StatementStats, current_stats
 from quillpress.demo.report import render
@@ -361,28 +361,19 @@ async def throwaway_database(server_url: str) -> AsyncIterator[str]:
     name = f"quillpress_demo_{secrets.token_hex(6)}"
     shown = url.render_as_string(hide_password=True)
     try:
-        await _admin(url.render_as_string(hide_password=False), f'CREATE DATABASE "{name}"')
+        await execute_outside_transaction(
+            url.render_as_string(hide_password=False), f'CREATE DATABASE "{name}"'
+        )
     except Exception as error:  # unreachable, bad credentials, no CREATEDB right…
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise LessonError(f"cannot create a database on {shown}: {reason}") from error
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        await _admin(
+        await execute_outside_transaction(
             url.render_as_string(hide_password=False),
             f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
         )
-
-
-async def _admin(url: str, statement: str) -> None:
-    """One statement outside a transaction (CREATE/DROP DATABASE refuse to run in one)."""
-    engine = create_engine(url, null_pool=True)
-    try:
-        async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
 
 
 async def _run_on(database_url: str, posts: int) -> list[Result]:
