@@ -10,6 +10,7 @@ not empty). ``QUILLPRESS_LOG_LEVEL=DEBUG`` adds the traceback."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -93,6 +94,8 @@ app.add_typer(db_app, name="db")
 
 APP_FACTORY = "quillpress.app:create_app"
 
+log = logging.getLogger("quillpress.cli")
+
 
 def main() -> None:
     """Console entry point (``quillpress`` and ``python -m quillpress``)."""
@@ -132,6 +135,15 @@ def _load_settings(*, database: bool = False) -> Settings:
 def _check_database(settings: Settings) -> None:
     """Reachable, existing, writable? One line (exit 2) if not, before any real work."""
     asyncio.run(check_database(settings))
+
+
+def _say(settings: Settings, message: str, *, level: int = logging.INFO) -> None:
+    """A progress line of a running server: plain text on the console in development,
+    a log record (so one JSON line, like every other) in production."""
+    if settings.is_production:
+        log.log(level, message)
+    else:
+        typer.echo(message, err=True)
 
 
 def _fail(message: str, code: int = FAILURE) -> NoReturn:
@@ -175,11 +187,11 @@ async def _prepare_database(settings: Settings, *, demo: bool, local_url: str) -
     async with _database(settings) as db:
         await migrate.upgrade(db.engine)
         if demo and not await seed_service.database_has_users(db):
-            typer.echo("Seeding demo data into the empty database…", err=True)
+            _say(settings, "Seeding demo data into the empty database…")
             plan = demo_plan.SeedPlan(public_url=settings.public_url or local_url)
             hasher = PasswordHasher.from_settings(settings)
             summary = await seed_service.seed_demo(db, hasher, plan)
-            typer.echo(_seeded(summary), err=True)
+            _say(settings, _seeded(summary))
 
 
 def _cache_for_workers(settings: Settings, workers: int) -> None:
@@ -194,10 +206,11 @@ def _cache_for_workers(settings: Settings, workers: int) -> None:
             "its own cache and miss the others' purges); set QUILLPRESS_REDIS_URL, or "
             "QUILLPRESS_CACHE=off"
         )
-    typer.echo(
+    _say(
+        settings,
         f"Warning: {workers} workers and no QUILLPRESS_REDIS_URL: the cache is off "
         "(per-process caches cannot see each other's purges)",
-        err=True,
+        level=logging.WARNING,
     )
     os.environ["QUILLPRESS_CACHE"] = CacheMode.OFF.value  # workers read the environment
 
@@ -223,7 +236,7 @@ def serve(
     _cache_for_workers(settings, workers)
     _check_can_listen(host, port)
     prepare_serve(settings, demo=demo, local_url=f"http://{host}:{port}")
-    with _stopping_quietly(), _announcing(host, port):
+    with _stopping_quietly(), _announcing(settings, host, port):
         uvicorn.run(
             APP_FACTORY,
             factory=True,
@@ -258,7 +271,7 @@ def _note_stop(signum: int, _frame: FrameType | None) -> None:
 
 
 @contextmanager
-def _announcing(host: str, port: int) -> Iterator[None]:
+def _announcing(settings: Settings, host: str, port: int) -> Iterator[None]:
     """Print one line once the port accepts connections, however many workers serve it.
 
     A thread in this (the parent) process connects until the server answers: with one
@@ -269,7 +282,8 @@ def _announcing(host: str, port: int) -> Iterator[None]:
     line = f"Quillpress is serving http://{bracketed}:{port} (docs /docs, GraphQL /graphql)"
     probe = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
     done = threading.Event()
-    threading.Thread(target=_announce, args=(probe, port, line, done), daemon=True).start()
+    args = (settings, probe, port, line, done)
+    threading.Thread(target=_announce, args=args, daemon=True).start()
     try:
         yield
     finally:
@@ -294,10 +308,10 @@ def _check_can_listen(host: str, port: int) -> None:
         ) from error
 
 
-def _announce(probe: str, port: int, line: str, done: threading.Event) -> None:
+def _announce(settings: Settings, probe: str, port: int, line: str, done: threading.Event) -> None:
     while not done.wait(0.1):
         if _accepts_connections(probe, port):
-            typer.echo(line, err=True)
+            _say(settings, line)
             return
 
 
