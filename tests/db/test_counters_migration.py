@@ -13,8 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from quillpress.db import migrate
-from quillpress.db.engine import create_engine
-from tests.conftest import _admin, _postgres_admin_url
+from quillpress.db.engine import create_engine, execute_outside_transaction
+from tests.conftest import _postgres_admin_url
 from tests.counters import counter_rows, wrong_counters
 
 ROWS = [
@@ -42,7 +42,7 @@ async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     else:
         admin = _postgres_admin_url()
         name = f"quillpress_test_{uuid.uuid4().hex[:12]}"
-        await _admin(admin, f'CREATE DATABASE "{name}"')
+        await execute_outside_transaction(admin, f'CREATE DATABASE "{name}"')
         url = make_url(admin).set(database=name).render_as_string(hide_password=False)
     created = create_engine(url, null_pool=True)
     try:
@@ -51,7 +51,9 @@ async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     finally:
         await created.dispose()
         if admin is not None:
-            await _admin(admin, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+            await execute_outside_transaction(
+                admin, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'
+            )
 
 
 async def _counts(engine: AsyncEngine) -> dict[str, int]:
