@@ -178,8 +178,8 @@ def prepare_serve(settings: Settings, *, demo: bool, local_url: str = demo_plan.
     worker reads the same key; migrating here means workers never race on the schema.
     A weak production key raises ``InsecureSecretError`` here, so no worker (where
     ``create_app`` would meet it again) ever starts with it."""
+    _check_database(settings)  # first: a bad URL is one line, not a key warning and a line
     resolve_secret(settings)
-    _check_database(settings)
     asyncio.run(_prepare_database(settings, demo=demo, local_url=local_url))
 
 
