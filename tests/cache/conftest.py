@@ -22,11 +22,15 @@ def cache_mode(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def redis_settings(request: pytest.FixtureRequest) -> dict[str, object]:
-    """Settings values selecting this test's own slice of the shared Redis."""
+    """Settings values selecting this test's own slice of the shared Redis. The timeout is
+    generous here: these tests pin what a working Redis does (hits, single flight), and on a
+    loaded machine 50 ms would turn some reads into bypasses. ``test_redis_failure.py``
+    keeps the production timeout for what a failing Redis does."""
     return {
         "cache": "redis",
         "redis_url": request.getfixturevalue("redis_server"),
         "redis_prefix": request.getfixturevalue("redis_prefix"),
+        "redis_timeout_ms": 1000,
     }
 
 
