@@ -37,9 +37,10 @@ MAX_LIMIT = 100  # Quillpress's default max page size
 # that counted rows would do more work than the thing it measures and flatter it.
 # (``bench/bulk.py`` checks the counters against the rows before anything is measured.)
 # The one-row ``total`` drives a LEFT JOIN LATERAL so the total survives an empty page;
-# tags come as a text[] sorted by name (every response lists tags by name); timestamps are formatted by PostgreSQL exactly as Quillpress
-# formats them (UTC, milliseconds truncated, "Z"). The outer ORDER BY repeats the page's
-# order because a join does not promise to preserve a subquery's order.
+# tags come as a text[] sorted by name (every response lists tags by name); timestamps
+# are formatted by PostgreSQL exactly as Quillpress formats them (UTC, milliseconds
+# truncated, "Z"). The outer ORDER BY repeats the page's order because a join does not
+# promise to preserve a subquery's order.
 PAGE_SQL = """
 SELECT total.n AS articles_count,
        page.slug, page.title, page.description, page.tag_list,
