@@ -3,7 +3,7 @@
     .venv/bin/python bench/profile_list.py postgresql://postgres@127.0.0.1:5432/<db> [--cprofile]
 
 Point it at a seeded database (``bench/run.py --keep-db`` leaves one behind). It times, one
-request at a time, each step of Quillpress's list path (the three repository calls, the
+request at a time, each step of Quillpress's list path (the listing statement, the count, the
 view assembly, the envelope, the whole ASGI app) next to the same SQL sent through raw
 asyncpg, so the difference is what the layers above the driver cost. Figures are CPU
 milliseconds of this process (``time.process_time``): under load the server is CPU-bound,
@@ -34,7 +34,7 @@ from quillpress.config import Settings
 from quillpress.db.database import Database
 from quillpress.db.engine import create_engine
 from quillpress.domain.commands import ArticleFilter, Page
-from quillpress.repositories import articles as article_repo
+from quillpress.repositories import listings
 from quillpress.services import articles as article_service
 from quillpress.services import assemble
 
@@ -97,22 +97,21 @@ async def main(url: str, repeat: int, with_cprofile: bool) -> None:
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     db = Database(engine)
     pool = await asyncpg.create_pool(url.replace("+asyncpg", ""), min_size=1, max_size=1)
-    criteria, filters, page = article_repo.Criteria(), ArticleFilter(), Page(limit=20)
+    criteria, filters, page = listings.Criteria(), ArticleFilter(), Page(limit=20)
     try:
         async with engine.connect() as conn:
-            rows = await article_repo.list_page(conn, criteria, viewer_id=None, limit=21)
+            listing = await listings.list_page(conn, criteria, viewer_id=None, limit=21)
+            rows, tags = listing.rows, listing.tags
             ids = [row.id for row in rows[:20]]
-            tags = await article_repo.tags_many(conn, ids)
             print("Quillpress, inside one open connection:")
             await cpu_ms(
-                "list_page (build + execute + 21 rows)",
-                lambda: article_repo.list_page(conn, criteria, viewer_id=None, limit=21),
+                "list_page (one statement: page, tags, total; 21 rows)",
+                lambda: listings.list_page(conn, criteria, viewer_id=None, limit=21),
                 repeat,
             )
             await cpu_ms(
-                "tags_many (20 ids, ~100 rows)", lambda: article_repo.tags_many(conn, ids), repeat
+                "count (maintained counter)", lambda: listings.count(conn, criteria), repeat
             )
-            await cpu_ms("count", lambda: article_repo.count(conn, criteria), repeat)
 
         async def views() -> list[Any]:
             return [assemble.article_view(row, tags[row.id], with_body=False) for row in rows[:20]]
@@ -137,7 +136,9 @@ async def main(url: str, repeat: int, with_cprofile: bool) -> None:
         print("The same SQL through raw asyncpg (pool acquire included):")
         await cpu_ms("page", lambda: pool.fetch(RAW_PAGE, 21, 0), repeat)
         await cpu_ms("tags", lambda: pool.fetch(RAW_TAGS, ids), repeat)
-        await cpu_ms("count", lambda: pool.fetch("SELECT count(*) FROM article"), repeat)
+        await cpu_ms(
+            "count", lambda: pool.fetch("SELECT value FROM counter WHERE name = 'articles'"), repeat
+        )
 
         app = create_app(settings)
         async with LifespanManager(app):
