@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 
 from quillpress.db import migrate
 from quillpress.db.database import Database
-from quillpress.db.engine import create_engine
+from quillpress.db.engine import create_engine, execute_outside_transaction
 from quillpress.domain.auth import Principal
 from quillpress.domain.commands import ArticleFilter, Page
 from quillpress.services import articles as article_service
@@ -74,19 +74,9 @@ def _admin_url(url: str) -> str:
     return make_url(url).set(database="postgres").render_as_string(hide_password=False)
 
 
-async def _autocommit(url: str, statement: str) -> None:
-    engine = create_engine(url, null_pool=True)
-    try:
-        async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 async def build(url: str, articles: int, revision: str) -> None:
     name = make_url(url).database
-    await _autocommit(_admin_url(url), f'CREATE DATABASE "{name}"')
+    await execute_outside_transaction(_admin_url(url), f'CREATE DATABASE "{name}"')
     engine = create_engine(url, null_pool=True)
     try:
         await migrate.upgrade(engine, "0001")  # the rows as the first schema had them
@@ -101,12 +91,14 @@ async def build(url: str, articles: int, revision: str) -> None:
         print(f"migrated to {revision} in {time.perf_counter() - started:.1f} s")
     finally:
         await engine.dispose()
-    await _autocommit(url, "VACUUM ANALYZE")
+    await execute_outside_transaction(url, "VACUUM ANALYZE")
 
 
 async def drop(url: str) -> None:
     name = make_url(url).database
-    await _autocommit(_admin_url(url), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await execute_outside_transaction(
+        _admin_url(url), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    )
 
 
 async def _p50_ms(call: Callable[[], Awaitable[Any]], repeat: int) -> float:
