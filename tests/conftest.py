@@ -42,6 +42,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "database_url": database_url,
         "secret_key": TEST_SECRET,
+        "gc_freeze": False,  # a full collection per app start would cost minutes here
         **FAST_HASHING,
     }
     values.update(overrides)

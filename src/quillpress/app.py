@@ -36,12 +36,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # What startup built (modules, schema, compiled statements) lives as long as
             # the process: frozen, full collections stop walking it again (measured: gen-2
             # pauses of ~160 ms every few seconds under load became ~4 ms; bench/tail.py).
-            gc.collect()
-            gc.freeze()
+            if settings.gc_freeze:
+                gc.collect()
+                gc.freeze()
             try:
                 yield
             finally:
-                gc.unfreeze()  # an app built again in this process (tests) starts clean
+                if settings.gc_freeze:
+                    gc.unfreeze()  # an app built again in this process starts clean
 
     app = FastAPI(
         title="Quillpress",

@@ -127,6 +127,11 @@ class Settings(BaseSettings):
     graphql_introspection: bool | None = None  # default: on in development, off in production
     graphql_debug: bool = False  # SQL statement count and time in each response's extensions
     graphql_document_cache_size: int = Field(default=512, ge=0)
+    # Freeze what startup built out of the garbage collector (bench/tail.py: full
+    # collections of ~160 ms every few seconds under load became ~4 ms). The test suite,
+    # which builds hundreds of apps in one process, turns it off: each freeze costs a full
+    # collection of that process's large heap.
+    gc_freeze: bool = True
 
     # Cache (see infra.cache). ``cache`` unset: redis when a Redis URL is given, else memory
     # (the CLI's ``serve --workers`` > 1 turns an implied memory cache off).
