@@ -183,6 +183,18 @@ UPDATE_VIEWER = _mutation(
 )
 
 
+SESSION = "id createdAt lastSeenAt userAgent ip current"
+SESSIONS = f"{{ viewer {{ sessions {{ {SESSION} }} }} }}"
+LOGOUT = "mutation { logout }"
+LOGOUT_ALL = "mutation { logoutAll }"
+REVOKE = _mutation("revokeSession", "id: $id", "$id: String!", "")
+
+
+def _session_rows(sessions: list[Json]) -> list[tuple[Any, ...]]:
+    assert all(set(s) == set(SESSION.split()) for s in sessions), sessions
+    return [(s["current"], s["userAgent"], s["ip"]) for s in sessions]
+
+
 def _new_user(**fields: str) -> Json:
     return {"username": "eve", "email": "eve@example.com", "password": PASSWORD, **fields}
 
@@ -332,6 +344,30 @@ SCENARIOS = [
         writes=True,
     ),
     Scenario(
+        "list sessions",
+        "ann",
+        ("GET", "/api/user/sessions", None),
+        (SESSIONS, {}),
+        rest_view=lambda data: _session_rows(data["sessions"]),
+        gql_view=lambda data: _session_rows(data["viewer"]["sessions"]),
+    ),
+    Scenario(
+        "logout",
+        "ann",
+        ("POST", "/api/users/logout", None),
+        (LOGOUT, {}),
+        gql_view=_gql_done("logout"),
+        writes=True,
+    ),
+    Scenario(
+        "logout everywhere",
+        "ann",
+        ("POST", "/api/users/logout-all", None),
+        (LOGOUT_ALL, {}),
+        gql_view=_gql_done("logoutAll"),
+        writes=True,
+    ),
+    Scenario(
         "update user partially",
         "ann",
         ("PUT", "/api/user", {"user": {"image": "https://img.example/ann.png", "bio": ""}}),
@@ -474,6 +510,20 @@ SCENARIOS = [
         "CONFLICT",
         ("POST", "/api/users", {"user": _new_user(email="bob@example.com")}),
         (REGISTER, {"input": _new_user(email="bob@example.com")}),
+    ),
+    _error(
+        "revoke an unknown session",
+        "ann",
+        "NOT_FOUND",
+        ("DELETE", "/api/user/sessions/nosuch", None),
+        (REVOKE, {"id": "nosuch"}),
+    ),
+    _error(
+        "logout anonymously",
+        "anon",
+        "UNAUTHENTICATED",
+        ("POST", "/api/users/logout", None),
+        (LOGOUT, {}),
     ),
     _error(
         "login with a wrong password",

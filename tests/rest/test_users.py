@@ -367,11 +367,14 @@ async def test_current_user_with_an_expired_token_is_401_invalid(
     lifetime = app.state.resources.settings.token_lifetime_seconds
     codec = TokenCodec(secret=signing_key(app), lifetime_seconds=lifetime)
     me = await login(client, "ann@example.com", PASSWORD)
-    user_id = int(jwt.decode(me.json()["user"]["token"], signing_key(app), ["HS256"])["sub"])
+    claims = jwt.decode(me.json()["user"]["token"], signing_key(app), ["HS256"])
+    user_id, sid = int(claims["sub"]), claims["sid"]
     # Control: the same codec with a current timestamp is accepted by the app.
-    fresh = codec.issue(user_id=user_id, role="user")
+    fresh = codec.issue(user_id=user_id, role="user", session_id=sid)
     assert (await client.get("/api/user", headers=auth(fresh))).status_code == 200
-    expired = codec.issue(user_id=user_id, role="user", now=time.time() - lifetime - 60)
+    expired = codec.issue(
+        user_id=user_id, role="user", session_id=sid, now=time.time() - lifetime - 60
+    )
     response = await client.get("/api/user", headers=auth(expired))
     assert response.status_code == 401
     assert response.json() == INVALID_TOKEN

@@ -17,7 +17,7 @@ import hashlib
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-PERSONAL_PATHS = frozenset({"/api/user"})
+PERSONAL_PATHS = frozenset({"/api/user", "/api/user/sessions"})
 
 DROPPED_ON_304 = {b"content-length", b"content-type"}
 

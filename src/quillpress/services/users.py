@@ -15,6 +15,9 @@ from quillpress.domain.events import UserRegistered, UserUpdated
 from quillpress.domain.views import SessionView, UserView
 from quillpress.infra.security import Security
 from quillpress.repositories import users as user_repo
+from quillpress.services.sessions import ClientInfo, end_sessions, start_session
+
+NO_CLIENT = ClientInfo()
 
 
 def _user_view(row: Row[Any]) -> UserView:
@@ -28,14 +31,21 @@ def _user_view(row: Row[Any]) -> UserView:
     )
 
 
-def _session(security: Security, user: UserView) -> SessionView:
-    return SessionView(user=user, token=security.tokens.issue(user_id=user.id, role=user.role))
+def _session(security: Security, user: UserView, session_id: str) -> SessionView:
+    token = security.tokens.issue(user_id=user.id, role=user.role, session_id=session_id)
+    return SessionView(user=user, token=token, session_id=session_id)
 
 
 async def register(
-    db: Database, security: Security, command: RegisterUser, *, role: Role = Role.USER
+    db: Database,
+    security: Security,
+    command: RegisterUser,
+    *,
+    role: Role = Role.USER,
+    client: ClientInfo = NO_CLIENT,
 ) -> SessionView:
-    """``role`` other than ``user`` is only ever passed by the CLI (admins are made there)."""
+    """``role`` other than ``user`` is only ever passed by the CLI (admins are made there).
+    The new account's first session is created in the same transaction."""
     async with db.read() as conn:
         taken = await user_repo.taken_fields(conn, username=command.username, email=command.email)
     if taken:
@@ -52,6 +62,7 @@ async def register(
             now=utcnow(),
         )
         tx.record(UserRegistered(user_id=user_id, username=command.username))
+        session_id = await start_session(tx.conn, user_id, client)
     user = UserView(
         id=user_id,
         username=command.username,
@@ -60,17 +71,22 @@ async def register(
         image=None,
         role=role.value,
     )
-    return _session(security, user)
+    return _session(security, user, session_id)
 
 
-async def login(db: Database, security: Security, command: LoginUser) -> SessionView:
-    """Unknown email and wrong password fail identically, in status, body and time."""
+async def login(
+    db: Database, security: Security, command: LoginUser, *, client: ClientInfo = NO_CLIENT
+) -> SessionView:
+    """Unknown email and wrong password fail identically, in status, body and time.
+    Every login starts a new server-side session."""
     async with db.read() as conn:
         row = await user_repo.get_account_by_email(conn, command.email)
     stored = row.password_hash if row is not None else None
     if not await security.passwords.verify(stored, command.password) or row is None:
         raise Unauthenticated.bad_credentials()
-    return _session(security, _user_view(row))
+    async with db.write() as tx:
+        session_id = await start_session(tx.conn, row.id, client)
+    return _session(security, _user_view(row), session_id)
 
 
 async def current_user(db: Database, principal: Principal) -> UserView:
@@ -104,6 +120,10 @@ async def update_user(
         if changed:
             values["updated_at"] = utcnow()
             await user_repo.update_user(tx.conn, principal.user_id, values)
+            if "password" in changed:  # a new password ends every other sign-in
+                await end_sessions(
+                    tx, principal.user_id, keep=principal.session_id, reason="password-changed"
+                )
             tx.record(
                 UserUpdated(
                     user_id=principal.user_id,

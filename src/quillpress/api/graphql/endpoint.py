@@ -38,6 +38,7 @@ from quillpress.api.resources import resources
 from quillpress.config import Settings
 from quillpress.domain.errors import Unauthenticated, Unavailable
 from quillpress.services.authentication import Credentials, authenticate
+from quillpress.services.sessions import ClientInfo
 
 
 def _json(payload: dict[str, Any], status: int = 200) -> Response:
@@ -146,6 +147,8 @@ class GraphQLEndpoint:
                 found.database,
                 found.security,
                 Credentials(authorization=request.headers.get("authorization")),
+                cache=found.cache,
+                activity=found.activity,
             )
         except Unauthenticated as error:
             return _json({"errors": [domain_error(error)]}, 401)
@@ -183,6 +186,10 @@ class GraphQLEndpoint:
             settings=self.settings,
             viewer=viewer,
             cache=found.cache,
+            client=ClientInfo(
+                user_agent=request.headers.get("user-agent"),
+                ip=request.client.host if request.client is not None else None,
+            ),
         )
         result = execute(
             self.schema,

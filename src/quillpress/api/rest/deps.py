@@ -16,6 +16,7 @@ from quillpress.infra.cache import Cache
 from quillpress.infra.resources import Database
 from quillpress.infra.security import Security
 from quillpress.services.authentication import Authenticated, Credentials, authenticate
+from quillpress.services.sessions import ClientInfo
 
 # Dependencies are ``async def`` on purpose: FastAPI runs plain ``def`` dependencies in a
 # thread pool, a hop that costs more than everything these functions do. FastAPI caches
@@ -37,7 +38,17 @@ async def _security(request: Request) -> Security:
 async def _authenticated_or_none(request: Request) -> Authenticated | None:
     found = resources(request)
     credentials = Credentials(authorization=request.headers.get("authorization"))
-    return await authenticate(found.database, found.security, credentials)
+    return await authenticate(
+        found.database, found.security, credentials, cache=found.cache, activity=found.activity
+    )
+
+
+async def _client(request: Request) -> ClientInfo:
+    """The peer address from the ASGI scope only: ``X-Forwarded-For`` is client-written."""
+    return ClientInfo(
+        user_agent=request.headers.get("user-agent"),
+        ip=request.client.host if request.client is not None else None,
+    )
 
 
 async def _viewer(
@@ -85,6 +96,7 @@ async def _page(
 
 
 Db = Annotated[Database, Depends(_db)]
+Client = Annotated[ClientInfo, Depends(_client)]
 CacheDep = Annotated[Cache, Depends(_cache)]
 SecurityDep = Annotated[Security, Depends(_security)]
 CurrentViewer = Annotated[Principal | None, Depends(_viewer)]

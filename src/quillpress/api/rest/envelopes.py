@@ -7,6 +7,7 @@ from typing import Any
 from quillpress.domain.views import (
     ArticleView,
     CommentView,
+    DeviceSessionView,
     Paged,
     ProfileView,
     UserView,
@@ -23,6 +24,22 @@ def user(view: UserView, token: str) -> dict[str, Any]:
             "bio": view.bio,
             "image": view.image,
         }
+    }
+
+
+def sessions(views: list[DeviceSessionView]) -> dict[str, Any]:
+    return {
+        "sessions": [
+            {
+                "id": view.id,
+                "createdAt": isoformat(view.created_at),
+                "lastSeenAt": isoformat(view.last_seen_at),
+                "userAgent": view.user_agent,
+                "ip": view.ip,
+                "current": view.current,
+            }
+            for view in views
+        ]
     }
 
 

@@ -65,6 +65,10 @@ TAGS = [
     {"name": "Favorites", "description": "Favoriting articles."},
     {"name": "Comments", "description": "Comments on an article."},
     {"name": "Tags", "description": "Tags in use."},
+    {
+        "name": "Sessions",
+        "description": "Quillpress's own: server-side sessions, logout and revocation.",
+    },
 ]
 
 
@@ -81,6 +85,21 @@ class User(BaseModel):
 
 class UserResponse(BaseModel):
     user: User
+
+
+class Session(BaseModel):
+    id: str = Field(description="Opaque id (also the access token's `sid` claim).")
+    createdAt: datetime = Field(description="When the sign-in happened.")
+    lastSeenAt: datetime = Field(
+        description="Last authenticated request (recorded at most every 5 minutes)."
+    )
+    userAgent: str | None
+    ip: str | None = Field(description="Peer address of the sign-in's connection.")
+    current: bool = Field(description="Whether this request authenticated by it.")
+
+
+class SessionsResponse(BaseModel):
+    sessions: list[Session]
 
 
 class Profile(BaseModel):
@@ -171,7 +190,7 @@ ERRORS: dict[int, ErrorStatus] = {
     ),
     404: ErrorStatus(
         "Not found: the resource in the path does not exist. "
-        "The key names it (`article`, `profile`, `comment`).",
+        "The key names it (`article`, `profile`, `comment`, `session`).",
         {"article": ["not found"]},
     ),
     409: ErrorStatus(

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.bodies import LoginBody, RegisterBody, UpdateUserBody
-from quillpress.api.rest.deps import Auth, Db, SecurityDep
+from quillpress.api.rest.deps import Auth, Client, Db, SecurityDep
 from quillpress.api.rest.openapi import UserResponse, errors
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import users as user_service
@@ -22,8 +22,10 @@ router = APIRouter(tags=["User and Authentication"])
     operation_id="CreateUser",
     summary="Register a new user",
 )
-async def register(body: RegisterBody, db: Db, security: SecurityDep) -> JsonResponse:
-    session = await user_service.register(db, security, body.user)
+async def register(
+    body: RegisterBody, db: Db, security: SecurityDep, client: Client
+) -> JsonResponse:
+    session = await user_service.register(db, security, body.user, client=client)
     return JsonResponse(envelopes.user(session.user, session.token), status_code=201)
 
 
@@ -34,8 +36,8 @@ async def register(body: RegisterBody, db: Db, security: SecurityDep) -> JsonRes
     operation_id="Login",
     summary="Existing user login",
 )
-async def login(body: LoginBody, db: Db, security: SecurityDep) -> JsonResponse:
-    session = await user_service.login(db, security, body.user)
+async def login(body: LoginBody, db: Db, security: SecurityDep, client: Client) -> JsonResponse:
+    session = await user_service.login(db, security, body.user, client=client)
     return JsonResponse(envelopes.user(session.user, session.token))
 
 
