@@ -106,6 +106,11 @@ class Settings(BaseSettings):
     secret_file: str = ".quillpress-secret"  # noqa: S105 (a path, not a secret)
     jwt_algorithm: JwtAlgorithm = "HS256"
     token_lifetime_seconds: int = Field(default=86_400, ge=60, le=31 * 86_400)
+    # Refresh tokens (see services.refresh): an absolute lifetime from the sign-in, an
+    # idle lifetime from the last refresh, and the grace window for a spent token.
+    refresh_lifetime_seconds: int = Field(default=30 * 86_400, ge=60, le=366 * 86_400)
+    refresh_idle_seconds: int = Field(default=7 * 86_400, ge=60, le=366 * 86_400)
+    refresh_grace_seconds: int = Field(default=10, ge=0, le=300)
 
     # argon2id cost (RFC 9106 "low memory" profile by default).
     password_time_cost: int = Field(default=3, ge=1, le=20)

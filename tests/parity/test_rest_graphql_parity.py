@@ -102,12 +102,14 @@ def _gql_list(root: str) -> View:
 def _rest_user(data: Json) -> Json:
     user = dict(data["user"])
     assert user.pop("token")
+    user.pop("refreshToken", None)  # sign-ins only; GraphQL's is on the payload, beside token
     return user
 
 
 def _gql_session(root: str) -> View:
     def view(data: Json) -> Json:
         assert data[root]["token"]
+        assert data[root]["refreshToken"]
         user: Json = data[root]["user"]
         return user
 
@@ -174,10 +176,9 @@ ADD_COMMENT = _mutation(
     f"{{ {COMMENT} }}",
 )
 DELETE_COMMENT = _mutation("deleteComment", "slug: $slug, id: $id", "$slug: String!, $id: Int!", "")
-REGISTER = _mutation(
-    "register", "input: $input", "$input: RegisterInput!", f"{{ token user {{ {USER} }} }}"
-)
-LOGIN = _mutation("login", "input: $input", "$input: LoginInput!", f"{{ token user {{ {USER} }} }}")
+PAYLOAD = f"{{ token refreshToken user {{ {USER} }} }}"
+REGISTER = _mutation("register", "input: $input", "$input: RegisterInput!", PAYLOAD)
+LOGIN = _mutation("login", "input: $input", "$input: LoginInput!", PAYLOAD)
 UPDATE_VIEWER = _mutation(
     "updateViewer", "input: $input", "$input: UpdateViewerInput!", f"{{ {USER} }}"
 )
@@ -517,6 +518,13 @@ SCENARIOS = [
         "NOT_FOUND",
         ("DELETE", "/api/user/sessions/nosuch", None),
         (REVOKE, {"id": "nosuch"}),
+    ),
+    _error(
+        "refresh with an unknown token",
+        "anon",
+        "UNAUTHENTICATED",
+        ("POST", "/api/users/refresh", {"refreshToken": "nope"}),
+        (_mutation("refresh", "refreshToken: $t", "$t: String!", "{ token }"), {"t": "nope"}),
     ),
     _error(
         "logout anonymously",

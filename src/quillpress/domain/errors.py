@@ -38,6 +38,10 @@ class Unauthenticated(DomainError):
         return cls({"token": ["is invalid"]})
 
     @classmethod
+    def invalid_refresh(cls) -> Unauthenticated:
+        return cls({"refreshToken": ["is invalid"]})
+
+    @classmethod
     def bad_credentials(cls) -> Unauthenticated:
         return cls({"credentials": ["invalid"]})
 

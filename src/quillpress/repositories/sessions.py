@@ -110,3 +110,48 @@ async def touch(
         .where(UserSession.id == session_id, UserSession.last_seen_at < not_since)
         .values(last_seen_at=now)
     )
+
+
+async def rotate_refresh(
+    conn: AsyncConnection,
+    *,
+    spent_hash: str,
+    successor_hash: str,
+    now: datetime,
+    created_after: datetime,
+    refreshed_after: datetime,
+) -> Row[Any] | None:
+    """Spend the current refresh token ``spent_hash`` of a live, unexpired session and
+    make ``successor_hash`` current, atomically (a concurrent rotation of the same token
+    finds no row). Returns the session's id and user id."""
+    result = await conn.execute(
+        update(UserSession)
+        .where(
+            UserSession.refresh_hash == spent_hash,
+            UserSession.revoked_at.is_(None),
+            UserSession.created_at > created_after,
+            UserSession.refreshed_at > refreshed_after,
+        )
+        .values(
+            refresh_hash=successor_hash,
+            previous_refresh_hash=spent_hash,
+            rotated_at=now,
+            refreshed_at=now,
+        )
+        .returning(UserSession.id, UserSession.user_id)
+    )
+    return result.first()
+
+
+async def by_spent_refresh(conn: AsyncConnection, spent_hash: str) -> Row[Any] | None:
+    """The session whose previous refresh token is ``spent_hash``, if any."""
+    result = await conn.execute(
+        select(
+            UserSession.id,
+            UserSession.user_id,
+            UserSession.revoked_at,
+            UserSession.rotated_at,
+            UserSession.refresh_hash,
+        ).where(UserSession.previous_refresh_hash == spent_hash)
+    )
+    return result.first()

@@ -63,6 +63,11 @@ async def _update_viewer(_root: None, info: Info, input: Input) -> UserView:
     )
 
 
+async def _refresh(_root: None, info: Info, refreshToken: str) -> SessionView:
+    ctx = info.context
+    return await user_service.refresh(ctx.db, ctx.security, refreshToken)
+
+
 async def _logout(_root: None, info: Info) -> bool:
     await session_service.logout(info.context.db, info.context.principal())
     return True
@@ -147,6 +152,12 @@ MutationType = GraphQLObjectType(
             GraphQLNonNull(UserType),
             args={"input": _required(inputs.UpdateViewerInput)},
             resolve=_update_viewer,
+        ),
+        "refresh": GraphQLField(
+            GraphQLNonNull(AuthPayloadType),
+            args={"refreshToken": _required(GraphQLString)},
+            description="Spend a refresh token for a new token and refresh token.",
+            resolve=_refresh,
         ),
         "logout": GraphQLField(Boolean, description="End the current session.", resolve=_logout),
         "logoutAll": GraphQLField(

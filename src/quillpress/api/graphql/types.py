@@ -262,6 +262,11 @@ AuthPayloadType = GraphQLObjectType(
     "AuthPayload",
     {
         "token": GraphQLField(String, description="Send as `Authorization: Token <token>`."),
+        "refreshToken": GraphQLField(
+            GraphQLString,
+            description="Spend with `refresh(refreshToken:)` for new tokens; works once.",
+            resolve=lambda s, _i: s.refresh_token,
+        ),
         "user": GraphQLField(GraphQLNonNull(UserType)),
     },
 )

@@ -15,16 +15,18 @@ from quillpress.domain.views import (
 )
 
 
-def user(view: UserView, token: str) -> dict[str, Any]:
-    return {
-        "user": {
-            "email": view.email,
-            "token": token,
-            "username": view.username,
-            "bio": view.bio,
-            "image": view.image,
-        }
+def user(view: UserView, token: str, refresh_token: str | None = None) -> dict[str, Any]:
+    """``refreshToken`` only where a sign-in or a refresh just issued one."""
+    body: dict[str, Any] = {
+        "email": view.email,
+        "token": token,
+        "username": view.username,
+        "bio": view.bio,
+        "image": view.image,
     }
+    if refresh_token is not None:
+        body["refreshToken"] = refresh_token
+    return {"user": body}
 
 
 def sessions(views: list[DeviceSessionView]) -> dict[str, Any]:

@@ -81,6 +81,11 @@ class User(BaseModel):
     username: str
     bio: str | None
     image: str | None = Field(description="Avatar URL, or null.")
+    refreshToken: str | None = Field(
+        default=None,
+        description="On login, register and refresh only: an opaque token for "
+        "`POST /api/users/refresh` (each one works once; see README, Sessions and tokens).",
+    )
 
 
 class UserResponse(BaseModel):

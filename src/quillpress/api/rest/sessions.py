@@ -6,12 +6,26 @@ from __future__ import annotations
 from fastapi import APIRouter, Path, Response
 
 from quillpress.api.rest import envelopes
-from quillpress.api.rest.deps import CurrentPrincipal, Db
-from quillpress.api.rest.openapi import SessionsResponse
+from quillpress.api.rest.bodies import RefreshBody
+from quillpress.api.rest.deps import CurrentPrincipal, Db, SecurityDep
+from quillpress.api.rest.openapi import SessionsResponse, UserResponse, errors
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import sessions as session_service
+from quillpress.services import users as user_service
 
 router = APIRouter(tags=["Sessions"])
+
+
+@router.post(
+    "/users/refresh",
+    response_model=UserResponse,
+    responses=errors(401),
+    operation_id="Refresh",
+    summary="Spend a refresh token for a new token and refresh token",
+)
+async def refresh(body: RefreshBody, db: Db, security: SecurityDep) -> JsonResponse:
+    session = await user_service.refresh(db, security, body.refreshToken)
+    return JsonResponse(envelopes.user(session.user, session.token, session.refresh_token))
 
 
 @router.post(

@@ -26,7 +26,9 @@ async def register(
     body: RegisterBody, db: Db, security: SecurityDep, client: Client
 ) -> JsonResponse:
     session = await user_service.register(db, security, body.user, client=client)
-    return JsonResponse(envelopes.user(session.user, session.token), status_code=201)
+    return JsonResponse(
+        envelopes.user(session.user, session.token, session.refresh_token), status_code=201
+    )
 
 
 @router.post(
@@ -38,7 +40,7 @@ async def register(
 )
 async def login(body: LoginBody, db: Db, security: SecurityDep, client: Client) -> JsonResponse:
     session = await user_service.login(db, security, body.user, client=client)
-    return JsonResponse(envelopes.user(session.user, session.token))
+    return JsonResponse(envelopes.user(session.user, session.token, session.refresh_token))
 
 
 @router.get(
