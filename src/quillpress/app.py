@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from quillpress import __version__
-from quillpress.api import avatars, docs, front, http_caching, middleware
+from quillpress.api import avatars, docs, front, http_caching, jwks, middleware
 from quillpress.api.graphql.endpoint import GraphQLEndpoint
 from quillpress.api.rest import errors as rest_errors
 from quillpress.api.rest import openapi
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     rest_errors.install(app)
     app.include_router(rest_router, prefix="/api")
     app.include_router(avatars.router)
+    app.include_router(jwks.router)
     graphql = GraphQLEndpoint(settings)
     app.add_route("/graphql", graphql.handle, methods=["GET", "POST"], include_in_schema=False)
     docs.install(app)

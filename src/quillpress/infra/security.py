@@ -10,6 +10,7 @@ from quillpress.config import Settings
 from quillpress.infra.passwords import PasswordHasher
 from quillpress.infra.refresh_tokens import RefreshTokens
 from quillpress.infra.secrets import resolve_secret
+from quillpress.infra.signing_keys import token_codec
 from quillpress.infra.tokens import TokenCodec
 
 
@@ -30,9 +31,5 @@ class Security:
                 idle_seconds=settings.refresh_idle_seconds,
                 grace_seconds=settings.refresh_grace_seconds,
             ),
-            tokens=TokenCodec(
-                secret=secret,
-                algorithm=settings.jwt_algorithm,
-                lifetime_seconds=settings.token_lifetime_seconds,
-            ),
+            tokens=token_codec(settings, secret),
         )
