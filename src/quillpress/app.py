@@ -57,8 +57,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.effective_cors_origins,
+        # Credentialed (cookie mode): Starlette then echoes the request's origin instead
+        # of "*", so development allows any origin and production only the allow-list.
+        allow_credentials=True,
         allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "X-Request-ID", "If-None-Match"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "X-Request-ID",
+            "If-None-Match",
+            "X-CSRF-Token",
+        ],
         expose_headers=["Server-Timing", "X-Request-ID", "Link", "ETag"],
         max_age=600,
     )

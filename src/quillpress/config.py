@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     previous_secret_keys: SecretStr | None = None
     jwt_private_key_file: str | None = None  # PEM Ed25519 private key, for EdDSA
     token_lifetime_seconds: int = Field(default=86_400, ge=60, le=31 * 86_400)
+    # Cookie mode (``?session=cookie``): Secure cookies, and ``__Host-qp_session``.
+    cookie_secure: bool | None = None  # default: on in production, off in development
     # Refresh tokens (see services.refresh): an absolute lifetime from the sign-in, an
     # idle lifetime from the last refresh, and the grace window for a spent token.
     refresh_lifetime_seconds: int = Field(default=30 * 86_400, ge=60, le=366 * 86_400)
@@ -243,6 +245,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def cookies_secure(self) -> bool:
+        return self.is_production if self.cookie_secure is None else self.cookie_secure
 
     @property
     def introspection_enabled(self) -> bool:

@@ -17,8 +17,8 @@ from quillpress.domain.commands import MAX_OFFSET, make_page
 from quillpress.domain.errors import Invalid
 from tests.conftest import make_settings
 
-OPTIONAL = [{}, {"Token": []}, {"Bearer": []}]
-REQUIRED = [{"Token": []}, {"Bearer": []}]
+OPTIONAL = [{}, {"Token": []}, {"Bearer": []}, {"Cookie": []}]
+REQUIRED = [{"Token": []}, {"Bearer": []}, {"Cookie": []}]
 
 
 class Thing(BaseModel):

@@ -51,6 +51,14 @@ class Forbidden(DomainError):
         super().__init__({resource: ["forbidden"]})
 
 
+class CsrfRejected(Forbidden):
+    """An unsafe request authenticated by cookie without a matching ``X-CSRF-Token`` or
+    from an origin that is neither the app's own nor in the CORS allow-list."""
+
+    def __init__(self) -> None:
+        DomainError.__init__(self, {"csrf": ["missing or invalid"]})
+
+
 class NotFound(DomainError):
     def __init__(self, resource: str) -> None:
         super().__init__({resource: ["not found"]})

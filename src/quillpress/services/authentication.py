@@ -17,13 +17,14 @@ and the cached entry then lives at most the cache TTL (``QUILLPRESS_CACHE_TTL_SE
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
 from quillpress.db.base import utcnow
 from quillpress.db.database import Database
 from quillpress.domain.auth import Principal, Role
-from quillpress.domain.errors import Unauthenticated
+from quillpress.domain.errors import CsrfRejected, Unauthenticated
 from quillpress.infra import cache_keys
 from quillpress.infra.activity import ActivityThrottle
 from quillpress.infra.cache import Cache
@@ -32,12 +33,25 @@ from quillpress.infra.tokens import parse_authorization
 from quillpress.repositories import sessions as session_repo
 from quillpress.services.cached_reads import CACHE_OFF
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """What a request presented, as the adapter read it off the transport."""
+    """What a request presented, as the adapter read it off the transport.
+
+    ``session_cookie`` is the access token from cookie mode; a request authenticated by it
+    with an unsafe ``method`` must also carry ``csrf_header`` equal to ``csrf_cookie``
+    (double submit) and come from a trusted origin (``origin_trusted``: the adapter
+    compared ``Origin``, or ``Referer`` without one, to the app's own origin and the CORS
+    allow-list). A header token always wins and needs neither."""
 
     authorization: str | None = None
+    session_cookie: str | None = None
+    csrf_cookie: str | None = None
+    csrf_header: str | None = None
+    method: str = "GET"
+    origin_trusted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +73,10 @@ async def authenticate(
     statement when a token is presented (none when its session is cached in Redis), none
     otherwise. ``activity`` records "last seen" in the background, throttled."""
     token = parse_authorization(credentials.authorization)
+    if token is None and credentials.session_cookie:
+        token = credentials.session_cookie
+        if credentials.method.upper() not in SAFE_METHODS:
+            _check_csrf(credentials)
     if token is None:
         return None
     claimed = security.tokens.verify(token)
@@ -71,6 +89,17 @@ async def authenticate(
         activity.spawn(_record_activity(db, session_id, activity.interval_seconds))
     principal = Principal(user_id=claimed.user_id, role=Role(role), session_id=session_id)
     return Authenticated(principal=principal, token=token)
+
+
+def _check_csrf(credentials: Credentials) -> None:
+    cookie, header = credentials.csrf_cookie, credentials.csrf_header
+    if (
+        not cookie
+        or not header
+        or not hmac.compare_digest(cookie.encode(), header.encode())
+        or not credentials.origin_trusted
+    ):
+        raise CsrfRejected()
 
 
 async def live_role(db: Database, cache: Cache, user_id: int, session_id: str) -> str | None:

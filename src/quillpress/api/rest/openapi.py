@@ -270,12 +270,23 @@ SECURITY_SCHEMES = {
         "bearerFormat": "JWT",
         "description": "`Authorization: Bearer <jwt>`: paste the token alone.",
     },
+    "Cookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "qp_session",
+        "description": "Cookie mode (`?session=cookie` on login or register): the access "
+        "token in the HttpOnly `qp_session` cookie (`__Host-qp_session` when "
+        "`QUILLPRESS_COOKIE_SECURE`). Unsafe requests authenticated by it need an "
+        "`X-CSRF-Token` header equal to the `qp_csrf` cookie and an `Origin` (or `Referer`) "
+        'that is the app\'s own or CORS-allowed, else 403 `{"errors": {"csrf": '
+        '["missing or invalid"]}}`.',
+    },
 }
 _SECURITY: dict[Access, list[dict[str, list[str]]]] = {
     Access.NONE: [],
     # The empty requirement is OpenAPI's way of saying "or no credentials at all".
-    Access.OPTIONAL: [{}, {"Token": []}, {"Bearer": []}],
-    Access.REQUIRED: [{"Token": []}, {"Bearer": []}],
+    Access.OPTIONAL: [{}, {"Token": []}, {"Bearer": []}, {"Cookie": []}],
+    Access.REQUIRED: [{"Token": []}, {"Bearer": []}, {"Cookie": []}],
 }
 
 

@@ -3,13 +3,17 @@ server-side sessions (see ``services.sessions``)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 
+from quillpress.api.credentials import REFRESH_COOKIE
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.bodies import RefreshBody
-from quillpress.api.rest.deps import CurrentPrincipal, Db, SecurityDep
+from quillpress.api.rest.cookies import SessionMode, clear_session_cookies
+from quillpress.api.rest.deps import CurrentPrincipal, Db, SecurityDep, SettingsDep
 from quillpress.api.rest.openapi import SessionsResponse, UserResponse, errors
 from quillpress.api.rest.responses import JsonResponse
+from quillpress.api.rest.users import signed_in
+from quillpress.domain.errors import Unauthenticated
 from quillpress.services import sessions as session_service
 from quillpress.services import users as user_service
 
@@ -23,9 +27,22 @@ router = APIRouter(tags=["Sessions"])
     operation_id="Refresh",
     summary="Spend a refresh token for a new token and refresh token",
 )
-async def refresh(body: RefreshBody, db: Db, security: SecurityDep) -> JsonResponse:
-    session = await user_service.refresh(db, security, body.refreshToken)
-    return JsonResponse(envelopes.user(session.user, session.token, session.refresh_token))
+async def refresh(
+    request: Request,
+    db: Db,
+    security: SecurityDep,
+    settings: SettingsDep,
+    body: RefreshBody | None = None,
+) -> JsonResponse:
+    """With no body, the refresh cookie is spent and new cookies are set (cookie mode)."""
+    if body is not None:
+        session = await user_service.refresh(db, security, body.refreshToken)
+        return signed_in(session, SessionMode.TOKEN, settings)
+    cookie = request.cookies.get(REFRESH_COOKIE)
+    if not cookie:
+        raise Unauthenticated.invalid_refresh()
+    session = await user_service.refresh(db, security, cookie)
+    return signed_in(session, SessionMode.COOKIE, settings)
 
 
 @router.post(
@@ -34,9 +51,11 @@ async def refresh(body: RefreshBody, db: Db, security: SecurityDep) -> JsonRespo
     operation_id="Logout",
     summary="End the current session",
 )
-async def logout(viewer: CurrentPrincipal, db: Db) -> Response:
+async def logout(viewer: CurrentPrincipal, db: Db, settings: SettingsDep) -> Response:
     await session_service.logout(db, viewer)
-    return Response(status_code=204)
+    response = Response(status_code=204)
+    clear_session_cookies(response, settings)  # cookie mode's, if any
+    return response
 
 
 @router.post(
@@ -45,9 +64,11 @@ async def logout(viewer: CurrentPrincipal, db: Db) -> Response:
     operation_id="LogoutAll",
     summary="End every session of the current user",
 )
-async def logout_all(viewer: CurrentPrincipal, db: Db) -> Response:
+async def logout_all(viewer: CurrentPrincipal, db: Db, settings: SettingsDep) -> Response:
     await session_service.logout_all(db, viewer)
-    return Response(status_code=204)
+    response = Response(status_code=204)
+    clear_session_cookies(response, settings)
+    return response
 
 
 @router.get(
