@@ -31,7 +31,17 @@ from quillpress.db.engine import create_engine, execute_outside_transaction
 POSTGRES_ENV = "QUILLPRESS_TEST_POSTGRES_URL"
 REDIS_ENV = "QUILLPRESS_TEST_REDIS_URL"
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-TABLES = ["comment", "favorite", "article_tag", "tag", "follow", "article", "app_user", "counter"]
+TABLES = [
+    "comment",
+    "favorite",
+    "article_tag",
+    "tag",
+    "follow",
+    "article",
+    "user_session",
+    "app_user",
+    "counter",
+]
 
 # Cheap argon2 parameters: the production ones are covered by one dedicated test.
 FAST_HASHING = {"password_time_cost": 1, "password_memory_kib": 1024, "password_parallelism": 1}

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from quillpress import __version__
-from quillpress.api import avatars, docs, front, http_caching, middleware
+from quillpress.api import avatars, docs, front, http_caching, jwks, middleware
 from quillpress.api.graphql.endpoint import GraphQLEndpoint
 from quillpress.api.rest import errors as rest_errors
 from quillpress.api.rest import openapi
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     rest_errors.install(app)
     app.include_router(rest_router, prefix="/api")
     app.include_router(avatars.router)
+    app.include_router(jwks.router)
     graphql = GraphQLEndpoint(settings)
     app.add_route("/graphql", graphql.handle, methods=["GET", "POST"], include_in_schema=False)
     docs.install(app)
@@ -67,8 +68,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.effective_cors_origins,
+        # Credentialed (cookie mode): Starlette then echoes the request's origin instead
+        # of "*", so development allows any origin and production only the allow-list.
+        allow_credentials=True,
         allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "X-Request-ID", "If-None-Match"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "X-Request-ID",
+            "If-None-Match",
+            "X-CSRF-Token",
+        ],
         expose_headers=["Server-Timing", "X-Request-ID", "Link", "ETag"],
         max_age=600,
     )

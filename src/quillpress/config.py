@@ -34,8 +34,8 @@ DATABASE_URL_FORMS = "sqlite:///path/to/file.db, postgresql://user:password@host
 MASK = "***"
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
-# A later issue adds EdDSA (an asymmetric key pair) next to the HMAC family.
-JwtAlgorithm = Literal["HS256", "HS384", "HS512"]
+# EdDSA (Ed25519, a key pair from QUILLPRESS_JWT_PRIVATE_KEY_FILE) next to the HMAC family.
+JwtAlgorithm = Literal["HS256", "HS384", "HS512", "EdDSA"]
 
 
 class ConfigurationError(Exception):
@@ -105,7 +105,17 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     secret_file: str = ".quillpress-secret"  # noqa: S105 (a path, not a secret)
     jwt_algorithm: JwtAlgorithm = "HS256"
+    # Comma-separated keys that only verify (rotation: the old key, until its tokens expire).
+    previous_secret_keys: SecretStr | None = None
+    jwt_private_key_file: str | None = None  # PEM Ed25519 private key, for EdDSA
     token_lifetime_seconds: int = Field(default=86_400, ge=60, le=31 * 86_400)
+    # Cookie mode (``?session=cookie``): Secure cookies, and ``__Host-qp_session``.
+    cookie_secure: bool | None = None  # default: on in production, off in development
+    # Refresh tokens (see services.refresh): an absolute lifetime from the sign-in, an
+    # idle lifetime from the last refresh, and the grace window for a spent token.
+    refresh_lifetime_seconds: int = Field(default=30 * 86_400, ge=60, le=366 * 86_400)
+    refresh_idle_seconds: int = Field(default=7 * 86_400, ge=60, le=366 * 86_400)
+    refresh_grace_seconds: int = Field(default=10, ge=0, le=300)
 
     # argon2id cost (RFC 9106 "low memory" profile by default).
     password_time_cost: int = Field(default=3, ge=1, le=20)
@@ -208,6 +218,24 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _eddsa_needs_a_key(self) -> Self:
+        if self.jwt_algorithm == "EdDSA" and not self.jwt_private_key_file:
+            raise PydanticCustomError(
+                "eddsa_needs_a_key",
+                "QUILLPRESS_JWT_ALGORITHM=EdDSA needs QUILLPRESS_JWT_PRIVATE_KEY_FILE "
+                "(accepted: a PEM Ed25519 private key, e.g. from "
+                "`openssl genpkey -algorithm ed25519`)",
+            )
+        return self
+
+    @property
+    def previous_secrets(self) -> list[str]:
+        if self.previous_secret_keys is None:
+            return []
+        raw = self.previous_secret_keys.get_secret_value()
+        return [part.strip() for part in raw.split(",") if part.strip()]
+
+    @model_validator(mode="after")
     def _redis_needs_a_url(self) -> Settings:
         if self.cache is CacheMode.REDIS and not self.redis_url:
             raise ValueError("QUILLPRESS_CACHE=redis needs QUILLPRESS_REDIS_URL")
@@ -222,6 +250,10 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def cookies_secure(self) -> bool:
+        return self.is_production if self.cookie_secure is None else self.cookie_secure
 
     @property
     def introspection_enabled(self) -> bool:

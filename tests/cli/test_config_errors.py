@@ -52,7 +52,7 @@ BAD_SETTINGS = {
     ),
     "jwt-none": (
         {"QUILLPRESS_JWT_ALGORITHM": "none"},
-        "QUILLPRESS_JWT_ALGORITHM='none' is not supported (accepted: HS256, HS384, HS512)",
+        "QUILLPRESS_JWT_ALGORITHM='none' is not supported (accepted: HS256, HS384, HS512, EdDSA)",
     ),
     "production-no-key": (
         {"QUILLPRESS_ENV": "production", "QUILLPRESS_SECRET_KEY": ""},
@@ -179,7 +179,8 @@ def test_a_real_process_prints_one_line_and_exits_2(cli_env: Path) -> None:
     quiet = run_cli(env, *serve_args())
     assert quiet.returncode == 2
     assert quiet.stderr.splitlines() == [
-        "Error: QUILLPRESS_JWT_ALGORITHM='none' is not supported (accepted: HS256, HS384, HS512)"
+        "Error: QUILLPRESS_JWT_ALGORITHM='none' is not supported "
+        "(accepted: HS256, HS384, HS512, EdDSA)"
     ]
     loud = run_cli({**env, "QUILLPRESS_LOG_LEVEL": "DEBUG"}, *serve_args())
     assert loud.returncode == 2

@@ -159,9 +159,11 @@ def test_auth_requirements_match(spec: dict[str, Any], ours: dict[str, Any]) -> 
     for path, method, operation in spec_operations(spec):
         security = our_operation(ours, path, method)["security"]
         if operation.get("security"):
-            assert security == [{"Token": []}, {"Bearer": []}], f"{method.upper()} {path}"
+            # The spec's Token, plus Bearer and cookie mode's session cookie.
+            assert security == [{"Token": []}, {"Bearer": []}, {"Cookie": []}], f"{method} {path}"
         else:  # "Auth is optional" or "not required": a request without credentials works
-            assert security in ([], [{}, {"Token": []}, {"Bearer": []}]), f"{method} {path}"
+            optional = [{}, {"Token": []}, {"Bearer": []}, {"Cookie": []}]
+            assert security in ([], optional), f"{method} {path}"
 
 
 # --- responses ----------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from quillpress.domain.commands import MAX_OFFSET, make_page
 from quillpress.domain.errors import Invalid
 from tests.conftest import make_settings
 
-OPTIONAL = [{}, {"Token": []}, {"Bearer": []}]
-REQUIRED = [{"Token": []}, {"Bearer": []}]
+OPTIONAL = [{}, {"Token": []}, {"Bearer": []}, {"Cookie": []}]
+REQUIRED = [{"Token": []}, {"Bearer": []}, {"Cookie": []}]
 
 
 class Thing(BaseModel):
@@ -150,6 +150,7 @@ def test_the_real_document_uses_the_realworld_response_names() -> None:
         "SingleCommentResponse",
         "MultipleCommentsResponse",
         "TagsResponse",
+        "SessionsResponse",  # Quillpress's own: the signed-in user's sessions
     }
     used = set()
     for path, item in document["paths"].items():

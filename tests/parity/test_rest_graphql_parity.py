@@ -102,12 +102,14 @@ def _gql_list(root: str) -> View:
 def _rest_user(data: Json) -> Json:
     user = dict(data["user"])
     assert user.pop("token")
+    user.pop("refreshToken", None)  # sign-ins only; GraphQL's is on the payload, beside token
     return user
 
 
 def _gql_session(root: str) -> View:
     def view(data: Json) -> Json:
         assert data[root]["token"]
+        assert data[root]["refreshToken"]
         user: Json = data[root]["user"]
         return user
 
@@ -174,13 +176,24 @@ ADD_COMMENT = _mutation(
     f"{{ {COMMENT} }}",
 )
 DELETE_COMMENT = _mutation("deleteComment", "slug: $slug, id: $id", "$slug: String!, $id: Int!", "")
-REGISTER = _mutation(
-    "register", "input: $input", "$input: RegisterInput!", f"{{ token user {{ {USER} }} }}"
-)
-LOGIN = _mutation("login", "input: $input", "$input: LoginInput!", f"{{ token user {{ {USER} }} }}")
+PAYLOAD = f"{{ token refreshToken user {{ {USER} }} }}"
+REGISTER = _mutation("register", "input: $input", "$input: RegisterInput!", PAYLOAD)
+LOGIN = _mutation("login", "input: $input", "$input: LoginInput!", PAYLOAD)
 UPDATE_VIEWER = _mutation(
     "updateViewer", "input: $input", "$input: UpdateViewerInput!", f"{{ {USER} }}"
 )
+
+
+SESSION = "id createdAt lastSeenAt userAgent ip current"
+SESSIONS = f"{{ viewer {{ sessions {{ {SESSION} }} }} }}"
+LOGOUT = "mutation { logout }"
+LOGOUT_ALL = "mutation { logoutAll }"
+REVOKE = _mutation("revokeSession", "id: $id", "$id: String!", "")
+
+
+def _session_rows(sessions: list[Json]) -> list[tuple[Any, ...]]:
+    assert all(set(s) == set(SESSION.split()) for s in sessions), sessions
+    return [(s["current"], s["userAgent"], s["ip"]) for s in sessions]
 
 
 def _new_user(**fields: str) -> Json:
@@ -332,6 +345,30 @@ SCENARIOS = [
         writes=True,
     ),
     Scenario(
+        "list sessions",
+        "ann",
+        ("GET", "/api/user/sessions", None),
+        (SESSIONS, {}),
+        rest_view=lambda data: _session_rows(data["sessions"]),
+        gql_view=lambda data: _session_rows(data["viewer"]["sessions"]),
+    ),
+    Scenario(
+        "logout",
+        "ann",
+        ("POST", "/api/users/logout", None),
+        (LOGOUT, {}),
+        gql_view=_gql_done("logout"),
+        writes=True,
+    ),
+    Scenario(
+        "logout everywhere",
+        "ann",
+        ("POST", "/api/users/logout-all", None),
+        (LOGOUT_ALL, {}),
+        gql_view=_gql_done("logoutAll"),
+        writes=True,
+    ),
+    Scenario(
         "update user partially",
         "ann",
         ("PUT", "/api/user", {"user": {"image": "https://img.example/ann.png", "bio": ""}}),
@@ -474,6 +511,27 @@ SCENARIOS = [
         "CONFLICT",
         ("POST", "/api/users", {"user": _new_user(email="bob@example.com")}),
         (REGISTER, {"input": _new_user(email="bob@example.com")}),
+    ),
+    _error(
+        "revoke an unknown session",
+        "ann",
+        "NOT_FOUND",
+        ("DELETE", "/api/user/sessions/nosuch", None),
+        (REVOKE, {"id": "nosuch"}),
+    ),
+    _error(
+        "refresh with an unknown token",
+        "anon",
+        "UNAUTHENTICATED",
+        ("POST", "/api/users/refresh", {"refreshToken": "nope"}),
+        (_mutation("refresh", "refreshToken: $t", "$t: String!", "{ token }"), {"t": "nope"}),
+    ),
+    _error(
+        "logout anonymously",
+        "anon",
+        "UNAUTHENTICATED",
+        ("POST", "/api/users/logout", None),
+        (LOGOUT, {}),
     ),
     _error(
         "login with a wrong password",

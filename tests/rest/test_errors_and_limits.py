@@ -389,7 +389,9 @@ async def test_cors_preflight_allows_any_origin_in_development(
 ) -> None:
     response = await client.options(path, headers=PREFLIGHT)
     assert response.status_code == 200, response.text
-    assert response.headers["access-control-allow-origin"] == "*"
+    # Credentialed CORS (cookie mode) needs the origin echoed, never "*".
+    assert response.headers["access-control-allow-origin"] == PREFLIGHT["Origin"]
+    assert response.headers["access-control-allow-credentials"] == "true"
     allowed_headers = {
         part.strip().lower() for part in response.headers["access-control-allow-headers"].split(",")
     }
@@ -405,10 +407,10 @@ async def test_cors_headers_are_on_actual_responses_errors_included(
 ) -> None:
     origin = {"Origin": "https://frontend.example"}
     ok = await client.get("/api/tags", headers=origin)
-    assert ok.headers["access-control-allow-origin"] == "*"
+    assert ok.headers["access-control-allow-origin"] == origin["Origin"]
     failed = await client.get("/api/articles/feed", headers=origin)
     assert failed.status_code == 401
-    assert failed.headers["access-control-allow-origin"] == "*"
+    assert failed.headers["access-control-allow-origin"] == origin["Origin"]
 
 
 async def test_cors_in_production_allows_only_the_allow_list(

@@ -18,6 +18,7 @@ MISSING = {"errors": {"token": ["is missing"]}}
 INVALID_TOKEN = {"errors": {"token": ["is invalid"]}}
 BAD_CREDENTIALS = {"errors": {"credentials": ["invalid"]}}
 USER_KEYS = {"email", "token", "username", "bio", "image"}
+SIGN_IN_KEYS = USER_KEYS | {"refreshToken"}  # a sign-in also hands out a refresh token
 
 
 def new_user(name: str = "ann", /, **overrides: Any) -> dict[str, Any]:
@@ -69,7 +70,7 @@ async def test_register_returns_201_with_the_user_envelope_and_a_token(
     assert response.status_code == 201
     assert response.headers["content-type"].startswith("application/json")
     user = response.json()["user"]
-    assert set(user) == USER_KEYS
+    assert set(user) == SIGN_IN_KEYS
     assert user["username"] == "ann"
     assert user["email"] == "ann@example.com"
     assert user["bio"] is None
@@ -251,7 +252,7 @@ async def test_login_returns_200_with_the_user_and_a_working_token(
     response = await login(client, "ann@example.com", PASSWORD)
     assert response.status_code == 200
     user = response.json()["user"]
-    assert set(user) == USER_KEYS
+    assert set(user) == SIGN_IN_KEYS
     assert (user["username"], user["email"]) == ("ann", "ann@example.com")
     me = await client.get("/api/user", headers=auth(user["token"]))
     assert me.status_code == 200
@@ -367,11 +368,14 @@ async def test_current_user_with_an_expired_token_is_401_invalid(
     lifetime = app.state.resources.settings.token_lifetime_seconds
     codec = TokenCodec(secret=signing_key(app), lifetime_seconds=lifetime)
     me = await login(client, "ann@example.com", PASSWORD)
-    user_id = int(jwt.decode(me.json()["user"]["token"], signing_key(app), ["HS256"])["sub"])
+    claims = jwt.decode(me.json()["user"]["token"], signing_key(app), ["HS256"])
+    user_id, sid = int(claims["sub"]), claims["sid"]
     # Control: the same codec with a current timestamp is accepted by the app.
-    fresh = codec.issue(user_id=user_id, role="user")
+    fresh = codec.issue(user_id=user_id, role="user", session_id=sid)
     assert (await client.get("/api/user", headers=auth(fresh))).status_code == 200
-    expired = codec.issue(user_id=user_id, role="user", now=time.time() - lifetime - 60)
+    expired = codec.issue(
+        user_id=user_id, role="user", session_id=sid, now=time.time() - lifetime - 60
+    )
     response = await client.get("/api/user", headers=auth(expired))
     assert response.status_code == 401
     assert response.json() == INVALID_TOKEN

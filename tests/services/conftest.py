@@ -58,10 +58,11 @@ async def resources(settings: Settings, published: Published) -> AsyncIterator[R
 
 
 async def sign_up(resources: Resources, username: str) -> Principal:
-    """Register ``username`` (email ``<username>@example.com``) and return its principal."""
+    """Register ``username`` (email ``<username>@example.com``) and return its principal
+    (signed in by the session the registration started)."""
     command = RegisterUser(username=username, email=f"{username}@example.com", password=PASSWORD)
     session = await users.register(resources.database, resources.security, command)
-    return Principal(user_id=session.user.id)
+    return Principal(user_id=session.user.id, session_id=session.session_id)
 
 
 @pytest.fixture

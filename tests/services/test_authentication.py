@@ -21,7 +21,10 @@ async def authenticate_header(resources: Resources, header: str | None) -> Authe
 
 def token_for(resources: Resources, principal: Principal, **kwargs: float) -> str:
     return resources.security.tokens.issue(
-        user_id=principal.user_id, role=principal.role.value, **kwargs
+        user_id=principal.user_id,
+        role=principal.role.value,
+        session_id=principal.session_id,
+        **kwargs,  # type: ignore[arg-type]
     )
 
 
@@ -54,7 +57,7 @@ async def test_a_token_signed_with_another_secret_is_unauthenticated(
 ) -> None:
     ann = await sign_up(resources, "ann")
     forger = TokenCodec(secret="another-secret-0123456789-abcdefghijklmnopqrstuv")
-    forged = forger.issue(user_id=ann.user_id, role="admin")
+    forged = forger.issue(user_id=ann.user_id, role="admin", session_id=ann.session_id)
     with pytest.raises(Unauthenticated):
         await authenticate_header(resources, f"Token {forged}")
 
@@ -82,7 +85,9 @@ async def test_the_role_comes_from_the_database_not_the_token(resources: Resourc
     await set_role(resources, ann.user_id, Role.ADMIN)
     promoted = await authenticate_header(resources, f"Token {token}")
     assert promoted is not None
-    assert promoted.principal == Principal(user_id=ann.user_id, role=Role.ADMIN)
+    assert promoted.principal == Principal(
+        user_id=ann.user_id, role=Role.ADMIN, session_id=ann.session_id
+    )
     await set_role(resources, ann.user_id, Role.USER)
     demoted = await authenticate_header(resources, f"Token {token}")
     assert demoted is not None
@@ -93,7 +98,9 @@ async def test_a_token_claiming_admin_for_a_plain_user_gives_a_plain_user(
     resources: Resources,
 ) -> None:
     ann = await sign_up(resources, "ann")
-    claims_admin = token_for(resources, Principal(user_id=ann.user_id, role=Role.ADMIN))
+    claims_admin = token_for(
+        resources, Principal(user_id=ann.user_id, role=Role.ADMIN, session_id=ann.session_id)
+    )
     authenticated = await authenticate_header(resources, f"Token {claims_admin}")
     assert authenticated is not None
     assert authenticated.principal.role is Role.USER

@@ -51,7 +51,7 @@ async def test_register_returns_the_new_user_and_a_token_for_them(
         role="user",
     )
     assert resources.security.tokens.verify(session.token) == Principal(
-        user_id=session.user.id, role=Role.USER
+        user_id=session.user.id, role=Role.USER, session_id=session.session_id
     )
     assert published.batches == [[UserRegistered(user_id=session.user.id, username="ann")]]
 

@@ -165,10 +165,17 @@ def test_hmac_jwt_algorithms_are_accepted(monkeypatch: pytest.MonkeyPatch, algor
     assert Settings().jwt_algorithm == algorithm
 
 
-@pytest.mark.parametrize("algorithm", ["none", "RS256", "hs256", "EdDSA", ""])
+@pytest.mark.parametrize("algorithm", ["none", "RS256", "hs256", "eddsa", ""])
 def test_other_jwt_algorithms_are_rejected(monkeypatch: pytest.MonkeyPatch, algorithm: str) -> None:
     assert rejection(monkeypatch, QUILLPRESS_JWT_ALGORITHM=algorithm) == (
-        f"QUILLPRESS_JWT_ALGORITHM={algorithm!r} is not supported (accepted: HS256, HS384, HS512)"
+        f"QUILLPRESS_JWT_ALGORITHM={algorithm!r} is not supported "
+        "(accepted: HS256, HS384, HS512, EdDSA)"
+    )
+
+
+def test_eddsa_without_a_private_key_file_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "QUILLPRESS_JWT_PRIVATE_KEY_FILE" in rejection(
+        monkeypatch, QUILLPRESS_JWT_ALGORITHM="EdDSA"
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from quillpress.domain.auth import Principal, Role
 from quillpress.domain.errors import Unauthenticated
-from quillpress.infra.tokens import REQUIRED_CLAIMS, TokenCodec, parse_authorization
+from quillpress.infra.tokens import REQUIRED_CLAIMS, TokenCodec, hmac_kid, parse_authorization
 
 SECRET = "unit-test-secret-" + "k" * 64  # long enough for HS512 too
 LIFETIME = 3_600
@@ -31,9 +31,15 @@ def valid_claims(**overrides: Any) -> dict[str, Any]:
         "iat": now,
         "exp": now + LIFETIME,
         "jti": "abc123",
+        "sid": "session-1",
     }
     claims.update(overrides)
     return claims
+
+
+def sign(claims: dict[str, Any], algorithm: str = "HS256") -> str:
+    """A hand-built token signed with the codec's key and naming it (``kid``)."""
+    return jwt.encode(claims, SECRET, algorithm=algorithm, headers={"kid": hmac_kid(SECRET)})
 
 
 def b64(data: bytes) -> str:
@@ -50,8 +56,8 @@ def assert_invalid(codec: TokenCodec, token: str) -> None:
 
 
 def test_issued_token_verifies_to_the_same_principal(codec: TokenCodec) -> None:
-    token = codec.issue(user_id=42, role="user")
-    assert codec.verify(token) == Principal(user_id=42, role=Role.USER)
+    token = codec.issue(user_id=42, role="user", session_id="s-1")
+    assert codec.verify(token) == Principal(user_id=42, role=Role.USER, session_id="s-1")
 
 
 def test_admin_role_survives_the_round_trip(codec: TokenCodec) -> None:
@@ -120,7 +126,7 @@ def test_hand_built_alg_none_token_with_empty_signature_is_rejected(codec: Token
 
 def test_other_hmac_algorithms_are_rejected_even_with_the_right_key(codec: TokenCodec) -> None:
     for algorithm in ("HS384", "HS512"):
-        assert_invalid(codec, jwt.encode(valid_claims(), SECRET, algorithm=algorithm))
+        assert_invalid(codec, sign(valid_claims(), algorithm))
 
 
 def test_algorithm_is_pinned_to_the_configured_one() -> None:
@@ -160,16 +166,16 @@ def test_garbage_is_rejected(codec: TokenCodec, garbage: str) -> None:
 def test_token_missing_a_required_claim_is_rejected(codec: TokenCodec, claim: str) -> None:
     claims = valid_claims()
     del claims[claim]
-    assert_invalid(codec, jwt.encode(claims, SECRET, algorithm="HS256"))
+    assert_invalid(codec, sign(claims))
 
 
 def test_required_claims_are_the_ones_we_issue() -> None:
-    assert set(REQUIRED_CLAIMS) == {"sub", "role", "iat", "exp", "jti"}
+    assert set(REQUIRED_CLAIMS) == {"sub", "role", "iat", "exp", "jti", "sid"}
 
 
 def test_correctly_signed_hand_built_token_is_accepted(codec: TokenCodec) -> None:
     # The control for the claim tests below: the same shape, intact, verifies.
-    assert codec.verify(jwt.encode(valid_claims(), SECRET, algorithm="HS256")).user_id == 42
+    assert codec.verify(sign(valid_claims())).user_id == 42
 
 
 @pytest.mark.parametrize(
@@ -186,13 +192,13 @@ def test_correctly_signed_hand_built_token_is_accepted(codec: TokenCodec) -> Non
 def test_token_with_malformed_claims_is_rejected(
     codec: TokenCodec, overrides: dict[str, Any]
 ) -> None:
-    assert_invalid(codec, jwt.encode(valid_claims(**overrides), SECRET, algorithm="HS256"))
+    assert_invalid(codec, sign(valid_claims(**overrides)))
 
 
 def test_token_with_integer_sub_is_rejected(codec: TokenCodec) -> None:
     # PyJWT requires a string ``sub``; we issue strings, so an integer one is not ours.
     claims = valid_claims(sub=42)
-    assert_invalid(codec, jwt.encode(claims, SECRET, algorithm="HS256"))
+    assert_invalid(codec, sign(claims))
 
 
 # --- Authorization header -----------------------------------------------------------------

@@ -17,7 +17,7 @@ import hashlib
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-PERSONAL_PATHS = frozenset({"/api/user"})
+PERSONAL_PATHS = frozenset({"/api/user", "/api/user/sessions"})
 
 DROPPED_ON_304 = {b"content-length", b"content-type"}
 
@@ -52,7 +52,9 @@ class HttpCaching:
         personal = scope["path"] in PERSONAL_PATHS
         if personal:
             policy = b"no-store"
-        elif b"authorization" in request_headers:
+        elif b"authorization" in request_headers or b"qp_session=" in request_headers.get(
+            b"cookie", b""
+        ):  # signed in by header or by cookie mode's session cookie
             policy = b"private, no-cache"
         else:
             policy = b"public, no-cache"

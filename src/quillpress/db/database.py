@@ -149,6 +149,7 @@ PRINCIPAL_REFERENCES = (
     "fk_comment_author_id_app_user",
     "fk_favorite_user_id_app_user",
     "fk_follow_follower_id_app_user",
+    "fk_user_session_user_id_app_user",
 )
 RESOURCE_REFERENCES = {
     "fk_follow_followed_id_app_user": "profile",

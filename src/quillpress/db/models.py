@@ -49,6 +49,35 @@ class AppUser(Base):
     )
 
 
+class UserSession(Base):
+    """A signed-in device: what an access token's ``sid`` claim names. Revoking it (or
+    deleting the user: the rows cascade) refuses the token from the next request on.
+
+    ``refresh_hash`` is the SHA-256 of the current refresh token (the token itself is never
+    stored); ``previous_refresh_hash`` and ``rotated_at`` let the token it replaced be
+    recognised for the grace window, after which presenting it again is reuse."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    last_seen_at: Mapped[datetime] = mapped_column(Timestamp)
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    refresh_hash: Mapped[str | None] = mapped_column(String(64))
+    previous_refresh_hash: Mapped[str | None] = mapped_column(String(64))
+    rotated_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    refreshed_at: Mapped[datetime] = mapped_column(Timestamp)  # idle lifetime counts from here
+
+    __table_args__ = (
+        Index("ix_user_session_user_id_created_at", "user_id", "created_at"),
+        Index("uq_user_session_refresh_hash", "refresh_hash", unique=True),
+        Index("ix_user_session_previous_refresh_hash", "previous_refresh_hash"),
+    )
+
+
 class Follow(Base):
     __tablename__ = "follow"
 

@@ -20,6 +20,8 @@ class Role(StrEnum):
 class Principal:
     user_id: int
     role: Role = Role.USER
+    session_id: str | None = None
+    """The server-side session the request authenticated by (``None`` outside requests)."""
 
     @property
     def is_admin(self) -> bool:

@@ -38,6 +38,10 @@ class Unauthenticated(DomainError):
         return cls({"token": ["is invalid"]})
 
     @classmethod
+    def invalid_refresh(cls) -> Unauthenticated:
+        return cls({"refreshToken": ["is invalid"]})
+
+    @classmethod
     def bad_credentials(cls) -> Unauthenticated:
         return cls({"credentials": ["invalid"]})
 
@@ -45,6 +49,14 @@ class Unauthenticated(DomainError):
 class Forbidden(DomainError):
     def __init__(self, resource: str) -> None:
         super().__init__({resource: ["forbidden"]})
+
+
+class CsrfRejected(Forbidden):
+    """An unsafe request authenticated by cookie without a matching ``X-CSRF-Token`` or
+    from an origin that is neither the app's own nor in the CORS allow-list."""
+
+    def __init__(self) -> None:
+        DomainError.__init__(self, {"csrf": ["missing or invalid"]})
 
 
 class NotFound(DomainError):

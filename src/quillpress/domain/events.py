@@ -35,6 +35,19 @@ class UserUpdated(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class SessionRevoked(Event):
+    """Sessions of ``user_id`` ended (logout, revoke, a password change, refresh reuse).
+    ``every_session`` means all of the user's sessions, except those named in ``kept``;
+    otherwise exactly ``session_ids``. ``reason`` is for the log (and the audit log)."""
+
+    user_id: int
+    session_ids: tuple[str, ...] = ()
+    every_session: bool = False
+    kept: tuple[str, ...] = ()
+    reason: str = "logout"
+
+
+@dataclass(frozen=True, slots=True)
 class FollowAdded(Event):
     follower_id: int
     followed_id: int

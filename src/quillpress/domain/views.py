@@ -35,6 +35,20 @@ class SessionView:
 
     user: UserView
     token: str
+    refresh_token: str | None = None
+    session_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSessionView:
+    """One live server-side session of the current user (``current``: this request's)."""
+
+    id: str
+    created_at: datetime
+    last_seen_at: datetime
+    user_agent: str | None
+    ip: str | None
+    current: bool
 
 
 @dataclass(frozen=True, slots=True)

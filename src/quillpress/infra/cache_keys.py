@@ -18,6 +18,9 @@ filter), so a write retires every page of a scope by bumping the scope's generat
                        ``list:author:{user id}``, ``list:fav:{user id}``: one filter
 ``{scope}:{l}/{o}``    a page of a scope (ids, total, has_next); ``{l}/c{cursor}``
                        for a keyset page
+``session:{uid}:{sid}`` a live session's user role (Redis only: see
+                       ``services.authentication``); the namespace ``session:{uid}``
+                       holds all of a user's sessions, retired together by one bump
 =====================  =================================================
 """
 
@@ -77,6 +80,14 @@ def author_scope(user_id: int) -> str:
 
 def favorites_scope(user_id: int) -> str:
     return f"list:fav:{user_id}"
+
+
+def session(user_id: int, session_id: str) -> str:
+    return f"{session_namespace(user_id)}:{_part(session_id)}"
+
+
+def session_namespace(user_id: int) -> str:
+    return f"session:{user_id}"
 
 
 def page_key(scope: str, page: Page) -> str:

@@ -19,6 +19,7 @@ from quillpress.domain.events import (
     Event,
     FavoriteAdded,
     FavoriteRemoved,
+    SessionRevoked,
     UserRegistered,
     UserUpdated,
 )
@@ -66,7 +67,14 @@ def purges(events: Iterable[Event]) -> tuple[set[str], set[str]]:
                 keys.add(k.comments(event.article_id))
             case UserRegistered():
                 keys |= {k.profile(event.user_id), *_names(event.username)}
+            case SessionRevoked():
+                if event.every_session:
+                    namespaces.add(k.session_namespace(event.user_id))
+                keys |= {k.session(event.user_id, sid) for sid in event.session_ids}
             case UserUpdated():
+                # The role (or the password, ending other sessions) may have changed:
+                # every cached session of the user is looked up again.
+                namespaces.add(k.session_namespace(event.user_id))
                 keys |= {k.profile(event.user_id)}
                 keys |= {*_names(event.username, event.previous_username)}
                 if event.username != event.previous_username:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from quillpress.config import CacheMode, Settings
 from quillpress.db.database import Database, Transaction
 from quillpress.db.engine import create_engine
+from quillpress.infra.activity import ActivityThrottle
 from quillpress.infra.cache import Cache, CacheStore, MemoryStore, RedisStore
 from quillpress.infra.events import EventBus, log_changes
 from quillpress.infra.invalidation import invalidator
@@ -32,6 +33,7 @@ class Resources:
     security: Security
     events: EventBus
     cache: Cache
+    activity: ActivityThrottle
 
 
 async def open_cache(settings: Settings) -> Cache:
@@ -67,6 +69,7 @@ async def open_resources(
     events.subscribe(log_changes)
     cache = await open_cache(settings)
     events.subscribe(invalidator(cache))
+    activity = ActivityThrottle()
     engine = create_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,
@@ -80,7 +83,9 @@ async def open_resources(
             security=security or Security.from_settings(settings),
             events=events,
             cache=cache,
+            activity=activity,
         )
     finally:
+        await activity.drain()
         await engine.dispose()
         await cache.close()

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from quillpress.config import Settings
 from quillpress.infra.passwords import PasswordHasher
+from quillpress.infra.refresh_tokens import RefreshTokens
 from quillpress.infra.secrets import resolve_secret
+from quillpress.infra.signing_keys import token_codec
 from quillpress.infra.tokens import TokenCodec
 
 
@@ -16,14 +18,18 @@ from quillpress.infra.tokens import TokenCodec
 class Security:
     passwords: PasswordHasher
     tokens: TokenCodec
+    refresh: RefreshTokens
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Security:
+        secret = resolve_secret(settings)
         return cls(
             passwords=PasswordHasher.from_settings(settings),
-            tokens=TokenCodec(
-                secret=resolve_secret(settings),
-                algorithm=settings.jwt_algorithm,
-                lifetime_seconds=settings.token_lifetime_seconds,
+            refresh=RefreshTokens(
+                secret,
+                lifetime_seconds=settings.refresh_lifetime_seconds,
+                idle_seconds=settings.refresh_idle_seconds,
+                grace_seconds=settings.refresh_grace_seconds,
             ),
+            tokens=token_codec(settings, secret),
         )

@@ -1,28 +1,95 @@
 """JWT issue and verification (PyJWT). Verification pins the algorithm and requires
-every claim we issue, so ``alg: none``, a foreign key or a stripped claim all fail."""
+every claim we issue, so ``alg: none``, a foreign key or a stripped claim all fail.
+
+Every token names its signing key in the header (``kid``) and its server-side session in
+the ``sid`` claim. The codec holds one signing key and any number of verify-only keys (the
+previous ones, so rotating the key signs nobody out): the ``kid`` selects the key, and
+each key is bound to exactly one algorithm, so a token can never choose how it is checked."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import time
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import jwt
 
 from quillpress.domain.auth import Principal, Role
 from quillpress.domain.errors import Unauthenticated
 
-REQUIRED_CLAIMS = ["sub", "role", "iat", "exp", "jti"]
+REQUIRED_CLAIMS = ["sub", "role", "iat", "exp", "jti", "sid"]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyingKey:
+    """A key that checks tokens: its id, its single algorithm, and the key material
+    (an HMAC secret as bytes, or a public key object for EdDSA)."""
+
+    kid: str
+    algorithm: str
+    key: Any
+
+
+def hmac_kid(secret: str) -> str:
+    """A key id that names an HMAC secret without revealing anything about it."""
+    return "hs-" + hmac.new(secret.encode(), b"quillpress kid", hashlib.sha256).hexdigest()[:16]
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class TokenCodec:
     def __init__(
-        self, *, secret: str, algorithm: str = "HS256", lifetime_seconds: int = 86_400
+        self,
+        *,
+        secret: str,
+        algorithm: str = "HS256",
+        lifetime_seconds: int = 86_400,
+        previous_secrets: Sequence[str] = (),
+        signing: tuple[VerifyingKey, Any] | None = None,
+        extra_verifying: Sequence[VerifyingKey] = (),
     ) -> None:
-        self._secret = secret
-        self._algorithm = algorithm
+        """``signing`` (an EdDSA key and its private half) replaces the HMAC secret as
+        the signer; the HMAC secret and ``previous_secrets`` then only verify."""
+        hs_algorithm = algorithm if algorithm.startswith("HS") else "HS256"
+        hmac_keys = [
+            VerifyingKey(kid=hmac_kid(value), algorithm=hs_algorithm, key=value.encode())
+            for value in (secret, *previous_secrets)
+        ]
+        if signing is None:
+            self._signer, self._signing_material = hmac_keys[0], hmac_keys[0].key
+        else:
+            self._signer, self._signing_material = signing
+        keys = [self._signer, *extra_verifying, *hmac_keys]
+        self._verifying: dict[str, VerifyingKey] = {}
+        for key in keys:
+            self._verifying.setdefault(key.kid, key)
         self._lifetime = lifetime_seconds
 
-    def issue(self, *, user_id: int, role: str, now: float | None = None) -> str:
+    @property
+    def signing_kid(self) -> str:
+        return self._signer.kid
+
+    @property
+    def verifying_keys(self) -> list[VerifyingKey]:
+        return list(self._verifying.values())
+
+    def issue(
+        self,
+        *,
+        user_id: int,
+        role: str,
+        session_id: str | None = None,
+        now: float | None = None,
+    ) -> str:
+        """``session_id`` names the server-side session; without one the token names a
+        fresh random id that no session has (useful to unit tests, refused by the API)."""
         issued = int(now if now is not None else time.time())
         claims = {
             "sub": str(user_id),
@@ -30,18 +97,33 @@ class TokenCodec:
             "iat": issued,
             "exp": issued + self._lifetime,
             "jti": uuid.uuid4().hex,
+            "sid": session_id or new_session_id(),
         }
-        return jwt.encode(claims, self._secret, algorithm=self._algorithm)
+        return jwt.encode(
+            claims,
+            self._signing_material,
+            algorithm=self._signer.algorithm,
+            headers={"kid": self._signer.kid},
+        )
 
     def verify(self, token: str) -> Principal:
         try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            key = self._verifying.get(kid) if isinstance(kid, str) else None
+            if key is None:
+                raise Unauthenticated.invalid()
             claims = jwt.decode(
                 token,
-                self._secret,
-                algorithms=[self._algorithm],
+                key.key,
+                algorithms=[key.algorithm],
                 options={"require": REQUIRED_CLAIMS},
             )
-            return Principal(user_id=int(claims["sub"]), role=Role(claims["role"]))
+            session_id = claims["sid"]
+            if not isinstance(session_id, str) or not session_id:
+                raise Unauthenticated.invalid()
+            return Principal(
+                user_id=int(claims["sub"]), role=Role(claims["role"]), session_id=session_id
+            )
         except (jwt.PyJWTError, ValueError, TypeError):
             raise Unauthenticated.invalid() from None
 

@@ -1,27 +1,57 @@
 """The one way in: a request's credentials → the :class:`Principal` behind them.
 
-REST and GraphQL both call :func:`authenticate`; later, cookies and server-side session
-checks are added here and nowhere else. The token proves who signed in; the database says
-whether that account still exists and what its role is *now*, so a deleted user's token
-is refused on every endpoint and a role change applies from the next request."""
+REST and GraphQL both call :func:`authenticate`. The token proves who signed in and names
+the server-side session (``sid``); the session says whether that sign-in is still live and
+what the account's role is *now*. So logout, a revoked session, a deleted account or a
+role change all apply from the next request, on every instance.
+
+Without a shared cache the check is one indexed statement (session ⋈ user, two primary
+keys) per authenticated request: correctness wins over the saved round trip. With Redis
+the answer is cached under ``session:{user id}:{sid}`` and purged by the after-commit
+events (``SessionRevoked``, ``UserUpdated``), so a cached request adds no statement. An
+in-process cache is never used for it: a CLI process or another worker could not purge it.
+
+What bounds a cached session: every revocation and user update purges it; deleting an
+account's row directly (there is no such use case) cascades its sessions in the database,
+and the cached entry then lives at most the cache TTL (``QUILLPRESS_CACHE_TTL_SECONDS``)."""
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
+from datetime import timedelta
 
+from quillpress.db.base import utcnow
 from quillpress.db.database import Database
 from quillpress.domain.auth import Principal, Role
-from quillpress.domain.errors import Unauthenticated
+from quillpress.domain.errors import CsrfRejected, Unauthenticated
+from quillpress.infra import cache_keys
+from quillpress.infra.activity import ActivityThrottle
+from quillpress.infra.cache import Cache
 from quillpress.infra.security import Security
 from quillpress.infra.tokens import parse_authorization
-from quillpress.repositories import users as user_repo
+from quillpress.repositories import sessions as session_repo
+from quillpress.services.cached_reads import CACHE_OFF
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """What a request presented, as the adapter read it off the transport."""
+    """What a request presented, as the adapter read it off the transport.
+
+    ``session_cookie`` is the access token from cookie mode; a request authenticated by it
+    with an unsafe ``method`` must also carry ``csrf_header`` equal to ``csrf_cookie``
+    (double submit) and come from a trusted origin (``origin_trusted``: the adapter
+    compared ``Origin``, or ``Referer`` without one, to the app's own origin and the CORS
+    allow-list). A header token always wins and needs neither."""
 
     authorization: str | None = None
+    session_cookie: str | None = None
+    csrf_cookie: str | None = None
+    csrf_header: str | None = None
+    method: str = "GET"
+    origin_trusted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,17 +61,65 @@ class Authenticated:
 
 
 async def authenticate(
-    db: Database, security: Security, credentials: Credentials
+    db: Database,
+    security: Security,
+    credentials: Credentials,
+    *,
+    cache: Cache = CACHE_OFF,
+    activity: ActivityThrottle | None = None,
 ) -> Authenticated | None:
     """``None`` for an anonymous request; ``Unauthenticated`` for a malformed, forged or
-    expired token, or one whose account no longer exists. One indexed statement when a
-    token is presented, none otherwise."""
+    expired token, or one whose session or account no longer exists. One indexed
+    statement when a token is presented (none when its session is cached in Redis), none
+    otherwise. ``activity`` records "last seen" in the background, throttled."""
     token = parse_authorization(credentials.authorization)
+    if token is None and credentials.session_cookie:
+        token = credentials.session_cookie
+        if credentials.method.upper() not in SAFE_METHODS:
+            _check_csrf(credentials)
     if token is None:
         return None
     claimed = security.tokens.verify(token)
-    async with db.read() as conn:
-        role = await user_repo.get_role(conn, claimed.user_id)
+    session_id = claimed.session_id
+    assert session_id is not None  # verify requires the claim
+    role = await live_role(db, cache, claimed.user_id, session_id)
     if role is None:
         raise Unauthenticated.invalid()
-    return Authenticated(principal=Principal(user_id=claimed.user_id, role=Role(role)), token=token)
+    if activity is not None and activity.due(session_id):
+        activity.spawn(_record_activity(db, session_id, activity.interval_seconds))
+    principal = Principal(user_id=claimed.user_id, role=Role(role), session_id=session_id)
+    return Authenticated(principal=principal, token=token)
+
+
+def _check_csrf(credentials: Credentials) -> None:
+    cookie, header = credentials.csrf_cookie, credentials.csrf_header
+    if (
+        not cookie
+        or not header
+        or not hmac.compare_digest(cookie.encode(), header.encode())
+        or not credentials.origin_trusted
+    ):
+        raise CsrfRejected()
+
+
+async def live_role(db: Database, cache: Cache, user_id: int, session_id: str) -> str | None:
+    if not cache.caches_absence:  # only a shared store receives every writer's purges
+        async with db.read() as conn:
+            return await session_repo.live_role(conn, session_id, user_id)
+    key = cache_keys.session(user_id, session_id)
+
+    async def load(_missing: list[str]) -> dict[str, bytes | None]:
+        async with db.read() as conn:
+            role = await session_repo.live_role(conn, session_id, user_id)
+        return {key: role.encode() if role is not None else None}
+
+    raw = (await cache.fetch([key], load))[key]
+    return raw.decode() if raw is not None else None
+
+
+async def _record_activity(db: Database, session_id: str, interval_seconds: float) -> None:
+    now = utcnow()
+    async with db.write() as tx:
+        await session_repo.touch(
+            tx.conn, session_id, now=now, not_since=now - timedelta(seconds=interval_seconds)
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
@@ -11,10 +13,16 @@ from quillpress.db.database import Database
 from quillpress.domain.auth import Principal, Role
 from quillpress.domain.commands import LoginUser, RegisterUser, UpdateUser
 from quillpress.domain.errors import Conflict, Unauthenticated
-from quillpress.domain.events import UserRegistered, UserUpdated
+from quillpress.domain.events import SessionRevoked, UserRegistered, UserUpdated
 from quillpress.domain.views import SessionView, UserView
 from quillpress.infra.security import Security
+from quillpress.repositories import sessions as session_repo
 from quillpress.repositories import users as user_repo
+from quillpress.services.sessions import ClientInfo, end_sessions, start_session
+
+NO_CLIENT = ClientInfo()
+
+log = logging.getLogger("quillpress.sessions")
 
 
 def _user_view(row: Row[Any]) -> UserView:
@@ -28,14 +36,23 @@ def _user_view(row: Row[Any]) -> UserView:
     )
 
 
-def _session(security: Security, user: UserView) -> SessionView:
-    return SessionView(user=user, token=security.tokens.issue(user_id=user.id, role=user.role))
+def _session(
+    security: Security, user: UserView, session_id: str, refresh_token: str
+) -> SessionView:
+    token = security.tokens.issue(user_id=user.id, role=user.role, session_id=session_id)
+    return SessionView(user=user, token=token, refresh_token=refresh_token, session_id=session_id)
 
 
 async def register(
-    db: Database, security: Security, command: RegisterUser, *, role: Role = Role.USER
+    db: Database,
+    security: Security,
+    command: RegisterUser,
+    *,
+    role: Role = Role.USER,
+    client: ClientInfo = NO_CLIENT,
 ) -> SessionView:
-    """``role`` other than ``user`` is only ever passed by the CLI (admins are made there)."""
+    """``role`` other than ``user`` is only ever passed by the CLI (admins are made there).
+    The new account's first session is created in the same transaction."""
     async with db.read() as conn:
         taken = await user_repo.taken_fields(conn, username=command.username, email=command.email)
     if taken:
@@ -52,6 +69,10 @@ async def register(
             now=utcnow(),
         )
         tx.record(UserRegistered(user_id=user_id, username=command.username))
+        refresh_token = security.refresh.new()
+        session_id = await start_session(
+            tx.conn, user_id, client, refresh_hash=security.refresh.hash(refresh_token)
+        )
     user = UserView(
         id=user_id,
         username=command.username,
@@ -60,17 +81,95 @@ async def register(
         image=None,
         role=role.value,
     )
-    return _session(security, user)
+    return _session(security, user, session_id, refresh_token)
 
 
-async def login(db: Database, security: Security, command: LoginUser) -> SessionView:
-    """Unknown email and wrong password fail identically, in status, body and time."""
+async def login(
+    db: Database, security: Security, command: LoginUser, *, client: ClientInfo = NO_CLIENT
+) -> SessionView:
+    """Unknown email and wrong password fail identically, in status, body and time.
+    Every login starts a new server-side session."""
     async with db.read() as conn:
         row = await user_repo.get_account_by_email(conn, command.email)
     stored = row.password_hash if row is not None else None
     if not await security.passwords.verify(stored, command.password) or row is None:
         raise Unauthenticated.bad_credentials()
-    return _session(security, _user_view(row))
+    refresh_token = security.refresh.new()
+    async with db.write() as tx:
+        session_id = await start_session(
+            tx.conn, row.id, client, refresh_hash=security.refresh.hash(refresh_token)
+        )
+    return _session(security, _user_view(row), session_id, refresh_token)
+
+
+async def refresh(db: Database, security: Security, refresh_token: str) -> SessionView:
+    """Spend ``refresh_token`` for a new access token and its successor.
+
+    - The current token of a live session within its lifetimes: rotated (atomically, so
+      of two concurrent presentations one rotates and the other takes the grace path).
+    - The token just spent, again within the grace window: the same successor (derived
+      from the spent token, see ``infra.refresh_tokens``) and a fresh access token.
+    - A spent token outside the window is reuse, the sign of a stolen token: the whole
+      session is revoked (committed, then logged), and the request is refused.
+    - Anything else (unknown, expired, revoked): refused."""
+    policy = security.refresh
+    spent = policy.hash(refresh_token)
+    successor = policy.successor(refresh_token)
+    now = utcnow()
+    reused: Row[Any] | None = None
+    account: Row[Any] | None = None
+    session_id = ""
+    async with db.write() as tx:
+        rotated = await session_repo.rotate_refresh(
+            tx.conn,
+            spent_hash=spent,
+            successor_hash=policy.hash(successor),
+            now=now,
+            created_after=now - timedelta(seconds=policy.lifetime_seconds),
+            refreshed_after=now - timedelta(seconds=policy.idle_seconds),
+        )
+        if rotated is not None:
+            session_id = rotated.id
+            account = await user_repo.get_account(tx.conn, rotated.user_id)
+        else:
+            row = await session_repo.by_spent_refresh(tx.conn, spent)
+            if row is None:
+                raise Unauthenticated.invalid_refresh()
+            if _within_grace(row, now, policy.grace_seconds, policy.hash(successor)):
+                session_id = row.id
+                account = await user_repo.get_account(tx.conn, row.user_id)
+            elif row.revoked_at is None:
+                await session_repo.revoke(tx.conn, row.user_id, [row.id], now=now)
+                tx.record(
+                    SessionRevoked(
+                        user_id=row.user_id, session_ids=(row.id,), reason="refresh-reuse"
+                    )
+                )
+                reused = row
+            else:
+                raise Unauthenticated.invalid_refresh()
+    if reused is not None:
+        log.warning(
+            "refresh token reuse: session revoked",
+            extra={"user_id": reused.user_id, "session": reused.id},
+        )
+        raise Unauthenticated.invalid_refresh()
+    if account is None:  # the account is gone (its sessions cascade with it)
+        raise Unauthenticated.invalid_refresh()
+    return _session(security, _user_view(account), session_id, successor)
+
+
+def _within_grace(row: Row[Any], now: datetime, grace_seconds: int, successor_hash: str) -> bool:
+    """The spent token's session is live, was rotated a moment ago, and its current token
+    is still this token's successor (not rotated again since)."""
+    if row.revoked_at is not None or row.rotated_at is None:
+        return False
+    rotated_at = row.rotated_at
+    if rotated_at.tzinfo is None:  # SQLite returns naive UTC
+        rotated_at = rotated_at.replace(tzinfo=UTC)
+    return bool(
+        now - rotated_at <= timedelta(seconds=grace_seconds) and row.refresh_hash == successor_hash
+    )
 
 
 async def current_user(db: Database, principal: Principal) -> UserView:
@@ -104,6 +203,10 @@ async def update_user(
         if changed:
             values["updated_at"] = utcnow()
             await user_repo.update_user(tx.conn, principal.user_id, values)
+            if "password" in changed:  # a new password ends every other sign-in
+                await end_sessions(
+                    tx, principal.user_id, keep=principal.session_id, reason="password-changed"
+                )
             tx.record(
                 UserUpdated(
                     user_id=principal.user_id,

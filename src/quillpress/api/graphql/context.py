@@ -14,6 +14,7 @@ from quillpress.domain.errors import Unauthenticated
 from quillpress.infra.cache import Cache
 from quillpress.infra.resources import Database
 from quillpress.infra.security import Security
+from quillpress.services.sessions import ClientInfo
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Context:
     settings: Settings
     viewer: Principal | None
     cache: Cache
+    client: ClientInfo = field(default_factory=ClientInfo)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -28,6 +28,7 @@ from graphql import (
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from quillpress.api.credentials import credentials_of
 from quillpress.api.docs import graphiql_html
 from quillpress.api.graphql import protections
 from quillpress.api.graphql.context import Context
@@ -36,8 +37,9 @@ from quillpress.api.graphql.schema import schema as default_schema
 from quillpress.api.middleware import statement_stats
 from quillpress.api.resources import resources
 from quillpress.config import Settings
-from quillpress.domain.errors import Unauthenticated, Unavailable
-from quillpress.services.authentication import Credentials, authenticate
+from quillpress.domain.errors import CsrfRejected, Unauthenticated, Unavailable
+from quillpress.services.authentication import authenticate
+from quillpress.services.sessions import ClientInfo
 
 
 def _json(payload: dict[str, Any], status: int = 200) -> Response:
@@ -145,10 +147,18 @@ class GraphQLEndpoint:
             auth = await authenticate(
                 found.database,
                 found.security,
-                Credentials(authorization=request.headers.get("authorization")),
+                credentials_of(request, self.settings),
+                cache=found.cache,
+                activity=found.activity,
             )
         except Unauthenticated as error:
             return _json({"errors": [domain_error(error)]}, 401)
+        except CsrfRejected as error:
+            message = "CSRF check failed: send X-CSRF-Token equal to the qp_csrf cookie"
+            return _json(
+                {"errors": [{**domain_error(error), "message": message}]},
+                403,
+            )
         except Unavailable as error:
             return _unavailable([domain_error(error)])
         viewer = auth.principal if auth is not None else None
@@ -183,6 +193,10 @@ class GraphQLEndpoint:
             settings=self.settings,
             viewer=viewer,
             cache=found.cache,
+            client=ClientInfo(
+                user_agent=request.headers.get("user-agent"),
+                ip=request.client.host if request.client is not None else None,
+            ),
         )
         result = execute(
             self.schema,

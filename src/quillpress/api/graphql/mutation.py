@@ -36,6 +36,7 @@ from quillpress.domain.views import ArticleView, CommentView, ProfileView, Sessi
 from quillpress.services import articles as article_service
 from quillpress.services import comments as comment_service
 from quillpress.services import profiles as profile_service
+from quillpress.services import sessions as session_service
 from quillpress.services import users as user_service
 
 Input = dict[str, Any]
@@ -43,12 +44,16 @@ Input = dict[str, Any]
 
 async def _register(_root: None, info: Info, input: Input) -> SessionView:
     ctx = info.context
-    return await user_service.register(ctx.db, ctx.security, parse(RegisterUser, input))
+    return await user_service.register(
+        ctx.db, ctx.security, parse(RegisterUser, input), client=ctx.client
+    )
 
 
 async def _login(_root: None, info: Info, input: Input) -> SessionView:
     ctx = info.context
-    return await user_service.login(ctx.db, ctx.security, parse(LoginUser, input))
+    return await user_service.login(
+        ctx.db, ctx.security, parse(LoginUser, input), client=ctx.client
+    )
 
 
 async def _update_viewer(_root: None, info: Info, input: Input) -> UserView:
@@ -56,6 +61,26 @@ async def _update_viewer(_root: None, info: Info, input: Input) -> UserView:
     return await user_service.update_user(
         ctx.db, ctx.security, ctx.principal(), parse(UpdateUser, input)
     )
+
+
+async def _refresh(_root: None, info: Info, refreshToken: str) -> SessionView:
+    ctx = info.context
+    return await user_service.refresh(ctx.db, ctx.security, refreshToken)
+
+
+async def _logout(_root: None, info: Info) -> bool:
+    await session_service.logout(info.context.db, info.context.principal())
+    return True
+
+
+async def _logout_all(_root: None, info: Info) -> bool:
+    await session_service.logout_all(info.context.db, info.context.principal())
+    return True
+
+
+async def _revoke_session(_root: None, info: Info, id: str) -> bool:
+    await session_service.revoke_session(info.context.db, info.context.principal(), id)
+    return True
 
 
 async def _follow(_root: None, info: Info, username: str) -> ProfileView:
@@ -127,6 +152,22 @@ MutationType = GraphQLObjectType(
             GraphQLNonNull(UserType),
             args={"input": _required(inputs.UpdateViewerInput)},
             resolve=_update_viewer,
+        ),
+        "refresh": GraphQLField(
+            GraphQLNonNull(AuthPayloadType),
+            args={"refreshToken": _required(GraphQLString)},
+            description="Spend a refresh token for a new token and refresh token.",
+            resolve=_refresh,
+        ),
+        "logout": GraphQLField(Boolean, description="End the current session.", resolve=_logout),
+        "logoutAll": GraphQLField(
+            Boolean, description="End every session of the viewer.", resolve=_logout_all
+        ),
+        "revokeSession": GraphQLField(
+            Boolean,
+            args={"id": _required(GraphQLString)},
+            description="End one of the viewer's sessions (another's or unknown: NOT_FOUND).",
+            resolve=_revoke_session,
         ),
         "follow": GraphQLField(GraphQLNonNull(ProfileType), args=USERNAME, resolve=_follow),
         "unfollow": GraphQLField(GraphQLNonNull(ProfileType), args=USERNAME, resolve=_unfollow),

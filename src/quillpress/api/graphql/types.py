@@ -26,11 +26,13 @@ from quillpress.domain.errors import Invalid
 from quillpress.domain.views import (
     ArticleView,
     CommentView,
+    DeviceSessionView,
     Paged,
     ProfileView,
     UserView,
     isoformat,
 )
+from quillpress.services import sessions as session_service
 from quillpress.services.articles import PageFields
 
 String = GraphQLNonNull(GraphQLString)
@@ -218,6 +220,28 @@ def _own_profile(user: UserView, _info: Info) -> ProfileView:
     )
 
 
+SessionType = GraphQLObjectType(
+    "Session",
+    {
+        "id": GraphQLField(String, description="Opaque id (the access token's `sid` claim)."),
+        "createdAt": GraphQLField(String, resolve=lambda s, _i: isoformat(s.created_at)),
+        "lastSeenAt": GraphQLField(
+            String,
+            description="Last authenticated request (recorded at most every 5 minutes).",
+            resolve=lambda s, _i: isoformat(s.last_seen_at),
+        ),
+        "userAgent": GraphQLField(GraphQLString, resolve=lambda s, _i: s.user_agent),
+        "ip": GraphQLField(GraphQLString),
+        "current": GraphQLField(Boolean, description="Whether this request authenticated by it."),
+    },
+)
+
+
+async def _sessions(_user: UserView, info: Info) -> list[DeviceSessionView]:
+    ctx = info.context
+    return await session_service.list_sessions(ctx.db, ctx.principal())
+
+
 UserType = GraphQLObjectType(
     "User",
     {
@@ -226,6 +250,11 @@ UserType = GraphQLObjectType(
         "bio": GraphQLField(GraphQLString),
         "image": GraphQLField(GraphQLString),
         "profile": GraphQLField(GraphQLNonNull(ProfileType), resolve=_own_profile),
+        "sessions": GraphQLField(
+            GraphQLNonNull(GraphQLList(GraphQLNonNull(SessionType))),
+            description="The viewer's live sessions, newest first.",
+            resolve=_sessions,
+        ),
     },
 )
 
@@ -233,6 +262,11 @@ AuthPayloadType = GraphQLObjectType(
     "AuthPayload",
     {
         "token": GraphQLField(String, description="Send as `Authorization: Token <token>`."),
+        "refreshToken": GraphQLField(
+            GraphQLString,
+            description="Spend with `refresh(refreshToken:)` for new tokens; works once.",
+            resolve=lambda s, _i: s.refresh_token,
+        ),
         "user": GraphQLField(GraphQLNonNull(UserType)),
     },
 )

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from quillpress.api.rest import articles, comments, profiles, tags, users
+from quillpress.api.rest import articles, comments, profiles, sessions, tags, users
 
 router = APIRouter()
-for module in (users, profiles, articles, comments, tags):
+for module in (users, sessions, profiles, articles, comments, tags):
     router.include_router(module.router)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from quillpress.domain.commands import (
     AddComment,
@@ -20,6 +20,10 @@ class RegisterBody(BaseModel):
 
 class LoginBody(BaseModel):
     user: LoginUser
+
+
+class RefreshBody(BaseModel):
+    refreshToken: str = Field(min_length=1, max_length=200)
 
 
 class UpdateUserBody(BaseModel):

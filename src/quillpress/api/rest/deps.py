@@ -7,7 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from quillpress.api.credentials import credentials_of
 from quillpress.api.resources import resources
+from quillpress.api.rest.cookies import SessionMode
+from quillpress.config import Settings
 from quillpress.domain import cursors
 from quillpress.domain.auth import Principal
 from quillpress.domain.commands import Page, make_page
@@ -15,7 +18,8 @@ from quillpress.domain.errors import Invalid, Unauthenticated
 from quillpress.infra.cache import Cache
 from quillpress.infra.resources import Database
 from quillpress.infra.security import Security
-from quillpress.services.authentication import Authenticated, Credentials, authenticate
+from quillpress.services.authentication import Authenticated, authenticate
+from quillpress.services.sessions import ClientInfo
 
 # Dependencies are ``async def`` on purpose: FastAPI runs plain ``def`` dependencies in a
 # thread pool, a hop that costs more than everything these functions do. FastAPI caches
@@ -30,14 +34,41 @@ async def _cache(request: Request) -> Cache:
     return resources(request).cache
 
 
+async def _settings(request: Request) -> Settings:
+    return resources(request).settings
+
+
+async def _session_mode(
+    session: Annotated[
+        SessionMode,
+        Query(
+            description="`cookie`: set the tokens as HttpOnly cookies instead of returning "
+            "them (the body's `token` is empty); unsafe requests authenticated by the cookie "
+            "then need `X-CSRF-Token` equal to the `qp_csrf` cookie."
+        ),
+    ] = SessionMode.TOKEN,
+) -> SessionMode:
+    return session
+
+
 async def _security(request: Request) -> Security:
     return resources(request).security
 
 
 async def _authenticated_or_none(request: Request) -> Authenticated | None:
     found = resources(request)
-    credentials = Credentials(authorization=request.headers.get("authorization"))
-    return await authenticate(found.database, found.security, credentials)
+    credentials = credentials_of(request, found.settings)
+    return await authenticate(
+        found.database, found.security, credentials, cache=found.cache, activity=found.activity
+    )
+
+
+async def _client(request: Request) -> ClientInfo:
+    """The peer address from the ASGI scope only: ``X-Forwarded-For`` is client-written."""
+    return ClientInfo(
+        user_agent=request.headers.get("user-agent"),
+        ip=request.client.host if request.client is not None else None,
+    )
 
 
 async def _viewer(
@@ -85,6 +116,9 @@ async def _page(
 
 
 Db = Annotated[Database, Depends(_db)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+Mode = Annotated[SessionMode, Depends(_session_mode)]
+Client = Annotated[ClientInfo, Depends(_client)]
 CacheDep = Annotated[Cache, Depends(_cache)]
 SecurityDep = Annotated[Security, Depends(_security)]
 CurrentViewer = Annotated[Principal | None, Depends(_viewer)]

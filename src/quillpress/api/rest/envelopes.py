@@ -7,6 +7,7 @@ from typing import Any
 from quillpress.domain.views import (
     ArticleView,
     CommentView,
+    DeviceSessionView,
     Paged,
     ProfileView,
     UserView,
@@ -14,15 +15,33 @@ from quillpress.domain.views import (
 )
 
 
-def user(view: UserView, token: str) -> dict[str, Any]:
+def user(view: UserView, token: str, refresh_token: str | None = None) -> dict[str, Any]:
+    """``refreshToken`` only where a sign-in or a refresh just issued one."""
+    body: dict[str, Any] = {
+        "email": view.email,
+        "token": token,
+        "username": view.username,
+        "bio": view.bio,
+        "image": view.image,
+    }
+    if refresh_token is not None:
+        body["refreshToken"] = refresh_token
+    return {"user": body}
+
+
+def sessions(views: list[DeviceSessionView]) -> dict[str, Any]:
     return {
-        "user": {
-            "email": view.email,
-            "token": token,
-            "username": view.username,
-            "bio": view.bio,
-            "image": view.image,
-        }
+        "sessions": [
+            {
+                "id": view.id,
+                "createdAt": isoformat(view.created_at),
+                "lastSeenAt": isoformat(view.last_seen_at),
+                "userAgent": view.user_agent,
+                "ip": view.ip,
+                "current": view.current,
+            }
+            for view in views
+        ]
     }
 
 

@@ -65,6 +65,10 @@ TAGS = [
     {"name": "Favorites", "description": "Favoriting articles."},
     {"name": "Comments", "description": "Comments on an article."},
     {"name": "Tags", "description": "Tags in use."},
+    {
+        "name": "Sessions",
+        "description": "Quillpress's own: server-side sessions, logout and revocation.",
+    },
 ]
 
 
@@ -77,10 +81,30 @@ class User(BaseModel):
     username: str
     bio: str | None
     image: str | None = Field(description="Avatar URL, or null.")
+    refreshToken: str | None = Field(
+        default=None,
+        description="On login, register and refresh only: an opaque token for "
+        "`POST /api/users/refresh` (each one works once; see README, Sessions and tokens).",
+    )
 
 
 class UserResponse(BaseModel):
     user: User
+
+
+class Session(BaseModel):
+    id: str = Field(description="Opaque id (also the access token's `sid` claim).")
+    createdAt: datetime = Field(description="When the sign-in happened.")
+    lastSeenAt: datetime = Field(
+        description="Last authenticated request (recorded at most every 5 minutes)."
+    )
+    userAgent: str | None
+    ip: str | None = Field(description="Peer address of the sign-in's connection.")
+    current: bool = Field(description="Whether this request authenticated by it.")
+
+
+class SessionsResponse(BaseModel):
+    sessions: list[Session]
 
 
 class Profile(BaseModel):
@@ -171,7 +195,7 @@ ERRORS: dict[int, ErrorStatus] = {
     ),
     404: ErrorStatus(
         "Not found: the resource in the path does not exist. "
-        "The key names it (`article`, `profile`, `comment`).",
+        "The key names it (`article`, `profile`, `comment`, `session`).",
         {"article": ["not found"]},
     ),
     409: ErrorStatus(
@@ -246,12 +270,23 @@ SECURITY_SCHEMES = {
         "bearerFormat": "JWT",
         "description": "`Authorization: Bearer <jwt>`: paste the token alone.",
     },
+    "Cookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "qp_session",
+        "description": "Cookie mode (`?session=cookie` on login or register): the access "
+        "token in the HttpOnly `qp_session` cookie (`__Host-qp_session` when "
+        "`QUILLPRESS_COOKIE_SECURE`). Unsafe requests authenticated by it need an "
+        "`X-CSRF-Token` header equal to the `qp_csrf` cookie and an `Origin` (or `Referer`) "
+        'that is the app\'s own or CORS-allowed, else 403 `{"errors": {"csrf": '
+        '["missing or invalid"]}}`.',
+    },
 }
 _SECURITY: dict[Access, list[dict[str, list[str]]]] = {
     Access.NONE: [],
     # The empty requirement is OpenAPI's way of saying "or no credentials at all".
-    Access.OPTIONAL: [{}, {"Token": []}, {"Bearer": []}],
-    Access.REQUIRED: [{"Token": []}, {"Bearer": []}],
+    Access.OPTIONAL: [{}, {"Token": []}, {"Bearer": []}, {"Cookie": []}],
+    Access.REQUIRED: [{"Token": []}, {"Bearer": []}, {"Cookie": []}],
 }
 
 

@@ -6,10 +6,25 @@ from fastapi import APIRouter
 
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.bodies import LoginBody, RegisterBody, UpdateUserBody
-from quillpress.api.rest.deps import Auth, Db, SecurityDep
+from quillpress.api.rest.cookies import SessionMode, set_session_cookies
+from quillpress.api.rest.deps import Auth, Client, Db, Mode, SecurityDep, SettingsDep
 from quillpress.api.rest.openapi import UserResponse, errors
 from quillpress.api.rest.responses import JsonResponse
+from quillpress.domain.views import SessionView
 from quillpress.services import users as user_service
+
+
+def signed_in(
+    session: SessionView, mode: SessionMode, settings: SettingsDep, status: int = 200
+) -> JsonResponse:
+    """The login envelope; in cookie mode the tokens go into cookies instead of the body."""
+    if mode is SessionMode.COOKIE:
+        response = JsonResponse(envelopes.user(session.user, ""), status_code=status)
+        set_session_cookies(response, settings, session)
+        return response
+    body = envelopes.user(session.user, session.token, session.refresh_token)
+    return JsonResponse(body, status_code=status)
+
 
 router = APIRouter(tags=["User and Authentication"])
 
@@ -22,9 +37,16 @@ router = APIRouter(tags=["User and Authentication"])
     operation_id="CreateUser",
     summary="Register a new user",
 )
-async def register(body: RegisterBody, db: Db, security: SecurityDep) -> JsonResponse:
-    session = await user_service.register(db, security, body.user)
-    return JsonResponse(envelopes.user(session.user, session.token), status_code=201)
+async def register(
+    body: RegisterBody,
+    db: Db,
+    security: SecurityDep,
+    client: Client,
+    mode: Mode,
+    settings: SettingsDep,
+) -> JsonResponse:
+    session = await user_service.register(db, security, body.user, client=client)
+    return signed_in(session, mode, settings, status=201)
 
 
 @router.post(
@@ -34,9 +56,16 @@ async def register(body: RegisterBody, db: Db, security: SecurityDep) -> JsonRes
     operation_id="Login",
     summary="Existing user login",
 )
-async def login(body: LoginBody, db: Db, security: SecurityDep) -> JsonResponse:
-    session = await user_service.login(db, security, body.user)
-    return JsonResponse(envelopes.user(session.user, session.token))
+async def login(
+    body: LoginBody,
+    db: Db,
+    security: SecurityDep,
+    client: Client,
+    mode: Mode,
+    settings: SettingsDep,
+) -> JsonResponse:
+    session = await user_service.login(db, security, body.user, client=client)
+    return signed_in(session, mode, settings)
 
 
 @router.get(

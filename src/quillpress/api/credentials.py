@@ -1,0 +1,57 @@
+"""Reading a request's credentials (header token, cookie-mode cookies, CSRF evidence) for
+the one way in, the same for REST and GraphQL; and cookie mode's cookie names."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+
+from quillpress.config import Settings
+from quillpress.services.authentication import Credentials
+
+REFRESH_COOKIE = "qp_refresh"
+CSRF_COOKIE = "qp_csrf"
+CSRF_HEADER = "x-csrf-token"
+REFRESH_PATH = "/api/users/refresh"
+
+
+def session_cookie_name(settings: Settings) -> str:
+    """``__Host-`` makes browsers insist on Secure, path ``/`` and no Domain."""
+    return "__Host-qp_session" if settings.cookies_secure else "qp_session"
+
+
+def _origin_of(url: str) -> str | None:
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def origin_trusted(request: Request, settings: Settings) -> bool:
+    """``Origin`` (or, without one, ``Referer``) is the app's own origin, its public URL's,
+    or in the explicit CORS allow-list (development's implied ``*`` trusts nothing)."""
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        referer = request.headers.get("referer")
+        origin = _origin_of(referer) if referer else None
+    if not origin:
+        return False
+    trusted = {f"{request.url.scheme}://{request.url.netloc}".lower()}
+    if settings.public_url:
+        public = _origin_of(settings.public_url)
+        if public:
+            trusted.add(public)
+    trusted |= {allowed.rstrip("/").lower() for allowed in settings.cors_origins}
+    return origin.rstrip("/").lower() in trusted
+
+
+def credentials_of(request: Request, settings: Settings) -> Credentials:
+    return Credentials(
+        authorization=request.headers.get("authorization"),
+        session_cookie=request.cookies.get(session_cookie_name(settings)),
+        csrf_cookie=request.cookies.get(CSRF_COOKIE),
+        csrf_header=request.headers.get(CSRF_HEADER),
+        method=request.method,
+        origin_trusted=origin_trusted(request, settings),
+    )

@@ -1,0 +1,107 @@
+"""Server-side sessions: one per sign-in, listed and revoked by their owner.
+
+A session is created in the same transaction as the registration or login it belongs
+to; revoking one records :class:`SessionRevoked`, whose after-commit purge makes the next
+request on any instance see it (see ``services.authentication``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from quillpress.db.base import utcnow
+from quillpress.db.database import Database, Transaction
+from quillpress.domain.auth import Principal
+from quillpress.domain.errors import NotFound
+from quillpress.domain.events import SessionRevoked
+from quillpress.domain.views import DeviceSessionView
+from quillpress.infra.tokens import new_session_id
+from quillpress.repositories import sessions as session_repo
+
+USER_AGENT_LENGTH = 512
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    """Who is signing in, as the transport saw it: the ``User-Agent`` header and the
+    peer address of the connection (never a forwarded-for header a client can forge)."""
+
+    user_agent: str | None = None
+    ip: str | None = None
+
+
+async def start_session(
+    conn: AsyncConnection, user_id: int, client: ClientInfo, *, refresh_hash: str | None = None
+) -> str:
+    session_id = new_session_id()
+    await session_repo.insert_session(
+        conn,
+        session_id=session_id,
+        user_id=user_id,
+        user_agent=(client.user_agent or None) and client.user_agent[:USER_AGENT_LENGTH],
+        ip=client.ip,
+        refresh_hash=refresh_hash,
+        now=utcnow(),
+    )
+    return session_id
+
+
+async def list_sessions(db: Database, principal: Principal) -> list[DeviceSessionView]:
+    """The user's live sessions, newest first; ``current`` marks the request's own."""
+    async with db.read() as conn:
+        rows = await session_repo.list_live(conn, principal.user_id)
+    return [
+        DeviceSessionView(
+            id=row.id,
+            created_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+            user_agent=row.user_agent,
+            ip=row.ip,
+            current=row.id == principal.session_id,
+        )
+        for row in rows
+    ]
+
+
+async def revoke_session(db: Database, principal: Principal, session_id: str) -> None:
+    """End one of the user's own sessions; anyone else's, or an unknown id, is not found."""
+    async with db.write() as tx:
+        revoked = await session_repo.revoke(tx.conn, principal.user_id, [session_id], now=utcnow())
+        if not revoked:
+            raise NotFound("session")
+        tx.record(SessionRevoked(user_id=principal.user_id, session_ids=tuple(revoked)))
+
+
+async def logout(db: Database, principal: Principal) -> None:
+    """End the request's own session (already ended: nothing to do)."""
+    if principal.session_id is None:
+        return
+    async with db.write() as tx:
+        revoked = await session_repo.revoke(
+            tx.conn, principal.user_id, [principal.session_id], now=utcnow()
+        )
+        if revoked:
+            tx.record(SessionRevoked(user_id=principal.user_id, session_ids=tuple(revoked)))
+
+
+async def logout_all(db: Database, principal: Principal) -> None:
+    async with db.write() as tx:
+        await end_sessions(tx, principal.user_id, reason="logout-all")
+
+
+async def end_sessions(
+    tx: Transaction, user_id: int, *, keep: str | None = None, reason: str
+) -> None:
+    """End every session of ``user_id`` but ``keep``, inside the caller's transaction."""
+    revoked = await session_repo.revoke_all(tx.conn, user_id, now=utcnow(), keep=keep)
+    if revoked:
+        tx.record(
+            SessionRevoked(
+                user_id=user_id,
+                session_ids=tuple(revoked),
+                every_session=keep is None,
+                kept=(keep,) if keep is not None else (),
+                reason=reason,
+            )
+        )
