@@ -189,8 +189,8 @@ ERRORS: dict[int, ErrorStatus] = {
         {"WWW-Authenticate": {"description": "`Token`", "schema": {"type": "string"}}},
     ),
     403: ErrorStatus(
-        "Forbidden: authenticated, but not allowed to change this resource. "
-        "The key names the resource.",
+        "Forbidden: authenticated, but not allowed to change this resource (the key names "
+        "it), or, authenticated by cookie, without a valid CSRF token and origin (`csrf`).",
         {"article": ["forbidden"]},
     ),
     404: ErrorStatus(
@@ -299,6 +299,7 @@ class Traits:
     paginated: bool
     has_path_parameters: bool
     has_body: bool
+    unsafe: bool  # POST, PUT, PATCH or DELETE: a cookie-authenticated call needs CSRF proof
     declared: frozenset[int]  # error statuses the decorator names (see ``errors``)
 
     @classmethod
@@ -317,6 +318,7 @@ class Traits:
             paginated=_PAGE in calls,
             has_path_parameters="{" in (route.path_format or ""),
             has_body=route.body_field is not None,
+            unsafe=bool(set(route.methods or ()) & {"POST", "PUT", "PATCH", "DELETE"}),
             declared=frozenset(
                 int(status)
                 for status in route.responses
@@ -334,6 +336,8 @@ class Traits:
             statuses.add(401)  # an invalid token is 401 even where auth is optional
         if self.has_path_parameters:
             statuses.add(404)
+        if self.unsafe and self.access is not Access.NONE:
+            statuses.add(403)  # cookie mode: a missing or forged CSRF token, a foreign origin
         if self.has_body:
             statuses.add(413)  # middleware.BodySizeLimit
         if self.uses_database:
