@@ -122,6 +122,16 @@ async def test_redis_lost_mid_run_serves_from_the_database_and_recovers(
             assert profile is not None
             assert cache_outcome(profile) in {"hit", "miss"}
             assert profile.json()["profile"]["bio"] == "Changed while Redis was away"
-            assert cache_outcome(await client.get("/api/profiles/ann")) == "hit"
+            # Cached again within a few requests (a pooled connection the cut left dead can
+            # fail one fill), and never with the bio from before the outage.
+            outcomes = []
+            for _ in range(10):
+                again = await client.get("/api/profiles/ann")
+                assert again.json()["profile"]["bio"] == "Changed while Redis was away"
+                outcomes.append(cache_outcome(again))
+                if outcomes[-1] == "hit":
+                    break
+                await asyncio.sleep(0.1)
+            assert outcomes[-1] == "hit", outcomes
         finally:
             await truncate(app.state.resources.database.engine)
