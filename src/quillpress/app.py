@@ -10,9 +10,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 from quillpress import __version__
-from quillpress.api import avatars, docs, front, http_caching, jwks, middleware
+from quillpress.api import avatars, docs, front, http_caching, jwks, middleware, security_headers
 from quillpress.api.graphql.endpoint import GraphQLEndpoint
 from quillpress.api.rest import errors as rest_errors
 from quillpress.api.rest import openapi
@@ -22,6 +23,21 @@ from quillpress.config import Settings
 from quillpress.infra.logging import configure_logging
 from quillpress.infra.resources import open_resources
 from quillpress.infra.security import Security
+
+
+class Quillpress(FastAPI):
+    """FastAPI with :class:`~quillpress.api.security_headers.SecurityHeaders` around its
+    whole middleware stack.
+
+    Starlette puts its ServerErrorMiddleware outside every user middleware, and the 500 it
+    answers an unhandled exception with goes straight to the server; wrapping the built
+    stack is the one place every response, that one included, passes through."""
+
+    hsts_max_age: int | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        return security_headers.SecurityHeaders(stack, hsts_max_age=self.hsts_max_age)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 if settings.gc_freeze:
                     gc.unfreeze()  # an app built again in this process starts clean
 
-    app = FastAPI(
+    app = Quillpress(
         title="Quillpress",
         version=__version__,
         description="RealWorld-compatible blogging backend.",
@@ -54,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served offline by docs.install, not from CDNs
         redoc_url=None,
     )
+    app.hsts_max_age = settings.hsts_max_age_sent
     rest_errors.install(app)
     app.include_router(rest_router, prefix="/api")
     app.include_router(avatars.router)

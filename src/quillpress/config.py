@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=100, ge=1, le=1_000)
     log_level: LogLevel = "INFO"
     public_url: str | None = None  # where browsers reach the app; demo avatar URLs start with it
+    # Strict-Transport-Security on every response (api.security_headers). Off by default:
+    # only a deployment that is reached over HTTPS, on every subdomain too, may turn it on.
+    hsts: bool = False
+    hsts_max_age: int = Field(default=31_536_000, ge=0, le=63_072_000)  # 0 tells browsers to forget
 
     # GraphQL protections (a rejected query gets a clear error before anything runs).
     graphql_max_depth: int = Field(default=15, ge=1, le=100)
@@ -260,6 +264,11 @@ class Settings(BaseSettings):
         if self.graphql_introspection is not None:
             return self.graphql_introspection
         return not self.is_production
+
+    @property
+    def hsts_max_age_sent(self) -> int | None:
+        """The ``max-age`` of the Strict-Transport-Security header, or ``None``: not sent."""
+        return self.hsts_max_age if self.hsts else None
 
     @property
     def effective_cors_origins(self) -> list[str]:

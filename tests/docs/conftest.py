@@ -10,10 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, sync_playwright
 
 from quillpress.app import create_app
 from tests.conftest import make_settings, migrate_database
-from tests.docs.browser import require_chromium
+from tests.docs.browser import HEADLESS_ARGS, require_chromium
 
 SERVER_START_TIMEOUT_S = 20
 
@@ -51,3 +52,18 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         thread.join(timeout=SERVER_START_TIMEOUT_S)
         sock.close()
         assert not thread.is_alive(), "uvicorn did not stop"
+
+
+@pytest.fixture(scope="module")
+def browser(server_url: str) -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright (its wheel carries the driver; browser
+    downloads cannot work here). Started after the server: Playwright's sync API runs an
+    event loop in this thread, and the server fixture needs ``asyncio.run`` to migrate its
+    database."""
+    executable = require_chromium()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=HEADLESS_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()

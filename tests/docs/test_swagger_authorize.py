@@ -12,29 +12,12 @@ README's screenshot is made this way).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
-
-from tests.docs.browser import HEADLESS_ARGS, require_chromium
+from playwright.sync_api import Browser, Locator, Page, expect
 
 TIMEOUT_MS = 20_000
 OPERATION = "#operations-User_and_Authentication-GetCurrentUser"
-
-
-@pytest.fixture(scope="module")
-def browser(server_url: str) -> Iterator[Browser]:
-    """Started after the server: Playwright's sync API runs an event loop in this thread,
-    and the server fixture needs ``asyncio.run`` to migrate its database."""
-    executable = require_chromium()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=HEADLESS_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def register(server_url: str, username: str) -> str:

@@ -1,7 +1,8 @@
 """``GET /``: the front door. Browsers get a short HTML page (what this is, where the docs
 are, the first curl steps); every other client gets a JSON object with the same links.
 
-The page has no inline script or style, so a strict Content-Security-Policy can forbid both:
+The page has no inline script or style, so its Content-Security-Policy
+(``security_headers.page_policy``) forbids both:
 its only stylesheet is packaged under ``quillpress/static/front`` and served from
 ``/static`` by the mount :func:`quillpress.api.docs.install` creates."""
 
@@ -12,11 +13,12 @@ from html import escape
 
 from fastapi import FastAPI
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from quillpress import __version__
 from quillpress.api.docs import FAVICON, STATIC_PREFIX
 from quillpress.api.rest.responses import JsonResponse
+from quillpress.api.security_headers import page_response
 
 STYLESHEET = f"{STATIC_PREFIX}/front/front.css"
 LINKS = {"docs": "/docs", "redoc": "/redoc", "graphql": "/graphql", "openapi": "/openapi.json"}
@@ -129,7 +131,9 @@ def install(app: FastAPI) -> None:
     async def front(request: Request) -> Response:
         base_url = str(request.base_url)
         if prefers_html(request.headers.get("accept", "")):
-            return HTMLResponse(front_html(base_url, request.scope.get("root_path", "")), 200, VARY)
+            return page_response(
+                front_html(base_url, request.scope.get("root_path", "")), headers=VARY
+            )
         links = {name: base_url.rstrip("/") + path for name, path in LINKS.items()}
         body = {"name": "quillpress", "version": __version__, "links": links}
         return JsonResponse(body, headers=VARY)

@@ -26,16 +26,17 @@ from graphql import (
     validate,
 )
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from quillpress.api.credentials import credentials_of
-from quillpress.api.docs import graphiql_html
+from quillpress.api.docs import graphiql_html, graphiql_policy
 from quillpress.api.graphql import protections
 from quillpress.api.graphql.context import Context
 from quillpress.api.graphql.errors import UNAVAILABLE, domain_error, format_error, request_error
 from quillpress.api.graphql.schema import schema as default_schema
 from quillpress.api.middleware import statement_stats
 from quillpress.api.resources import resources
+from quillpress.api.security_headers import new_nonce, page_response
 from quillpress.config import Settings
 from quillpress.domain.errors import CsrfRejected, Unauthenticated, Unavailable
 from quillpress.services.authentication import authenticate
@@ -113,7 +114,10 @@ class GraphQLEndpoint:
             if "query" not in request.query_params and "text/html" in request.headers.get(
                 "accept", ""
             ):
-                return HTMLResponse(graphiql_html(str(request.url.path)))
+                nonce = new_nonce()  # fresh for every response, or it would be no secret
+                root = request.scope.get("root_path", "")
+                page = graphiql_html(request.url.path, nonce=nonce, root=root)
+                return page_response(page, policy=graphiql_policy(nonce))
             params: Any = dict(request.query_params)
             if isinstance(params.get("variables"), str):
                 try:
