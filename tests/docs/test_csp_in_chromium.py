@@ -12,7 +12,7 @@ by injecting a script that the same page runs once its policy is taken away.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -295,7 +295,8 @@ def test_each_page_ships_a_same_origin_policy(server_url: str, path: str) -> Non
     assert directives["frame-ancestors"] == "'none'"
     assert directives["base-uri"] == "'none'"
     assert "unsafe" not in policy
-    assert "*" not in policy and "http" not in policy
+    assert "*" not in policy
+    assert "http" not in policy
 
 
 @pytest.mark.parametrize("path", ["/redoc", "/graphql"])
@@ -305,7 +306,8 @@ def test_a_page_nonce_is_fresh_per_response_and_for_styles_only(server_url: str,
         return style.partition("'nonce-")[2].rstrip("'")
 
     first, second = policy_of(server_url, path), policy_of(server_url, path)
-    assert nonce(first) and nonce(second) and nonce(first) != nonce(second)
+    assert nonce(first)
+    assert nonce(second) not in ("", nonce(first))
     assert first.count("nonce-") == 1  # in style-src only: never a way to run a script
 
 

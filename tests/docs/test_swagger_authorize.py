@@ -12,6 +12,7 @@ README's screenshot is made this way).
 from __future__ import annotations
 
 import os
+
 import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect

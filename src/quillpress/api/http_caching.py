@@ -4,7 +4,12 @@
 - Anonymous reads are the same for everyone: ``public, no-cache`` (any cache may keep
   them, and must revalidate: the server's own cache is never stale, so neither are these).
 - Signed-in reads of public resources carry the viewer's flags: ``private, no-cache``.
-- Personal data (``/api/user``) is never stored anywhere: ``no-store``, and no ETag.
+- Personal data is never stored anywhere: ``no-store``, and no ETag. What is personal is
+  read off the matched route, not a list of paths (``api.rest.personal``): every route only
+  a signed-in user may call (a required-authentication dependency) is personal,
+  ``/api/user``, its sessions and the admin API among them, and so is every such route
+  added later, unless its handler is marked ``cacheable_per_viewer`` (the feed: public
+  articles the viewer's follows pick, as cacheable as a signed-in article list).
 
 Every response also says ``Vary: Authorization``. Plain ASGI rather than a framework
 middleware: it buffers only ``GET /api`` bodies (small JSON), nothing else is touched. The
@@ -17,7 +22,7 @@ import hashlib
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-PERSONAL_PATHS = frozenset({"/api/user", "/api/user/sessions"})
+from quillpress.api.rest.personal import is_personal
 
 DROPPED_ON_304 = {b"content-length", b"content-type"}
 
@@ -39,6 +44,15 @@ def _matches(if_none_match: bytes, etag: bytes) -> bool:
 class HttpCaching:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # id(route) → is_personal(route): routes live as long as the app, and Starlette's
+        # routes compare by value, so they cannot be dict keys themselves.
+        self._personal: dict[int, bool] = {}
+
+    def _is_personal(self, route: object) -> bool:
+        known = self._personal.get(id(route))
+        if known is None:
+            known = self._personal[id(route)] = is_personal(route)
+        return known
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -49,15 +63,6 @@ class HttpCaching:
             await self.app(scope, receive, send)
             return
         request_headers = dict(scope["headers"])
-        personal = scope["path"] in PERSONAL_PATHS
-        if personal:
-            policy = b"no-store"
-        elif b"authorization" in request_headers or b"qp_session=" in request_headers.get(
-            b"cookie", b""
-        ):  # signed in by header or by cookie mode's session cookie
-            policy = b"private, no-cache"
-        else:
-            policy = b"public, no-cache"
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -72,7 +77,9 @@ class HttpCaching:
             chunks.append(message.get("body", b""))
             if message.get("more_body", False):
                 return
-            await self._finish(start, b"".join(chunks), request_headers, policy, personal, send)
+            # The router has matched by now and left the route in the (shared) scope.
+            personal = self._is_personal(scope.get("route"))
+            await self._finish(start, b"".join(chunks), request_headers, personal, send)
 
         await self.app(scope, receive, buffering_send)
 
@@ -81,7 +88,6 @@ class HttpCaching:
         start: Message,
         body: bytes,
         request_headers: dict[bytes, bytes],
-        policy: bytes,
         personal: bool,
         send: Send,
     ) -> None:
@@ -90,6 +96,14 @@ class HttpCaching:
             await send(start)
             await send({"type": "http.response.body", "body": body})
             return
+        if personal:
+            policy = b"no-store"
+        elif b"authorization" in request_headers or b"qp_session=" in request_headers.get(
+            b"cookie", b""
+        ):  # signed in by header or by cookie mode's session cookie
+            policy = b"private, no-cache"
+        else:
+            policy = b"public, no-cache"
         headers += [(b"cache-control", policy), (b"vary", b"Authorization")]
         if not personal:
             etag = etag_of(body)

@@ -42,9 +42,15 @@ from quillpress.domain.errors import CsrfRejected, Unauthenticated, Unavailable
 from quillpress.services.authentication import authenticate
 from quillpress.services.sessions import ClientInfo
 
+NO_STORE = {"Cache-Control": "no-store"}
+"""On every GraphQL answer: one URL serves a viewer's own data (``me``, sessions, the admin
+fields) and public data alike, with no ETag, so nothing may keep any of it."""
+
 
 def _json(payload: dict[str, Any], status: int = 200) -> Response:
-    return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
+    return Response(
+        orjson.dumps(payload), status_code=status, media_type="application/json", headers=NO_STORE
+    )
 
 
 def _refuse(message: str, code: str = "BAD_REQUEST", status: int = 400) -> Response:

@@ -10,6 +10,7 @@ from quillpress.api.rest import envelopes, links
 from quillpress.api.rest.bodies import CreateArticleBody, UpdateArticleBody
 from quillpress.api.rest.deps import CacheDep, CurrentPrincipal, CurrentViewer, Db, Pagination
 from quillpress.api.rest.openapi import MultipleArticlesResponse, SingleArticleResponse, errors
+from quillpress.api.rest.personal import cacheable_per_viewer
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.domain.commands import ArticleFilter
 from quillpress.domain.validation import parse
@@ -47,6 +48,7 @@ async def list_articles(
     operation_id="GetArticlesFeed",
     summary="Get recent articles from users you follow",
 )
+@cacheable_per_viewer
 async def feed(
     request: Request, viewer: CurrentPrincipal, db: Db, cache: CacheDep, page: Pagination
 ) -> JsonResponse:

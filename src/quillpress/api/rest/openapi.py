@@ -256,6 +256,13 @@ _OPTIONAL_AUTH = frozenset({_dependency_of(CurrentViewer)})
 _DATABASE = _dependency_of(Db)
 _PAGE = _dependency_of(Pagination)
 
+
+def requires_sign_in(route: APIRoute) -> bool:
+    """Whether the route answers only a signed-in user: one of its dependencies, however
+    deep, is a required-authentication one. (``http_caching`` reads it too.)"""
+    return bool(set(_calls(route.dependant)) & _REQUIRES_AUTH)
+
+
 SECURITY_SCHEMES = {
     "Token": {
         "type": "apiKey",
