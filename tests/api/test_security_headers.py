@@ -6,6 +6,7 @@ The headers are the middleware's business, not the database's: SQLite is enough.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -176,3 +177,34 @@ async def test_graphql_answers_are_never_stored(client: Client) -> None:
         await gql(client, "{ nope }"),
     ):
         assert response.headers["cache-control"] == "no-store"
+
+
+BASE = "default-src 'self'; script-src 'self'; style-src 'self'"
+CLOSE = "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+REDOC_HASHES = (
+    "'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc=' "
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+)
+STRICT = f"{BASE}; img-src 'self'; font-src 'self'; connect-src 'self'; {CLOSE}"
+EXACT_POLICIES = {
+    "/": STRICT,
+    "/docs/oauth2-redirect": STRICT,
+    "/docs": f"{BASE}; img-src 'self' data:; font-src 'self'; connect-src 'self'; {CLOSE}",
+    "/graphql": (
+        f"{BASE} 'nonce-N'; img-src 'self'; font-src 'self' data:; connect-src 'self'; {CLOSE}"
+    ),
+    "/redoc": (
+        f"{BASE} 'nonce-N' {REDOC_HASHES}; img-src 'self' data:; font-src 'self'; "
+        f"connect-src 'self'; worker-src blob:; {CLOSE}"
+    ),
+}
+
+
+@pytest.mark.parametrize("path", EXACT_POLICIES)
+async def test_each_page_policy_is_exactly_the_documented_one(client: Client, path: str) -> None:
+    """The README quotes these policies; each exception is one a bundle was seen to need."""
+    response = await client.get(path, headers={"Accept": "text/html"})
+    policy = re.sub(
+        r"'nonce-[A-Za-z0-9_-]{22}'", "'nonce-N'", response.headers["content-security-policy"]
+    )
+    assert policy == EXACT_POLICIES[path]

@@ -150,6 +150,7 @@ def redoc_policy(nonce: str) -> str:
     - styled-components inserts its ``<style>`` elements: allowed by the response's nonce,
       which ``Redoc.init``'s ``nonce`` option puts on them;
     - the perfect-scrollbar stylesheet it inserts before that: allowed by its hash;
+    - its icons are ``data:`` images;
     - the search index runs in a worker started from a ``blob:`` URL built from the
       bundle's own code: ``worker-src blob:`` (a ``blob:`` URL can only be made by script
       already running on the page, which ``script-src 'self'`` limits to the bundles).
@@ -158,7 +159,9 @@ def redoc_policy(nonce: str) -> str:
     bundle hard-codes at ``https://cdn.redoc.ly/redoc/logo-mini.svg``; ReDoc hides the image
     when it fails to load, and the link's text stays.
     """
-    return page_policy(style_nonce=nonce, style_hashes=REDOC_STYLE_HASHES, blob_workers=True)
+    return page_policy(
+        style_nonce=nonce, style_hashes=REDOC_STYLE_HASHES, data_images=True, blob_workers=True
+    )
 
 
 def redoc_html(*, title: str, openapi_url: str, nonce: str, root: str = "") -> str:
@@ -182,8 +185,15 @@ def graphiql_policy(nonce: str) -> str:
     element GraphiQL 4.1.2 inserts at run time, seen in Chromium when a dialog (settings,
     short keys) opens: its bundled scroll lock (react-remove-scroll-bar) writes the
     scrollbar width into it, so its content varies and no hash could allow it. The boot
-    script hands the bundle the nonce through the ``__webpack_nonce__`` global it reads."""
-    return page_policy(style_nonce=nonce)
+    script hands the bundle the nonce through the ``__webpack_nonce__`` global it reads.
+    Its stylesheet inlines its fonts as ``data:`` URLs."""
+    return page_policy(style_nonce=nonce, data_fonts=True)
+
+
+SWAGGER_UI_POLICY = page_policy(data_images=True)
+"""Swagger UI 5.35 needs nothing but its files and the ``data:`` icons of its stylesheet:
+no nonce, no inline style (its React code sets styles through the CSSOM, which CSP does
+not govern)."""
 
 
 def graphiql_html(endpoint: str = "/graphql", *, nonce: str, root: str = "") -> str:
@@ -237,7 +247,7 @@ def install(app: FastAPI) -> None:
             init_oauth=app.swagger_ui_init_oauth,
             parameters=app.swagger_ui_parameters,
         )
-        return page_response(html)
+        return page_response(html, policy=SWAGGER_UI_POLICY)
 
     async def redoc(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")

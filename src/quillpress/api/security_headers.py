@@ -53,6 +53,8 @@ def page_policy(
     *,
     style_nonce: str | None = None,
     style_hashes: Sequence[str] = (),
+    data_images: bool = False,
+    data_fonts: bool = False,
     blob_workers: bool = False,
 ) -> str:
     """The policy of an HTML page: its own origin and nothing else.
@@ -62,8 +64,9 @@ def page_policy(
     - ``style-src 'self'``, plus for a page that needs it (ReDoc, see ``docs.redoc_policy``)
       a nonce for the ``<style>`` elements a bundle inserts while it runs and the hashes of
       the ones it inserts before it can be told the nonce;
-    - ``img-src``/``font-src`` also allow ``data:``: Swagger UI's and GraphiQL's stylesheets
-      inline their icons and fonts as ``data:`` URLs;
+    - ``img-src``/``font-src`` also allow ``data:`` where a bundle inlines its icons
+      (Swagger UI's stylesheet, ReDoc's bundle) or its fonts (GraphiQL's stylesheet) as
+      ``data:`` URLs;
     - ``worker-src blob:`` only where a bundle starts its worker from a ``blob:`` URL it
       builds out of its own code (ReDoc's search);
     - ``base-uri``, ``object-src`` and ``form-action`` close the usual injection bypasses.
@@ -76,8 +79,8 @@ def page_policy(
         "default-src 'self'",
         "script-src 'self'",
         f"style-src {' '.join(styles)}",
-        "img-src 'self' data:",
-        "font-src 'self' data:",
+        "img-src 'self' data:" if data_images else "img-src 'self'",
+        "font-src 'self' data:" if data_fonts else "font-src 'self'",
         "connect-src 'self'",
     ]
     if blob_workers:
