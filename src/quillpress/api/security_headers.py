@@ -10,9 +10,10 @@ fail-closed for an HTML page someone adds without thinking about its policy.
 
 The HTML pages (``/``, ``/docs``, ``/redoc``, GraphiQL) set their own policy with
 :func:`page_policy`: same-origin only, no inline script at all (their boot code is
-packaged under ``quillpress/static/pages``); the one page whose bundle inserts
-``<style>`` elements and starts a worker at run time (ReDoc) gets exactly those
-exceptions, a per-response nonce among them.
+packaged under ``quillpress/static/pages``). Each page gets only the exceptions its bundle
+was seen to need in Chromium (``tests/docs/test_csp_in_chromium.py``): ``data:`` icons or
+fonts, a per-response nonce for the ``<style>`` elements ReDoc and GraphiQL insert at run
+time, ReDoc's blob worker.
 
 Plain ASGI, wrapped around Starlette's ServerErrorMiddleware by
 :class:`quillpress.app.Quillpress` (user middleware all sit inside that one, so its 500
@@ -61,9 +62,9 @@ def page_policy(
 
     - ``script-src 'self'``: no inline script and no ``eval`` on any page (the Chromium
       tests in ``tests/docs`` watch every page for violations and check both are refused);
-    - ``style-src 'self'``, plus for a page that needs it (ReDoc, see ``docs.redoc_policy``)
-      a nonce for the ``<style>`` elements a bundle inserts while it runs and the hashes of
-      the ones it inserts before it can be told the nonce;
+    - ``style-src 'self'``, plus where a bundle inserts ``<style>`` elements while it runs
+      (``docs.redoc_policy``, ``docs.graphiql_policy``) the response's nonce, and the hashes
+      of the ones it inserts before it can be told the nonce;
     - ``img-src``/``font-src`` also allow ``data:`` where a bundle inlines its icons
       (Swagger UI's stylesheet, ReDoc's bundle) or its fonts (GraphiQL's stylesheet) as
       ``data:`` URLs;
