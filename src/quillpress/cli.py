@@ -32,7 +32,14 @@ from typer.core import TyperGroup
 from quillpress import __version__
 from quillpress.api.graphql.schema import sdl
 from quillpress.api.rest import openapi
-from quillpress.config import CacheMode, ConfigurationError, Settings, describe_validation_error
+from quillpress.config import (
+    CacheMode,
+    ConfigurationError,
+    Settings,
+    describe_validation_error,
+    parse_workers,
+    resolve_workers,
+)
 from quillpress.db import migrate
 from quillpress.db.database import Database
 from quillpress.db.engine import create_engine
@@ -222,8 +229,13 @@ def serve(
         int, typer.Option(help="Port to bind.", metavar="PORT", min=1, max=65_535)
     ] = 8000,
     workers: Annotated[
-        int, typer.Option(help="Worker processes (one per core).", metavar="N", min=1)
-    ] = 1,
+        str | None,
+        typer.Option(
+            help="Processes, or auto (per CPU).",
+            metavar="N|auto",
+            show_default=False,
+        ),
+    ] = None,
     reload: Annotated[
         bool, typer.Option("--reload", help="Restart on code changes (development).")
     ] = False,
@@ -233,7 +245,8 @@ def serve(
 ) -> None:
     """Migrate the database, then serve the REST and GraphQL APIs."""
     settings = _load_settings()
-    _cache_for_workers(settings, workers)
+    processes = _worker_count(settings, workers)
+    _cache_for_workers(settings, processes)
     _check_can_listen(host, port)
     prepare_serve(settings, demo=demo, local_url=f"http://{host}:{port}")
     with _stopping_quietly(), _announcing(settings, host, port):
@@ -242,11 +255,24 @@ def serve(
             factory=True,
             host=host,
             port=port,
-            workers=workers,
+            workers=processes,
             reload=reload,
             access_log=False,  # the app writes one structured line per request itself
             log_config=None,  # keep configure_logging's handler: one format for every line
+            # SIGTERM: stop accepting, let requests in flight finish for this long, then
+            # run the lifespan's shutdown (which closes the pools).
+            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
         )
+
+
+def _worker_count(settings: Settings, option: str | None) -> int:
+    """``--workers`` when given, else ``QUILLPRESS_WORKERS``; ``auto`` is the CPU count."""
+    if option is None:
+        return settings.worker_count
+    try:
+        return resolve_workers(parse_workers(option))
+    except ValueError as error:
+        raise ConfigurationError(f"--workers={option!r} is not accepted: {error}") from None
 
 
 @contextmanager
