@@ -178,7 +178,13 @@ def _seeded(summary: seed_service.SeedSummary, *notes: str) -> str:
 # --- serve ---------------------------------------------------------------------------
 
 
-def prepare_serve(settings: Settings, *, demo: bool, local_url: str = demo_plan.LOCAL_URL) -> None:
+def prepare_serve(
+    settings: Settings,
+    *,
+    demo: bool,
+    local_url: str = demo_plan.LOCAL_URL,
+    migrate_first: bool = True,
+) -> None:
     """Everything ``serve`` does once in the parent process, before any worker starts.
 
     Resolving the secret here creates the development key file exactly once, so every
@@ -187,18 +193,37 @@ def prepare_serve(settings: Settings, *, demo: bool, local_url: str = demo_plan.
     ``create_app`` would meet it again) ever starts with it."""
     _check_database(settings)  # first: a bad URL is one line, not a key warning and a line
     resolve_secret(settings)
-    asyncio.run(_prepare_database(settings, demo=demo, local_url=local_url))
+    asyncio.run(
+        _prepare_database(settings, demo=demo, local_url=local_url, migrate_first=migrate_first)
+    )
 
 
-async def _prepare_database(settings: Settings, *, demo: bool, local_url: str) -> None:
+async def _prepare_database(
+    settings: Settings, *, demo: bool, local_url: str, migrate_first: bool
+) -> None:
     async with _database(settings) as db:
-        await migrate.upgrade(db.engine)
+        if migrate_first:
+            await migrate.upgrade(db.engine)
+        else:
+            await _require_head(db)
         if demo and not await seed_service.database_has_users(db):
             _say(settings, "Seeding demo data into the empty database…")
             plan = demo_plan.SeedPlan(public_url=settings.public_url or local_url)
             hasher = PasswordHasher.from_settings(settings)
             summary = await seed_service.seed_demo(db, hasher, plan)
             _say(settings, _seeded(summary))
+
+
+async def _require_head(db: Database) -> None:
+    """``serve --no-migrate`` (deployments, where a one-shot job migrates): a database
+    behind the code is one line and exit 2, so the replica restarts until the job is done,
+    rather than serving a schema it does not know."""
+    current, head = await migrate.current_revision(db.engine), migrate.head_revision()
+    if current != head:
+        raise ConfigurationError(
+            f"the database is at revision {current or 'base (no schema)'}, not {head}: "
+            "run `quillpress db upgrade` first (serve --no-migrate does not migrate)"
+        )
 
 
 def _cache_for_workers(settings: Settings, workers: int) -> None:
@@ -237,10 +262,13 @@ def serve(
         ),
     ] = None,
     reload: Annotated[
-        bool, typer.Option("--reload", help="Restart on code changes (development).")
+        bool, typer.Option("--reload", help="Restart on code changes (dev).")
     ] = False,
     demo: Annotated[
-        bool, typer.Option("--demo", help="Seed demo data into an empty database.")
+        bool, typer.Option("--demo", help="Seed demo data if it is empty.")
+    ] = False,
+    no_migrate: Annotated[
+        bool, typer.Option("--no-migrate", help="Only check the schema is newest.")
     ] = False,
 ) -> None:
     """Migrate the database, then serve the REST and GraphQL APIs."""
@@ -248,7 +276,8 @@ def serve(
     processes = _worker_count(settings, workers)
     _cache_for_workers(settings, processes)
     _check_can_listen(host, port)
-    prepare_serve(settings, demo=demo, local_url=f"http://{host}:{port}")
+    local_url = f"http://{host}:{port}"
+    prepare_serve(settings, demo=demo, local_url=local_url, migrate_first=not no_migrate)
     with _stopping_quietly(), _announcing(settings, host, port):
         uvicorn.run(
             APP_FACTORY,
