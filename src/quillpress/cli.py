@@ -264,9 +264,7 @@ def serve(
     reload: Annotated[
         bool, typer.Option("--reload", help="Restart on code changes (dev).")
     ] = False,
-    demo: Annotated[
-        bool, typer.Option("--demo", help="Seed demo data if it is empty.")
-    ] = False,
+    demo: Annotated[bool, typer.Option("--demo", help="Seed demo data if it is empty.")] = False,
     no_migrate: Annotated[
         bool, typer.Option("--no-migrate", help="Only check the schema is newest.")
     ] = False,
