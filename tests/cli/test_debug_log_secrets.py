@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from quillpress.db.models import AppUser
@@ -85,13 +86,17 @@ def run_flow(http: httpx.Client, secrets: Secrets, origin: str) -> None:
     assert http.get("/api/user", headers=bearer).status_code == 401  # it really logged out
 
 
-def test_a_full_session_at_debug_with_sql_echo_logs_no_secret(cli_env: Path) -> None:
+@pytest.mark.parametrize("mode", ["development", "production"])
+def test_a_full_session_at_debug_with_sql_echo_logs_no_secret(cli_env: Path, mode: str) -> None:
     port = free_port()
     log = cli_env / "serve.log"
     env = {
         **server_env(cli_env),
+        "QUILLPRESS_ENV": mode,
         "QUILLPRESS_LOG_LEVEL": "DEBUG",
         "QUILLPRESS_DATABASE_ECHO": "true",
+        # Plain-http test client: cookies without Secure (and so without __Host-).
+        "QUILLPRESS_COOKIE_SECURE": "false",
     }
     secrets = Secrets()
     secrets.add("QUILLPRESS_SECRET_KEY", TEST_SECRET)
@@ -111,6 +116,6 @@ def test_a_full_session_at_debug_with_sql_echo_logs_no_secret(cli_env: Path) -> 
     # The capture is real: DEBUG lines, the SQL echo and uvicorn's own lines are in it.
     assert "INSERT INTO app_user" in output
     assert "UPDATE app_user SET" in output  # the password change went through the echo
-    assert "[debug" in output  # the development renderer's DEBUG level
+    assert ("[debug" if mode == "development" else '"level":"debug"') in output
     assert "Finished server process" in output  # uvicorn
     assert secrets.leaks(output) == []
