@@ -7,7 +7,7 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install clean
+.PHONY: run test lint validate-deploy install clean
 
 $(BIN)/quillpress: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,17 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test: lint
+# The deployment artifacts, checked offline: hadolint (no rule ignored, inline ignores
+# refused), the Compose and GitHub-workflow JSON schemas bundled with check-jsonschema,
+# and the Kubernetes schemas bundled with kubernetes-validate (strict: unknown fields fail).
+K8S_VERSION ?= 1.34.0
+validate-deploy: install
+	$(BIN)/hadolint --disable-ignore-pragma Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yaml
+	$(BIN)/kubernetes-validate --strict --quiet -k $(K8S_VERSION) deploy/k8s/*.yaml
+
+test: lint validate-deploy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:

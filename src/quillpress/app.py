@@ -5,6 +5,7 @@ settings."""
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,6 +24,8 @@ from quillpress.config import Settings
 from quillpress.infra.logging import configure_logging
 from quillpress.infra.resources import open_resources
 from quillpress.infra.security import Security
+
+log = logging.getLogger("quillpress.lifespan")
 
 
 class Quillpress(FastAPI):
@@ -60,6 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             finally:
                 if settings.gc_freeze:
                     gc.unfreeze()  # an app built again in this process starts clean
+        # After SIGTERM's graceful part: what an operator (and tests/cli/
+        # test_graceful_shutdown.py) reads to know no connection was left open.
+        log.info("Closed the database pool and the cache")
 
     app = Quillpress(
         title="Quillpress",

@@ -32,7 +32,14 @@ from typer.core import TyperGroup
 from quillpress import __version__
 from quillpress.api.graphql.schema import sdl
 from quillpress.api.rest import openapi
-from quillpress.config import CacheMode, ConfigurationError, Settings, describe_validation_error
+from quillpress.config import (
+    CacheMode,
+    ConfigurationError,
+    Settings,
+    describe_validation_error,
+    parse_workers,
+    resolve_workers,
+)
 from quillpress.db import migrate
 from quillpress.db.database import Database
 from quillpress.db.engine import create_engine
@@ -171,7 +178,13 @@ def _seeded(summary: seed_service.SeedSummary, *notes: str) -> str:
 # --- serve ---------------------------------------------------------------------------
 
 
-def prepare_serve(settings: Settings, *, demo: bool, local_url: str = demo_plan.LOCAL_URL) -> None:
+def prepare_serve(
+    settings: Settings,
+    *,
+    demo: bool,
+    local_url: str = demo_plan.LOCAL_URL,
+    migrate_first: bool = True,
+) -> None:
     """Everything ``serve`` does once in the parent process, before any worker starts.
 
     Resolving the secret here creates the development key file exactly once, so every
@@ -180,18 +193,37 @@ def prepare_serve(settings: Settings, *, demo: bool, local_url: str = demo_plan.
     ``create_app`` would meet it again) ever starts with it."""
     _check_database(settings)  # first: a bad URL is one line, not a key warning and a line
     resolve_secret(settings)
-    asyncio.run(_prepare_database(settings, demo=demo, local_url=local_url))
+    asyncio.run(
+        _prepare_database(settings, demo=demo, local_url=local_url, migrate_first=migrate_first)
+    )
 
 
-async def _prepare_database(settings: Settings, *, demo: bool, local_url: str) -> None:
+async def _prepare_database(
+    settings: Settings, *, demo: bool, local_url: str, migrate_first: bool
+) -> None:
     async with _database(settings) as db:
-        await migrate.upgrade(db.engine)
+        if migrate_first:
+            await migrate.upgrade(db.engine)
+        else:
+            await _require_head(db)
         if demo and not await seed_service.database_has_users(db):
             _say(settings, "Seeding demo data into the empty database…")
             plan = demo_plan.SeedPlan(public_url=settings.public_url or local_url)
             hasher = PasswordHasher.from_settings(settings)
             summary = await seed_service.seed_demo(db, hasher, plan)
             _say(settings, _seeded(summary))
+
+
+async def _require_head(db: Database) -> None:
+    """``serve --no-migrate`` (deployments, where a one-shot job migrates): a database
+    behind the code is one line and exit 2, so the replica restarts until the job is done,
+    rather than serving a schema it does not know."""
+    current, head = await migrate.current_revision(db.engine), migrate.head_revision()
+    if current != head:
+        raise ConfigurationError(
+            f"the database is at revision {current or 'base (no schema)'}, not {head}: "
+            "run `quillpress db upgrade` first (serve --no-migrate does not migrate)"
+        )
 
 
 def _cache_for_workers(settings: Settings, workers: int) -> None:
@@ -222,31 +254,52 @@ def serve(
         int, typer.Option(help="Port to bind.", metavar="PORT", min=1, max=65_535)
     ] = 8000,
     workers: Annotated[
-        int, typer.Option(help="Worker processes (one per core).", metavar="N", min=1)
-    ] = 1,
+        str | None,
+        typer.Option(
+            help="Processes, or auto (per CPU).",
+            metavar="N|auto",
+            show_default=False,
+        ),
+    ] = None,
     reload: Annotated[
-        bool, typer.Option("--reload", help="Restart on code changes (development).")
+        bool, typer.Option("--reload", help="Restart on code changes (dev).")
     ] = False,
-    demo: Annotated[
-        bool, typer.Option("--demo", help="Seed demo data into an empty database.")
+    demo: Annotated[bool, typer.Option("--demo", help="Seed demo data if it is empty.")] = False,
+    no_migrate: Annotated[
+        bool, typer.Option("--no-migrate", help="Only check the schema is newest.")
     ] = False,
 ) -> None:
     """Migrate the database, then serve the REST and GraphQL APIs."""
     settings = _load_settings()
-    _cache_for_workers(settings, workers)
+    processes = _worker_count(settings, workers)
+    _cache_for_workers(settings, processes)
     _check_can_listen(host, port)
-    prepare_serve(settings, demo=demo, local_url=f"http://{host}:{port}")
+    local_url = f"http://{host}:{port}"
+    prepare_serve(settings, demo=demo, local_url=local_url, migrate_first=not no_migrate)
     with _stopping_quietly(), _announcing(settings, host, port):
         uvicorn.run(
             APP_FACTORY,
             factory=True,
             host=host,
             port=port,
-            workers=workers,
+            workers=processes,
             reload=reload,
             access_log=False,  # the app writes one structured line per request itself
             log_config=None,  # keep configure_logging's handler: one format for every line
+            # SIGTERM: stop accepting, let requests in flight finish for this long, then
+            # run the lifespan's shutdown (which closes the pools).
+            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
         )
+
+
+def _worker_count(settings: Settings, option: str | None) -> int:
+    """``--workers`` when given, else ``QUILLPRESS_WORKERS``; ``auto`` is the CPU count."""
+    if option is None:
+        return settings.worker_count
+    try:
+        return resolve_workers(parse_workers(option))
+    except ValueError as error:
+        raise ConfigurationError(f"--workers={option!r} is not accepted: {error}") from None
 
 
 @contextmanager

@@ -87,6 +87,30 @@ def database_url_variable() -> str:
     return ENV_PREFIX + "DATABASE_URL"
 
 
+MAX_WORKERS = 256
+
+
+def parse_workers(value: str) -> int | Literal["auto"]:
+    """``auto`` or a number of processes from 1 to 256 (``QUILLPRESS_WORKERS`` and
+    ``serve --workers`` accept the same)."""
+    text = value.strip().lower()
+    if text == "auto":
+        return "auto"
+    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+        raise ValueError(f"must be auto or a number of processes from 1 to {MAX_WORKERS}")
+    return int(text)
+
+
+def resolve_workers(workers: int | Literal["auto"]) -> int:
+    """``auto`` is the CPUs this process may run on: its affinity mask (what a container's
+    cpuset grants), not every core of the host."""
+    if workers != "auto":
+        return workers
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 class Settings(BaseSettings):
     # hide_input_in_errors: a traceback (QUILLPRESS_LOG_LEVEL=DEBUG) must not print a URL
     # with its password; the one-line message shows the value itself, masked.
@@ -146,6 +170,13 @@ class Settings(BaseSettings):
     # which builds hundreds of apps in one process, turns it off: each freeze costs a full
     # collection of that process's large heap.
     gc_freeze: bool = True
+    # ``serve``'s worker processes: a number, or ``auto`` for one per CPU this process may
+    # run on (the container image sets auto). ``serve --workers`` overrides it.
+    workers: int | Literal["auto"] = 1
+    # On SIGTERM, how long requests in flight may take to finish before they are cancelled
+    # (uvicorn's timeout_graceful_shutdown); the pools are closed after them either way.
+    # Keep it below the orchestrator's kill grace (Kubernetes: 30 s by default).
+    shutdown_timeout_seconds: int = Field(default=20, ge=0, le=3_600)
 
     # Cache (see infra.cache). ``cache`` unset: redis when a Redis URL is given, else memory
     # (the CLI's ``serve --workers`` > 1 turns an implied memory cache off).
@@ -205,6 +236,16 @@ class Settings(BaseSettings):
             raise ValueError("must have no trailing slash, query or fragment")
         return value
 
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _parse_workers(cls, value: object) -> object:
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            try:
+                return parse_workers(str(value))
+            except ValueError as error:
+                raise PydanticCustomError("workers", str(error)) from None
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
@@ -250,6 +291,10 @@ class Settings(BaseSettings):
         if self.cache is not None:
             return self.cache
         return CacheMode.REDIS if self.redis_url else CacheMode.MEMORY
+
+    @property
+    def worker_count(self) -> int:
+        return resolve_workers(self.workers)
 
     @property
     def is_production(self) -> bool:

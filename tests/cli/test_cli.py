@@ -305,6 +305,7 @@ def test_serve_migrates_then_starts_uvicorn_with_the_factory(
                 "reload": False,
                 "access_log": False,
                 "log_config": None,
+                "timeout_graceful_shutdown": 20,
             },
         )
     ]

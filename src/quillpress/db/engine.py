@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import event
@@ -21,7 +22,14 @@ def is_sqlite(url: str) -> bool:
 def create_engine(
     url: str, *, pool_size: int = 10, echo: bool = False, null_pool: bool = False
 ) -> AsyncEngine:
-    options: dict[str, Any] = {"echo": echo}
+    # Statements are logged, their parameters never: they hold password hashes and
+    # refresh-token digests (tests/cli/test_debug_log_secrets.py), and an error's text
+    # (an IntegrityError a 500 logs) would carry them too.
+    options: dict[str, Any] = {"hide_parameters": True}
+    if echo:
+        # SQLAlchemy's own echo adds a stdout handler in a second format; its logger at
+        # INFO sends the same lines through the one pipeline of infra/logging.py instead.
+        logging.getLogger("sqlalchemy.engine.Engine").setLevel(logging.INFO)
     if null_pool:
         options["poolclass"] = NullPool
     elif not is_sqlite(url):

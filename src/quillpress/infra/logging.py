@@ -23,6 +23,7 @@ import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from quillpress.config import Settings
+from quillpress.infra.redaction import QUIET_LIBRARY_LOGGERS, redact_secrets
 from quillpress.infra.request_context import current_request_id
 
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
@@ -86,11 +87,13 @@ def _renderers(production: bool) -> tuple[Processor, list[Processor]]:
     if production:
         return structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"), [
             structlog.processors.format_exc_info,
+            redact_secrets,  # after format_exc_info: a traceback's text is covered too
             structlog.processors.EventRenamer("msg"),
             _first_keys_first,
             structlog.processors.JSONRenderer(_orjson_dumps, default=str),
         ]
     return structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False, key="ts"), [
+        redact_secrets,
         structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty(), timestamp_key="ts"),
     ]
 
@@ -122,6 +125,8 @@ def configure_logging(settings: Settings) -> None:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(settings.log_level)
+    for name in QUIET_LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
     # uvicorn's default config gives its loggers their own handlers and stops them from
     # propagating; `serve` passes log_config=None, and this undoes it for any other launch.
     for name in (*UVICORN_LOGGERS, "quillpress"):

@@ -1,0 +1,45 @@
+# syntax=docker/dockerfile:1
+# Quillpress container image: a builder stage makes wheels of the package and of every
+# dependency, the runtime stage installs only those wheels on a slim Python, as a non-root
+# user. Build: docker build -t quillpress . (no Docker daemon on the development
+# machines: CI builds it, see .github/workflows/ci.yaml). Lint: make validate-deploy.
+
+# Patch releases (security fixes) float within 3.11 on Debian 12; CI rebuilds on each tag.
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+FROM ${PYTHON_IMAGE} AS builder
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+WORKDIR /src
+# The metadata first: the dependency wheels stay cached until pyproject.toml changes.
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN pip wheel --wheel-dir /wheels .
+
+FROM ${PYTHON_IMAGE} AS runtime
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    QUILLPRESS_ENV=production \
+    QUILLPRESS_WORKERS=auto \
+    QUILLPRESS_SHUTDOWN_TIMEOUT_SECONDS=20
+# A fixed uid/gid, so Kubernetes' runAsNonRoot can verify it and volumes can be chowned.
+RUN groupadd --system --gid 10001 quillpress \
+    && useradd --system --uid 10001 --gid quillpress --home-dir /app --shell /usr/sbin/nologin quillpress
+# Only wheels built above, no index: the image holds exactly what the builder resolved.
+RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
+    pip install --no-index --find-links=/wheels /wheels/quillpress-*.whl
+WORKDIR /app
+USER 10001:10001
+EXPOSE 8000
+# No curl in a slim image: the standard library asks /healthz (alive, no I/O).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"]
+# SIGTERM is what docker stop and Kubernetes send: serve finishes the requests in flight
+# (QUILLPRESS_SHUTDOWN_TIMEOUT_SECONDS), closes its pools, exits 0.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["quillpress"]
+# Migrations are a separate one-shot command (`quillpress db upgrade`: the compose
+# `migrate` service, the Kubernetes Job); replicas only check the schema is at head.
+CMD ["serve", "--host", "0.0.0.0", "--port", "8000", "--no-migrate"]
