@@ -40,6 +40,7 @@ DOWN_TIMEOUT_S = 120
 HTTP_TIMEOUT_S = 30.0
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own reordering by fixture scope
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Disruptive tests last (a stable sort keeps each group's file order)."""
     items.sort(key=lambda item: item.get_closest_marker("disruptive") is not None)
