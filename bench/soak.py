@@ -31,6 +31,7 @@ import ipaddress
 import os
 import random
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -453,6 +454,11 @@ def main() -> None:
         raise SystemExit(run(args, args.topology.resolve()))
     with own_topology(args.instances) as state:
         status = run(args, state)
+        if status:  # keep what explains it: down.sh removes the state directory
+            kept = args.plot / "soak-logs"
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(state / "logs", kept)
+            print(f"soak: the topology's logs are kept in {kept}")
     raise SystemExit(status)
 
 

@@ -269,6 +269,10 @@ EOF
     done
     cat <<EOF
         keepalive 32;
+        # Idle connections are closed here before uvicorn closes them (its keep-alive is
+        # 5 s): a request sent on a connection the instance is closing fails, and nginx
+        # cannot retry it on another instance when it is a POST (the client would get 502).
+        keepalive_timeout 2s;
     }
     server {
         listen 127.0.0.1:$NGINX_PORT;
