@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --instances) [ $# -ge 2 ] || die "--instances needs a number"; INSTANCES="$2"; shift 2 ;;
         --instances=*) INSTANCES="${1#*=}"; shift ;;
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument '$1' (usage: up.sh [--instances N])" ;;
     esac
 done
@@ -155,7 +155,7 @@ pg "$PGBIN/pg_ctl" -D "$PRIMARY_DATA" -l "$LOGS/primary.log" -w -t "$READY_TIMEO
     > /dev/null || die "the primary did not start (see $LOGS/primary.log)"
 record PRIMARY_PORT "$PRIMARY_PORT"
 record PRIMARY_PID "$(postmaster_pid "$PRIMARY_DATA")"
-wait_until "$READY_TIMEOUT" "the primary" "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PRIMARY_PORT"
+wait_until "$READY_TIMEOUT" "the primary" "$PGBIN/pg_isready" -q -U postgres -h 127.0.0.1 -p "$PRIMARY_PORT"
 psql_at "$PRIMARY_PORT" "CREATE DATABASE quillpress" > /dev/null
 PRIMARY_URL="postgresql://postgres@127.0.0.1:$PRIMARY_PORT/quillpress"
 record PRIMARY_URL "$PRIMARY_URL"
@@ -190,7 +190,7 @@ record REDIS_URL "$REDIS_URL"
 
 # --- waits for the data tier -----------------------------------------------------------------
 wait_until "$READY_TIMEOUT" "the replica to accept connections" \
-    "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$REPLICA_PORT"
+    "$PGBIN/pg_isready" -q -U postgres -h 127.0.0.1 -p "$REPLICA_PORT"
 replica_in_recovery() { [ "$(psql_at "$REPLICA_PORT" 'SELECT pg_is_in_recovery()')" = t ]; }
 wait_until "$READY_TIMEOUT" "the replica to be in recovery" replica_in_recovery
 streaming() {
