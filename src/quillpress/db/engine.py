@@ -19,7 +19,12 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(
-    url: str, *, pool_size: int = 10, echo: bool = False, null_pool: bool = False
+    url: str,
+    *,
+    pool_size: int = 10,
+    echo: bool = False,
+    null_pool: bool = False,
+    connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
 ) -> AsyncEngine:
     options: dict[str, Any] = {"echo": echo}
     if null_pool:
@@ -33,7 +38,7 @@ def create_engine(
         # A black-holed server must cost a request seconds (then a 503), not asyncpg's
         # default minute.
         options["connect_args"] = {
-            "timeout": CONNECT_TIMEOUT_SECONDS,
+            "timeout": connect_timeout,
             # Every request is a few index lookups; a parallel plan only adds worker
             # start-up (measured: ?favorited= at 200k articles, p50 68 ms with workers,
             # 23 ms without; bench/README.md).
