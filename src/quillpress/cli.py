@@ -243,8 +243,8 @@ def serve(
 ) -> None:
     """Migrate the database, then serve the REST and GraphQL APIs."""
     settings = _load_settings()
-    _cache_for_workers(settings, workers)
     _replicas_for_workers(settings, workers)
+    _cache_for_workers(settings, workers)
     _check_can_listen(host, port)
     prepare_serve(settings, demo=demo, local_url=f"http://{host}:{port}")
     with _stopping_quietly(), _announcing(settings, host, port):

@@ -53,7 +53,10 @@ async def test_reads_go_to_a_replica_that_has_replayed_every_write(
         await pair.wait_caught_up()
         response = await read_until_replica(client, f"/api/articles/{article['slug']}")
         assert response.json()["article"]["title"] == "Replicated"
-        assert app.state.resources.database.routing.reads["replica"] >= 1
+        routing = app.state.resources.database.routing
+        assert routing.reads["replica"] >= 1
+        assert 0 < routing.replica_share <= 1
+        assert (routing.replicas[0].lag_bytes, routing.replicas[0].lag_seconds) == (0, 0)
 
 
 async def test_with_replay_paused_every_reader_sees_a_write_at_once_from_the_primary(
@@ -76,6 +79,9 @@ async def test_with_replay_paused_every_reader_sees_a_write_at_once_from_the_pri
             assert anyone.json()["article"]["body"] == body
             assert (db_route(mine), db_route(anyone)) == ("primary", "primary")
         stale = await pair.on_replica("SELECT body FROM article WHERE slug = $1", article["slug"])
+        lagging = app.state.resources.database.routing.replicas[0]
+        assert lagging.lag_bytes is not None and lagging.lag_bytes > 0
+        assert lagging.lag_seconds is not None and lagging.lag_seconds >= 0
         assert stale == "first"  # the replica really is behind
         await pair.on_replica("SELECT pg_wal_replay_resume()")
         back = await read_until_replica(client, path)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -76,10 +76,16 @@ class ReplicaState:
 
 @dataclass(slots=True)
 class RoutingStats:
-    """Counters for the metrics: reads served per target, and each replica's state."""
+    """For the metrics: reads served per target, each replica's state (lag when last
+    measured, health), and listeners told of every routed read (a Prometheus counter)."""
 
     reads: dict[str, int] = field(default_factory=lambda: {"primary": 0, "replica": 0})
     replicas: list[ReplicaState] = field(default_factory=list)
+    listeners: list[Callable[[Target], None]] = field(default_factory=list)
+
+    def subscribe(self, listener: Callable[[Target], None]) -> None:
+        """``listener(target)`` after each routed read (``"primary"`` or ``"replica"``)."""
+        self.listeners.append(listener)
 
     @property
     def replica_share(self) -> float:
@@ -221,6 +227,8 @@ class Router:
 
     def _count(self, target: Target) -> None:
         self.stats.reads[target] += 1
+        for listener in self.stats.listeners:
+            listener(target)
         stats = current_stats.get()
         if stats is not None:
             if target == "replica":
