@@ -73,3 +73,31 @@ def throughput(directory: Path, figures: Mapping[str, tuple[float, float]]) -> P
     figure.savefig(path, dpi=120)
     plt.close(figure)
     return path
+
+
+def soak(
+    directory: Path,
+    throughput: Sequence[tuple[float, float]],
+    rss_mib: Mapping[str, Sequence[tuple[float, float]]],
+) -> Path | str:
+    """bench/soak.py: requests/s over time above, each instance's RSS over time below."""
+    plt = _pyplot()
+    if plt is None:
+        return INSTALL
+    directory.mkdir(parents=True, exist_ok=True)
+    figure, (load, memory) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    load.plot([t for t, _ in throughput], [rate for _, rate in throughput], drawstyle="steps-post")
+    load.set_ylabel("requests/s")
+    load.set_ylim(bottom=0)
+    load.set_title("Soak through nginx: throughput and RSS per instance")
+    for name, series in rss_mib.items():
+        memory.plot([t for t, _ in series], [mib for _, mib in series], label=name)
+    memory.set_ylabel("RSS (MiB)")
+    memory.set_xlabel("seconds into the load")
+    memory.set_ylim(bottom=0)
+    memory.legend(loc="lower right")
+    path = directory / "soak.png"
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -92,13 +92,23 @@ def error_fields(response: httpx.Response, status: int) -> dict[str, list[str]]:
     return result
 
 
+MakeAdmin = Callable[[httpx.AsyncClient, str], Awaitable[dict[str, str]]]
+"""Register a user, promote it to admin and return its auth headers (see ``make_admin``)."""
+
+
 async def make_admin(app: Any, client: httpx.AsyncClient, username: str) -> dict[str, str]:
     """Register ``username``, promote it to admin in the database, and return the auth
     headers of a fresh login (the role travels in the token)."""
+    return await make_admin_in(app.state.resources.database.engine, client, username)
+
+
+async def make_admin_in(engine: Any, client: httpx.AsyncClient, username: str) -> dict[str, str]:
+    """``make_admin`` for any server whose database ``engine`` reaches (an app of the test
+    process, or a deployed topology's primary)."""
     from sqlalchemy import text
 
     await register(client, username)
-    async with app.state.resources.database.engine.begin() as conn:
+    async with engine.begin() as conn:
         await conn.execute(
             text("UPDATE app_user SET role = 'admin' WHERE username = :name"), {"name": username}
         )

@@ -3,7 +3,8 @@ instance A shows, right after its response, in every view read through instance 
 
 Each view is read through B before each write (so B's cache holds it), and after the
 write B's answer must equal the truth read by a third, uncached instance. A view list
-that B had cached stale would differ."""
+that B had cached stale would differ. The same scenario runs across the processes of a
+deployed topology in tests/cluster/test_consistency.py."""
 
 from __future__ import annotations
 
@@ -86,7 +87,15 @@ async def _same_everywhere(
 async def test_every_write_through_one_instance_shows_through_the_other(
     instances: tuple[httpx.AsyncClient, httpx.AsyncClient, httpx.AsyncClient],
 ) -> None:
-    a, b, truth = instances
+    await every_write_shows_through_the_other(*instances)
+
+
+async def every_write_shows_through_the_other(
+    a: httpx.AsyncClient, b: httpx.AsyncClient, truth: httpx.AsyncClient
+) -> None:
+    """The consistency table on an empty blog: each write through ``a`` (whatever serves
+    it: an app of this process, or a deployed instance's URL), then every view through
+    ``b`` equals ``truth``'s (an uncached server on the same database)."""
     users = {name: await register(a, name) for name in ("ann", "bob", "reader")}
     viewers: dict[str, Headers] = {"anonymous": {}, "reader": users["reader"]}
     blog = Blog()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -24,7 +25,7 @@ from fastapi import FastAPI
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from tests.helpers import auth, create_article, make_admin, register
+from tests.helpers import MakeAdmin, auth, create_article, make_admin, register
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "data" / "realworld-openapi.yml"
 SPEC_URI = "urn:realworld:openapi"
@@ -260,10 +261,12 @@ async def users_and_profiles(client: httpx.AsyncClient, c: Contract) -> None:
     c.check(await client.delete("/api/profiles/nobody/follow", headers=bob), status=404)
 
 
-async def articles_favorites_and_tags(client: httpx.AsyncClient, app: FastAPI, c: Contract) -> None:
+async def articles_favorites_and_tags(
+    client: httpx.AsyncClient, admin: MakeAdmin, c: Contract
+) -> None:
     ann = await register(client, "writer")
     bob = await register(client, "reader")
-    root = await make_admin(app, client, "root")
+    root = await admin(client, "root")
     await client.post("/api/profiles/writer/follow", headers=bob)
 
     created = c.check(
@@ -347,10 +350,10 @@ async def articles_favorites_and_tags(client: httpx.AsyncClient, app: FastAPI, c
     c.check(await client.delete("/api/articles/untagged", headers=root), status=204)
 
 
-async def comments(client: httpx.AsyncClient, app: FastAPI, c: Contract) -> None:
+async def comments(client: httpx.AsyncClient, admin: MakeAdmin, c: Contract) -> None:
     ann = await register(client, "host")
     bob = await register(client, "guest")
-    root = await make_admin(app, client, "moderator")
+    root = await admin(client, "moderator")
     await create_article(client, ann, title="Discussed")
     await create_article(client, ann, title="Elsewhere")
 
@@ -405,6 +408,19 @@ async def comments(client: httpx.AsyncClient, app: FastAPI, c: Contract) -> None
     )
 
 
+async def realworld_flow(client: httpx.AsyncClient, admin: MakeAdmin, c: Contract) -> None:
+    """The whole scenario, every operation of the spec with its success and error statuses,
+    against any server ``client`` reaches on an empty blog (also a deployed topology through
+    its balancer: tests/cluster/test_api_flow.py)."""
+    await users_and_profiles(client, c)
+    await articles_favorites_and_tags(client, admin, c)
+    await comments(client, admin, c)
+    exercised = {(template, method) for template, method, status in c.seen if status < 300}
+    assert exercised == set(c.operations())
+    error_statuses = {status for _, _, status in c.seen if status >= 400}
+    assert error_statuses == {401, 403, 404, 409, 422}
+
+
 async def test_user_and_profile_responses_conform(
     client: httpx.AsyncClient, contract: Contract
 ) -> None:
@@ -414,22 +430,16 @@ async def test_user_and_profile_responses_conform(
 async def test_article_favorite_and_tag_responses_conform(
     client: httpx.AsyncClient, app: FastAPI, contract: Contract
 ) -> None:
-    await articles_favorites_and_tags(client, app, contract)
+    await articles_favorites_and_tags(client, partial(make_admin, app), contract)
 
 
 async def test_comment_responses_conform(
     client: httpx.AsyncClient, app: FastAPI, contract: Contract
 ) -> None:
-    await comments(client, app, contract)
+    await comments(client, partial(make_admin, app), contract)
 
 
 async def test_every_operation_of_the_spec_is_exercised_with_its_success_status(
     client: httpx.AsyncClient, app: FastAPI, contract: Contract
 ) -> None:
-    await users_and_profiles(client, contract)
-    await articles_favorites_and_tags(client, app, contract)
-    await comments(client, app, contract)
-    exercised = {(template, method) for template, method, status in contract.seen if status < 300}
-    assert exercised == set(contract.operations())
-    error_statuses = {status for _, _, status in contract.seen if status >= 400}
-    assert error_statuses == {401, 403, 404, 409, 422}
+    await realworld_flow(client, partial(make_admin, app), contract)
