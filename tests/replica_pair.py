@@ -65,6 +65,9 @@ class ReplicaPair:
                 f"port = {self.primary_port}\nlisten_addresses = '127.0.0.1'\n"
                 f"unix_socket_directories = '{self.root}'\nwal_level = replica\n"
                 "max_wal_senders = 4\nfsync = off\nshared_buffers = 16MB\n"
+                # As deploy/local does: a commit returns before its WAL is written,
+                # which is what the commit position must still cover.
+                "synchronous_commit = off\n"
             )
         self._pg_ctl(self.primary_dir, "start")
         _as_postgres(

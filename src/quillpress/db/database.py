@@ -100,8 +100,9 @@ class Database:
                 tx = Transaction(conn)
                 yield tx
             if self._router is not None:
-                # After COMMIT returned, on the same connection: at or past the commit
-                # record, and published before anyone is told the write happened.
+                # After COMMIT returned, on the same connection: the WAL insert position
+                # is at or past the commit record; it is published before anyone is told
+                # the write happened.
                 await self._router.committed(conn)
         if tx.events:
             await self._publish(tx.events)

@@ -3,10 +3,13 @@
 **The rule.** A read goes to a replica only when that replica has replayed past the
 newest write committed anywhere before the read began; otherwise to the primary.
 
-- After each commit, the writer reads ``pg_current_wal_lsn()`` on its own connection. The
-  commit record was flushed before COMMIT returned, so that position is at or past it (a
-  safe upper bound), and it is published to the :class:`PositionStore` as a maximum
-  before the write's events run and before its response is sent.
+- After each commit, the writer reads ``pg_current_wal_insert_lsn()`` on its own
+  connection. The commit record was inserted before COMMIT returned, so that position is
+  at or past its end (a safe upper bound), and it is published to the
+  :class:`PositionStore` as a maximum before the write's events run and before its
+  response is sent. Not ``pg_current_wal_lsn()``: that is the *written* position, which
+  with ``synchronous_commit = off`` stays behind a commit that has already returned (a
+  replica at that position lacks the write; the cluster test caught it).
 - A read takes the store's value first (the *required* position). A replica whose
   replayed position (``pg_last_wal_replay_lsn()``) is at or past it has every write
   committed before that moment. Replay only moves forward, so a position seen earlier is
@@ -238,7 +241,8 @@ class Router:
 
 
 async def current_position(conn: AsyncConnection) -> int:
-    """The primary's WAL write position, on ``conn``'s driver connection (uncounted)."""
+    """The primary's WAL insert position, on ``conn``'s driver connection (uncounted):
+    at or past the end of every commit that has returned, whatever ``synchronous_commit``."""
     raw = await conn.get_raw_connection()
-    text = await raw.driver_connection.fetchval("SELECT pg_current_wal_lsn()::text")  # type: ignore[union-attr]
+    text = await raw.driver_connection.fetchval("SELECT pg_current_wal_insert_lsn()::text")  # type: ignore[union-attr]
     return parse_lsn(str(text))
