@@ -79,6 +79,11 @@ class Database:
         """Reads per target and each replica's lag (``None`` without replicas)."""
         return None if self._router is None else self._router.stats
 
+    @property
+    def replica_engines(self) -> list[AsyncEngine]:
+        """The replicas' engines (pool metrics, readiness); empty without replicas."""
+        return [] if self._router is None else self._router.engines
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
         if self._router is None:
