@@ -67,6 +67,13 @@ def cache_outcome(response: httpx.Response) -> str:
     return match.group(1)
 
 
+def db_route(response: httpx.Response) -> str | None:
+    """Where the request's reads went (replica, primary, mixed), from ``Server-Timing``;
+    ``None`` when nothing was routed (no replicas configured, or no read)."""
+    match = re.search(r'dbroute;desc="(\w+)"', response.headers["server-timing"])
+    return match.group(1) if match else None
+
+
 def error_fields(response: httpx.Response, status: int) -> dict[str, list[str]]:
     """The ``errors`` object of an error response, after checking its status and that the
     body has the RealWorld shape ``{"errors": {key: [message, ...]}}``."""

@@ -247,6 +247,16 @@ def _cache_for_workers(settings: Settings, workers: int) -> None:
     os.environ["QUILLPRESS_CACHE"] = CacheMode.OFF.value  # workers read the environment
 
 
+def _replicas_for_workers(settings: Settings, workers: int) -> None:
+    """Commit positions kept in process are seen by one worker only: another worker
+    could read a replica that lacks this worker's write. Several workers need Redis."""
+    if workers > 1 and settings.database_replica_urls and not settings.redis_url:
+        raise ConfigurationError(
+            "QUILLPRESS_DATABASE_REPLICA_URLS with --workers > 1 needs QUILLPRESS_REDIS_URL "
+            "(the workers share commit positions through it)"
+        )
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.", metavar="HOST")] = "127.0.0.1",
@@ -272,6 +282,7 @@ def serve(
     """Migrate the database, then serve the REST and GraphQL APIs."""
     settings = _load_settings()
     processes = _worker_count(settings, workers)
+    _replicas_for_workers(settings, processes)
     _cache_for_workers(settings, processes)
     _check_can_listen(host, port)
     local_url = f"http://{host}:{port}"

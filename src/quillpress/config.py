@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     )
     database_echo: bool = False
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # Streaming replicas of a PostgreSQL primary (comma-separated URLs): reads go to one
+    # only when it has replayed every write committed before the read began (db.replicas).
+    database_replica_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     secret_key: SecretStr | None = None
     secret_file: str = ".quillpress-secret"  # noqa: S105 (a path, not a secret)
@@ -215,6 +218,34 @@ class Settings(BaseSettings):
             )
         return url
 
+    @field_validator("database_replica_urls", mode="before")
+    @classmethod
+    def _split_replicas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("database_replica_urls")
+    @classmethod
+    def _replicas_are_postgres(cls, value: list[str]) -> list[str]:
+        urls = [normalise_database_url(url) for url in value]
+        for url in urls:
+            try:
+                backend = make_url(url).drivername
+            except (ArgumentError, ValueError):
+                raise PydanticCustomError(
+                    "database_url_unparsable",
+                    "is not a list of database URLs (accepted: comma-separated "
+                    "postgresql://user:password@host:5432/name)",
+                ) from None
+            if backend != "postgresql+asyncpg":
+                raise PydanticCustomError(
+                    "database_url_unsupported",
+                    "names a replica that is not PostgreSQL (accepted: comma-separated "
+                    "postgresql://user:password@host:5432/name)",
+                )
+        return urls
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -270,6 +301,16 @@ class Settings(BaseSettings):
                 "QUILLPRESS_JWT_ALGORITHM=EdDSA needs QUILLPRESS_JWT_PRIVATE_KEY_FILE "
                 "(accepted: a PEM Ed25519 private key, e.g. from "
                 "`openssl genpkey -algorithm ed25519`)",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _replicas_need_postgres(self) -> Self:
+        if self.database_replica_urls and not self.database_url.startswith("postgresql"):
+            raise PydanticCustomError(
+                "replicas_need_postgres",
+                "QUILLPRESS_DATABASE_REPLICA_URLS needs a PostgreSQL QUILLPRESS_DATABASE_URL "
+                "(replicas are PostgreSQL streaming replicas; SQLite has none)",
             )
         return self
 
@@ -361,6 +402,10 @@ def _shown_value(name: str, annotation: Any, value: object) -> str:
         return repr(MASK)
     if name == "database_url" and isinstance(value, str):
         return repr(mask_url(value))
+    if name == "database_replica_urls":
+        parts = value.split(",") if isinstance(value, str) else value
+        if isinstance(parts, list):
+            return repr(",".join(mask_url(str(part).strip()) for part in parts))
     return repr(value)
 
 

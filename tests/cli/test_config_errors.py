@@ -58,6 +58,15 @@ BAD_SETTINGS = {
         {"QUILLPRESS_ENV": "production", "QUILLPRESS_SECRET_KEY": ""},
         "QUILLPRESS_SECRET_KEY is not set and QUILLPRESS_ENV=production requires it",
     ),
+    "replicas-on-sqlite": (
+        {"QUILLPRESS_DATABASE_REPLICA_URLS": "postgresql://app:hunter2@replica/app"},
+        "QUILLPRESS_DATABASE_REPLICA_URLS needs a PostgreSQL QUILLPRESS_DATABASE_URL",
+    ),
+    "replica-not-postgres": (
+        {"QUILLPRESS_DATABASE_REPLICA_URLS": "postgresql://r1/app, sqlite:///copy.db"},
+        "QUILLPRESS_DATABASE_REPLICA_URLS='postgresql://r1/app,sqlite:///copy.db' names a "
+        "replica that is not PostgreSQL",
+    ),
     "production-weak-key": (
         {"QUILLPRESS_ENV": "PRODUCTION", "QUILLPRESS_SECRET_KEY": WEAK_SECRET},
         "QUILLPRESS_SECRET_KEY='***' is too weak for QUILLPRESS_ENV=production",
@@ -128,6 +137,22 @@ def test_every_command_reports_a_bad_setting_the_same_way(
     assert not Path(make_url(db_url).database or "").exists()  # nothing was touched
 
 
+def test_replicas_with_several_workers_need_redis(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, uvicorn_calls: list[Any]
+) -> None:
+    """In-process commit positions are one worker's: another could read a stale replica."""
+    configure(
+        monkeypatch,
+        {
+            "QUILLPRESS_DATABASE_URL": "postgresql://app@127.0.0.1:1/app",
+            "QUILLPRESS_DATABASE_REPLICA_URLS": "postgresql://app@127.0.0.1:2/app",
+        },
+    )
+    result = runner.invoke(cli.app, [*serve_args(), "--workers", "2"])
+    assert_one_config_line(result, "--workers > 1 needs QUILLPRESS_REDIS_URL")
+    assert uvicorn_calls == []
+
+
 def test_secrets_are_masked(
     runner: CliRunner, db_url: str, monkeypatch: pytest.MonkeyPatch, uvicorn_calls: list[Any]
 ) -> None:
@@ -138,6 +163,11 @@ def test_secrets_are_masked(
     url = runner.invoke(cli.app, ["db", "current"])
     assert "hunter2" not in url.output
     assert "***" in url.output
+    monkeypatch.delenv("QUILLPRESS_DATABASE_URL")
+    monkeypatch.setenv("QUILLPRESS_DATABASE_REPLICA_URLS", "mysql://root:hunter2@replica/app")
+    replica = runner.invoke(cli.app, ["db", "current"])
+    assert "hunter2" not in replica.output
+    assert "mysql://root:***@replica/app" in replica.output
 
 
 def test_debug_log_level_adds_the_traceback(

@@ -99,6 +99,9 @@ class RequestStats:
                     f'db;dur={stats.milliseconds:.1f};desc="{stats.count} {noun}", '
                     f'cache;desc="{cache.outcome}"'
                 )
+                if stats.route is not None:  # only with replicas configured
+                    timing += f', dbroute;desc="{stats.route}"'
+
                 message.setdefault("headers", []).append((b"server-timing", timing.encode()))
             await send(message)
 

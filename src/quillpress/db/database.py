@@ -26,6 +26,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from quillpress.db.replicas import Router, RoutingStats
 from quillpress.domain.errors import DomainError, Invalid, NotFound, Unauthenticated, Unavailable
 from quillpress.domain.events import Event
 
@@ -54,9 +55,17 @@ class Transaction:
 
 
 class Database:
-    def __init__(self, engine: AsyncEngine, *, publish: Publish = _publish_nowhere) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        publish: Publish = _publish_nowhere,
+        router: Router | None = None,
+    ) -> None:
         self.engine = engine
         self._publish = publish
+        # Replicas (db.replicas): reads may go to one; each commit publishes its position.
+        self._router = router
         # PostgreSQL reads run in autocommit: no BEGIN/ROLLBACK round trips around each
         # read. (SQLite reads are autocommit already; see db.engine.)
         self._reader = (
@@ -65,9 +74,23 @@ class Database:
             else engine.execution_options(isolation_level="AUTOCOMMIT")
         )
 
+    @property
+    def routing(self) -> RoutingStats | None:
+        """Reads per target and each replica's lag (``None`` without replicas)."""
+        return None if self._router is None else self._router.stats
+
+    @property
+    def replica_engines(self) -> list[AsyncEngine]:
+        """The replicas' engines (pool metrics, readiness); empty without replicas."""
+        return [] if self._router is None else self._router.engines
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with _translate_failures(), self._reader.connect() as conn:
+        if self._router is None:
+            async with _translate_failures(), self._reader.connect() as conn:
+                yield conn
+            return
+        async with _translate_failures(), self._router.connect() as conn:
             yield conn
 
     @asynccontextmanager
@@ -81,6 +104,11 @@ class Database:
             async with conn.begin():
                 tx = Transaction(conn)
                 yield tx
+            if self._router is not None:
+                # After COMMIT returned, on the same connection: the WAL insert position
+                # is at or past the commit record; it is published before anyone is told
+                # the write happened.
+                await self._router.committed(conn)
         if tx.events:
             await self._publish(tx.events)
 

@@ -20,7 +20,12 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(
-    url: str, *, pool_size: int = 10, echo: bool = False, null_pool: bool = False
+    url: str,
+    *,
+    pool_size: int = 10,
+    echo: bool = False,
+    null_pool: bool = False,
+    connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
 ) -> AsyncEngine:
     # Statements are logged, their parameters never: they hold password hashes and
     # refresh-token digests (tests/cli/test_debug_log_secrets.py), and an error's text
@@ -41,7 +46,7 @@ def create_engine(
         # A black-holed server must cost a request seconds (then a 503), not asyncpg's
         # default minute.
         options["connect_args"] = {
-            "timeout": CONNECT_TIMEOUT_SECONDS,
+            "timeout": connect_timeout,
             # Every request is a few index lookups; a parallel plan only adds worker
             # start-up (measured: ?favorited= at 200k articles, p50 68 ms with workers,
             # 23 ms without; bench/README.md).

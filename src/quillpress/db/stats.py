@@ -20,6 +20,18 @@ class StatementStats:
     count: int = 0
     seconds: float = 0.0
     statements: list[str] | None = field(default=None)  # filled only when asked to record
+    # Reads routed to a replica or to the primary (counted only when replicas are set).
+    replica_reads: int = 0
+    primary_reads: int = 0
+
+    @property
+    def route(self) -> str | None:
+        """``"replica"``, ``"primary"``, ``"mixed"``, or ``None`` when nothing was routed."""
+        if self.replica_reads and self.primary_reads:
+            return "mixed"
+        if self.replica_reads:
+            return "replica"
+        return "primary" if self.primary_reads else None
 
     @property
     def milliseconds(self) -> float:

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
-from quillpress.config import CacheMode, Settings
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from quillpress.config import CacheMode, Settings, mask_url
 from quillpress.db.database import Database, Transaction
 from quillpress.db.engine import create_engine
+from quillpress.db.positions import InProcessPositions, PositionStore
+from quillpress.db.replicas import Replica, ReplicaState, Router
 from quillpress.infra.activity import ActivityThrottle
 from quillpress.infra.cache import Cache, CacheStore, MemoryStore, RedisStore
 from quillpress.infra.events import EventBus, log_changes
 from quillpress.infra.invalidation import invalidator
 from quillpress.infra.security import Security
+from quillpress.infra.wal_positions import RedisPositions
 
 log = logging.getLogger("quillpress.cache")
 
@@ -58,6 +63,42 @@ async def open_cache(settings: Settings) -> Cache:
     return Cache(store, ttl_seconds=settings.cache_ttl_seconds)
 
 
+REPLICA_CONNECT_TIMEOUT_SECONDS = 2.0
+"""A black-holed replica costs one read this long every few seconds (then the primary)."""
+
+
+def open_router(
+    settings: Settings, primary: AsyncEngine, stack: AsyncExitStack, *, null_pool: bool
+) -> Router | None:
+    """The read router over ``QUILLPRESS_DATABASE_REPLICA_URLS`` (``None`` without any).
+    Commit positions are shared through Redis when a Redis URL is set, else kept in
+    process (one instance)."""
+    if not settings.database_replica_urls:
+        return None
+    replicas = []
+    for url in settings.database_replica_urls:
+        engine = create_engine(
+            url,
+            pool_size=settings.database_pool_size,
+            echo=settings.database_echo,
+            null_pool=null_pool,
+            connect_timeout=REPLICA_CONNECT_TIMEOUT_SECONDS,
+        )
+        stack.push_async_callback(engine.dispose)
+        replicas.append(Replica(engine, ReplicaState(name=mask_url(url))))
+    positions: PositionStore = InProcessPositions()
+    if settings.redis_url:
+        shared = RedisPositions.from_url(
+            settings.redis_url,
+            prefix=settings.redis_prefix,
+            timeout_seconds=settings.redis_timeout_ms / 1000,
+            max_connections=settings.redis_max_connections,
+        )
+        stack.push_async_callback(shared.close)
+        positions = shared
+    return Router(primary, replicas, positions)
+
+
 @asynccontextmanager
 async def open_resources(
     settings: Settings, *, security: Security | None = None, null_pool: bool = False
@@ -76,10 +117,12 @@ async def open_resources(
         echo=settings.database_echo,
         null_pool=null_pool,
     )
+    stack = AsyncExitStack()
     try:
+        router = open_router(settings, engine, stack, null_pool=null_pool)
         yield Resources(
             settings=settings,
-            database=Database(engine, publish=events.publish),
+            database=Database(engine, publish=events.publish, router=router),
             security=security or Security.from_settings(settings),
             events=events,
             cache=cache,
@@ -87,5 +130,6 @@ async def open_resources(
         )
     finally:
         await activity.drain()
+        await stack.aclose()
         await engine.dispose()
         await cache.close()
