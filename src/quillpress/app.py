@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from quillpress import __version__
-from quillpress.api import avatars, docs, front, http_caching, jwks, middleware
+from quillpress.api import avatars, docs, front, health, http_caching, jwks, middleware
+from quillpress.api import metrics as metrics_endpoint
 from quillpress.api.graphql.endpoint import GraphQLEndpoint
 from quillpress.api.rest import errors as rest_errors
 from quillpress.api.rest import openapi
@@ -56,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     rest_errors.install(app)
     app.include_router(rest_router, prefix="/api")
+    health.install(app)  # /healthz, /readyz: outside /api and its guards
+    metrics_endpoint.install(app)  # /metrics
     app.include_router(avatars.router)
     app.include_router(jwks.router)
     graphql = GraphQLEndpoint(settings)

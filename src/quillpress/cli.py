@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import traceback
 from collections.abc import AsyncIterator, Iterator
@@ -43,6 +45,7 @@ from quillpress.domain.commands import RegisterUser
 from quillpress.domain.errors import DomainError
 from quillpress.domain.validation import parse
 from quillpress.infra.logging import configure_logging
+from quillpress.infra.metrics import MULTIPROC_ENV
 from quillpress.infra.passwords import PasswordHasher
 from quillpress.infra.resources import open_resources
 from quillpress.infra.secrets import resolve_secret
@@ -236,7 +239,7 @@ def serve(
     _cache_for_workers(settings, workers)
     _check_can_listen(host, port)
     prepare_serve(settings, demo=demo, local_url=f"http://{host}:{port}")
-    with _stopping_quietly(), _announcing(settings, host, port):
+    with _stopping_quietly(), _metrics_directory(workers), _announcing(settings, host, port):
         uvicorn.run(
             APP_FACTORY,
             factory=True,
@@ -247,6 +250,28 @@ def serve(
             access_log=False,  # the app writes one structured line per request itself
             log_config=None,  # keep configure_logging's handler: one format for every line
         )
+
+
+@contextmanager
+def _metrics_directory(workers: int) -> Iterator[None]:
+    """Several workers: a fresh, empty ``PROMETHEUS_MULTIPROC_DIR`` for this server run,
+    set before the workers start (they inherit it and keep their metric values in files
+    there, which a scrape adds up), and removed when the server stops. A directory left
+    from an earlier run would add that run's counts to this one's."""
+    if workers <= 1:
+        yield
+        return
+    previous = os.environ.get(MULTIPROC_ENV)
+    directory = tempfile.mkdtemp(prefix="quillpress-metrics-")
+    os.environ[MULTIPROC_ENV] = directory
+    try:
+        yield
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+        if previous is None:
+            os.environ.pop(MULTIPROC_ENV, None)
+        else:
+            os.environ[MULTIPROC_ENV] = previous
 
 
 @contextmanager

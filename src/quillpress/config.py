@@ -8,6 +8,7 @@ configuration table and in ``.env.example``; keep the three in step.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from enum import Enum, StrEnum
@@ -152,6 +153,12 @@ class Settings(BaseSettings):
     redis_max_connections: int = Field(default=32, ge=1, le=1_000)
     redis_prefix: str = "qp:"
 
+    # Operations (see infra.metrics, infra.tracing). Production serves /metrics only with a
+    # token (Authorization: Bearer …); development serves it openly unless one is set.
+    metrics_token: SecretStr | None = None
+    # OpenTelemetry traces (the ``otel`` extra), configured by the standard OTEL_* variables.
+    tracing: bool = False
+
     @field_validator("env", mode="before")
     @classmethod
     def _lower_env(cls, value: object) -> object:
@@ -161,6 +168,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_secret_is_unset(cls, value: object) -> object:
         """``QUILLPRESS_SECRET_KEY=`` (empty) means "not set", never an empty signing key."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _blank_token_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
@@ -225,6 +237,17 @@ class Settings(BaseSettings):
                 "QUILLPRESS_JWT_ALGORITHM=EdDSA needs QUILLPRESS_JWT_PRIVATE_KEY_FILE "
                 "(accepted: a PEM Ed25519 private key, e.g. from "
                 "`openssl genpkey -algorithm ed25519`)",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _tracing_needs_the_extra(self) -> Self:
+        if self.tracing and importlib.util.find_spec("opentelemetry.sdk") is None:
+            raise PydanticCustomError(
+                "tracing_needs_otel",
+                "QUILLPRESS_TRACING=true needs the OpenTelemetry SDK "
+                "(accepted: install the extra, pip install 'quillpress[otel]', or "
+                "QUILLPRESS_TRACING=false)",
             )
         return self
 

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from quillpress import __version__
 from quillpress.config import CacheMode, Settings
 from quillpress.db.database import Database, Transaction
 from quillpress.db.engine import create_engine
@@ -19,6 +20,7 @@ from quillpress.infra.activity import ActivityThrottle
 from quillpress.infra.cache import Cache, CacheStore, MemoryStore, RedisStore
 from quillpress.infra.events import EventBus, log_changes
 from quillpress.infra.invalidation import invalidator
+from quillpress.infra.metrics import Metrics
 from quillpress.infra.security import Security
 
 log = logging.getLogger("quillpress.cache")
@@ -34,6 +36,7 @@ class Resources:
     events: EventBus
     cache: Cache
     activity: ActivityThrottle
+    metrics: Metrics
 
 
 async def open_cache(settings: Settings) -> Cache:
@@ -60,7 +63,11 @@ async def open_cache(settings: Settings) -> Cache:
 
 @asynccontextmanager
 async def open_resources(
-    settings: Settings, *, security: Security | None = None, null_pool: bool = False
+    settings: Settings,
+    *,
+    security: Security | None = None,
+    null_pool: bool = False,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[Resources]:
     """Build every resource from ``settings``; dispose of them when the block ends.
 
@@ -76,6 +83,8 @@ async def open_resources(
         echo=settings.database_echo,
         null_pool=null_pool,
     )
+    metrics = metrics or Metrics(version=__version__)
+    metrics.watch_pool(engine)
     try:
         yield Resources(
             settings=settings,
@@ -84,8 +93,10 @@ async def open_resources(
             events=events,
             cache=cache,
             activity=activity,
+            metrics=metrics,
         )
     finally:
+        metrics.close()
         await activity.drain()
         await engine.dispose()
         await cache.close()
