@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from starlette.middleware.cors import CORSMiddleware
 
 from quillpress import __version__
@@ -23,6 +24,27 @@ from quillpress.config import Settings
 from quillpress.infra.logging import configure_logging
 from quillpress.infra.resources import open_resources
 from quillpress.infra.security import Security
+
+
+def telemetry(settings: Settings) -> TelemetryConfig:
+    """FastAPI's native OpenTelemetry spans (the request as a SERVER span named after its
+    route template, with ``traceparent`` continued, and its dependency and endpoint
+    spans), only with ``QUILLPRESS_TRACING=true``: otherwise off even if some provider is
+    installed in the process. Its metrics and log export stay off: Prometheus and the
+    structured log are the metrics and the logs."""
+    config: TelemetryConfig = {
+        "tracing": settings.tracing,
+        "operation_spans": settings.tracing,
+        "metrics": False,
+        "logs": False,
+        "auto_configure": False,
+        "exclude": lambda scope: scope.get("path") in middleware.UNTIMED_ROUTES,
+    }
+    if settings.tracing:
+        from quillpress.infra import otel  # the otel extra (Settings checked it is there)
+
+        config["tracer_provider"] = otel.provider()
+    return config
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -54,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_response_class=JsonResponse,
         docs_url=None,  # served offline by docs.install, not from CDNs
         redoc_url=None,
+        telemetry=telemetry(settings),
     )
     rest_errors.install(app)
     app.include_router(rest_router, prefix="/api")

@@ -33,6 +33,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./quillpress.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 DATABASE_URL_FORMS = "sqlite:///path/to/file.db, postgresql://user:password@host:5432/name"
 MASK = "***"
+TRACE_EXPORTERS = ("otlp", "console", "none")
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 # EdDSA (Ed25519, a key pair from QUILLPRESS_JWT_PRIVATE_KEY_FILE) next to the HMAC family.
@@ -242,12 +243,22 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _tracing_needs_the_extra(self) -> Self:
-        if self.tracing and importlib.util.find_spec("opentelemetry.sdk") is None:
+        if not self.tracing:
+            return self
+        if not _otel_sdk_installed():
             raise PydanticCustomError(
                 "tracing_needs_otel",
                 "QUILLPRESS_TRACING=true needs the OpenTelemetry SDK "
                 "(accepted: install the extra, pip install 'quillpress[otel]', or "
                 "QUILLPRESS_TRACING=false)",
+            )
+        raw = os.environ.get("OTEL_TRACES_EXPORTER", "otlp")
+        unknown = [n for n in raw.split(",") if n.strip().lower() not in TRACE_EXPORTERS]
+        if unknown:
+            raise PydanticCustomError(
+                "tracing_exporter",
+                f"OTEL_TRACES_EXPORTER={raw!r} is not supported with QUILLPRESS_TRACING=true "
+                f"(accepted: {', '.join(TRACE_EXPORTERS)}, comma-separated)",
             )
         return self
 
@@ -290,6 +301,13 @@ class Settings(BaseSettings):
         if self.cors_origins:
             return self.cors_origins
         return [] if self.is_production else ["*"]
+
+
+def _otel_sdk_installed() -> bool:
+    try:
+        return importlib.util.find_spec("opentelemetry.sdk") is not None
+    except (ImportError, ValueError):  # a parent package missing, or blocked (``None``)
+        return False
 
 
 def describe_validation_error(error: ValidationError) -> str:

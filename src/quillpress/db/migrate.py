@@ -63,6 +63,10 @@ def script_revisions() -> tuple[str | None, frozenset[str]]:
     return script.get_current_head(), known
 
 
+def _has_version_table(sync_connection: Any) -> bool:
+    return bool(inspect(sync_connection).has_table("alembic_version"))
+
+
 VERSION_TABLE = table("alembic_version", column("version_num"))
 
 
@@ -74,7 +78,9 @@ async def revision_on(conn: AsyncConnection) -> str | None:
     try:
         revision = (await conn.execute(select(VERSION_TABLE.c.version_num))).scalar()
     except DBAPIError as error:
-        if error.connection_invalidated or await conn.run_sync(lambda sync: inspect(sync).has_table("alembic_version")):
+        if error.connection_invalidated or await conn.run_sync(
+            lambda sync: inspect(sync).has_table("alembic_version")
+        ):
             raise
         return None  # a database never migrated
     return None if revision is None else str(revision)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from quillpress import __version__
 from quillpress.config import CacheMode, Settings
-from quillpress.db.database import Database, Transaction
+from quillpress.db.database import Database, Transaction, UseCaseSpan
 from quillpress.db.engine import create_engine
 from quillpress.infra.activity import ActivityThrottle
 from quillpress.infra.cache import Cache, CacheStore, MemoryStore, RedisStore
@@ -85,10 +85,16 @@ async def open_resources(
     )
     metrics = metrics or Metrics(version=__version__)
     metrics.watch_pool(engine)
+    span: UseCaseSpan | None = None
+    if settings.tracing:
+        from quillpress.infra import otel  # only with the otel extra (Settings checked)
+
+        otel.instrument_engine(engine)
+        span = otel.use_case_span
     try:
         yield Resources(
             settings=settings,
-            database=Database(engine, publish=events.publish),
+            database=Database(engine, publish=events.publish, span=span),
             security=security or Security.from_settings(settings),
             events=events,
             cache=cache,
@@ -97,6 +103,8 @@ async def open_resources(
         )
     finally:
         metrics.close()
+        if settings.tracing:
+            otel.flush()
         await activity.drain()
         await engine.dispose()
         await cache.close()
