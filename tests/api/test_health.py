@@ -11,7 +11,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url

@@ -9,6 +9,7 @@ are clients too."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Literal
 
 from fastapi import APIRouter, FastAPI, Request
@@ -19,67 +20,77 @@ from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import health as health_service
 
 
-class Alive(BaseModel):
+class HealthResponse(BaseModel):
     status: Literal["ok"]
 
 
-class Checks(BaseModel):
+class ReadinessChecks(BaseModel):
     database: health_service.DatabaseCheck
     migrations: health_service.MigrationsCheck
     redis: health_service.RedisCheck
 
 
-class ReadinessBody(BaseModel):
+class ReadinessResponse(BaseModel):
     status: Literal["ready", "unavailable"]
-    checks: Checks
+    checks: ReadinessChecks
 
 
 NOT_READY = {
     503: {
-        "model": ReadinessBody,
+        "model": ReadinessResponse,
         "description": "Not ready: the database is unreachable or its schema is behind "
         "this release's migrations (`checks` says which).",
     }
 }
 
 
+router = APIRouter(tags=["Operations"])
+
+
+@cache
+def _schema_head() -> health_service.SchemaHead:
+    """The packaged migrations' head: read from disk once per process (``install``
+    reads it at startup, so no probe pays for it)."""
+    return health_service.SchemaHead.of_package()
+
+
+@router.get(
+    "/healthz",
+    response_model=HealthResponse,
+    summary="Liveness: the process answers",
+    operation_id="Healthz",
+    description="200 whenever the process can answer at all; no I/O.",
+)
+async def healthz() -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@router.get(
+    "/readyz",
+    response_model=ReadinessResponse,
+    responses=NOT_READY,  # type: ignore[arg-type]
+    summary="Readiness: the database, the schema and Redis",
+    operation_id="Readyz",
+    description="200 while the instance can serve: the database answers and its schema is "
+    "at (or, mid-deploy, past) this release's head. Redis down is "
+    '`"redis": "degraded"` and still 200: reads fall back to the database.',
+)
+async def readyz(request: Request) -> JsonResponse:
+    found = resources(request)
+    result = await health_service.readiness(found.database, found.cache, _schema_head())
+    body = {
+        "status": "ready" if result.ready else "unavailable",
+        "checks": {
+            "database": result.database,
+            "migrations": result.migrations,
+            "redis": result.redis,
+        },
+    }
+    response = JsonResponse(body, status_code=200 if result.ready else 503)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def install(app: FastAPI) -> None:
-    """Add the two probes; the packaged migration head is read here, once, at startup."""
-    schema = health_service.SchemaHead.of_package()
-    router = APIRouter(tags=["Operations"])
-
-    @router.get(
-        "/healthz",
-        response_model=Alive,
-        summary="Liveness: the process answers",
-        operation_id="Healthz",
-    )
-    async def healthz() -> JsonResponse:
-        return JsonResponse({"status": "ok"})
-
-    @router.get(
-        "/readyz",
-        response_model=ReadinessBody,
-        responses=NOT_READY,  # type: ignore[arg-type]
-        summary="Readiness: the database, the schema and Redis",
-        operation_id="Readyz",
-        description="200 while the instance can serve: the database answers and its "
-        "schema is at (or, mid-deploy, past) this release's head. Redis down is "
-        '`"redis": "degraded"` and still 200: reads fall back to the database.',
-    )
-    async def readyz(request: Request) -> JsonResponse:
-        found = resources(request)
-        result = await health_service.readiness(found.database, found.cache, schema)
-        body = {
-            "status": "ready" if result.ready else "unavailable",
-            "checks": {
-                "database": result.database,
-                "migrations": result.migrations,
-                "redis": result.redis,
-            },
-        }
-        response = JsonResponse(body, status_code=200 if result.ready else 503)
-        response.headers["Cache-Control"] = "no-store"
-        return response
-
+    _schema_head()  # at startup
     app.include_router(router)
