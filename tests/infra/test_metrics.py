@@ -10,9 +10,15 @@ from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from quillpress import __version__
-from quillpress.infra.metrics import MAX_OPERATION_NAMES, Metrics
+from quillpress.domain.errors import CsrfRejected, DomainError, Forbidden, NotFound, Unauthenticated
+from quillpress.infra.metrics import (
+    AUTH_FAILURE_REASONS,
+    MAX_OPERATION_NAMES,
+    Metrics,
+    auth_failure_reason,
+)
 from tests.conftest import make_settings
-from tests.helpers import auth, create_article, gql, register, serve, statement_count
+from tests.helpers import PASSWORD, auth, create_article, gql, register, serve, statement_count
 
 CONTRACT = {
     "http_requests_total": ("counter", {"method", "route", "status"}),
@@ -208,3 +214,32 @@ async def test_who_may_scrape(
         assert "http_requests_total" in response.text
     else:
         assert "http_requests_total" not in response.text
+
+
+async def test_a_rejected_csrf_check_counts_as_csrf(client: httpx.AsyncClient) -> None:
+    await register(client, "cookie")
+    login = {"user": {"email": "cookie@example.com", "password": PASSWORD}}
+    assert (await client.post("/api/users/login?session=cookie", json=login)).status_code == 200
+    body = {"user": {"bio": "no CSRF token"}}
+    assert (await client.put("/api/user", json=body)).status_code == 403
+    assert value(await scrape(client), "auth_failures_total", reason="csrf") == 1
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (Unauthenticated.missing(), "missing_token"),
+        (Unauthenticated.invalid(), "invalid_token"),
+        (Unauthenticated.invalid_refresh(), "invalid_refresh"),
+        (Unauthenticated.bad_credentials(), "bad_credentials"),
+        (CsrfRejected(), "csrf"),
+        (Forbidden("user"), None),
+        (DomainError({"user": ["banned"]}), "banned"),  # the moderation branch's Banned
+        (Unauthenticated({"session": ["expired"]}), "other"),
+        (Forbidden("article"), None),
+        (NotFound("article"), None),
+    ],
+)
+def test_auth_failure_reasons_are_a_fixed_set(error: DomainError, reason: str | None) -> None:
+    assert auth_failure_reason(error) == reason
+    assert reason is None or reason in AUTH_FAILURE_REASONS
