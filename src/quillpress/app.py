@@ -10,11 +10,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from quillpress import __version__
-from quillpress.api import avatars, docs, front, http_caching, jwks, middleware, security_headers
+from quillpress.api import (
+    avatars,
+    docs,
+    front,
+    health,
+    http_caching,
+    jwks,
+    middleware,
+    security_headers,
+)
+from quillpress.api import metrics as metrics_endpoint
 from quillpress.api.graphql.endpoint import GraphQLEndpoint
 from quillpress.api.rest import errors as rest_errors
 from quillpress.api.rest import openapi
@@ -41,6 +52,27 @@ class Quillpress(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         stack = super().build_middleware_stack()
         return security_headers.SecurityHeaders(stack, hsts_max_age=self.hsts_max_age)
+
+
+def telemetry(settings: Settings) -> TelemetryConfig:
+    """FastAPI's native OpenTelemetry spans (the request as a SERVER span named after its
+    route template, with ``traceparent`` continued, and its dependency and endpoint
+    spans), only with ``QUILLPRESS_TRACING=true``: otherwise off even if some provider is
+    installed in the process. Its metrics and log export stay off: Prometheus and the
+    structured log are the metrics and the logs."""
+    config: TelemetryConfig = {
+        "tracing": settings.tracing,
+        "operation_spans": settings.tracing,
+        "metrics": False,
+        "logs": False,
+        "auto_configure": False,
+        "exclude": lambda scope: scope.get("path") in middleware.UNTIMED_ROUTES,
+    }
+    if settings.tracing:
+        from quillpress.infra import otel  # the otel extra (Settings checked it is there)
+
+        config["tracer_provider"] = otel.provider()
+    return config
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -75,10 +107,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_response_class=JsonResponse,
         docs_url=None,  # served offline by docs.install, not from CDNs
         redoc_url=None,
+        telemetry=telemetry(settings),
     )
     app.hsts_max_age = settings.hsts_max_age_sent
     rest_errors.install(app)
     app.include_router(rest_router, prefix="/api")
+    health.install(app)  # /healthz, /readyz: outside /api and its guards
+    metrics_endpoint.install(app)  # /metrics
     app.include_router(avatars.router)
     app.include_router(jwks.router)
     graphql = GraphQLEndpoint(settings)

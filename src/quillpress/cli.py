@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import traceback
 from collections.abc import AsyncIterator, Iterator
@@ -50,6 +52,7 @@ from quillpress.domain.commands import RegisterUser
 from quillpress.domain.errors import DomainError
 from quillpress.domain.validation import parse
 from quillpress.infra.logging import configure_logging
+from quillpress.infra.metrics import MULTIPROC_ENV
 from quillpress.infra.passwords import PasswordHasher
 from quillpress.infra.resources import open_resources
 from quillpress.infra.secrets import resolve_secret
@@ -287,7 +290,7 @@ def serve(
     _check_can_listen(host, port)
     local_url = f"http://{host}:{port}"
     prepare_serve(settings, demo=demo, local_url=local_url, migrate_first=not no_migrate)
-    with _stopping_quietly(), _announcing(settings, host, port):
+    with _stopping_quietly(), _metrics_directory(processes), _announcing(settings, host, port):
         uvicorn.run(
             APP_FACTORY,
             factory=True,
@@ -311,6 +314,28 @@ def _worker_count(settings: Settings, option: str | None) -> int:
         return resolve_workers(parse_workers(option))
     except ValueError as error:
         raise ConfigurationError(f"--workers={option!r} is not accepted: {error}") from None
+
+
+@contextmanager
+def _metrics_directory(workers: int) -> Iterator[None]:
+    """Several workers: a fresh, empty ``PROMETHEUS_MULTIPROC_DIR`` for this server run,
+    set before the workers start (they inherit it and keep their metric values in files
+    there, which a scrape adds up), and removed when the server stops. A directory left
+    from an earlier run would add that run's counts to this one's."""
+    if workers <= 1:
+        yield
+        return
+    previous = os.environ.get(MULTIPROC_ENV)
+    directory = tempfile.mkdtemp(prefix="quillpress-metrics-")
+    os.environ[MULTIPROC_ENV] = directory
+    try:
+        yield
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+        if previous is None:
+            os.environ.pop(MULTIPROC_ENV, None)
+        else:
+            os.environ[MULTIPROC_ENV] = previous
 
 
 @contextmanager

@@ -8,6 +8,7 @@ configuration table and in ``.env.example``; keep the three in step.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from enum import Enum, StrEnum
@@ -32,6 +33,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./quillpress.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 DATABASE_URL_FORMS = "sqlite:///path/to/file.db, postgresql://user:password@host:5432/name"
 MASK = "***"
+TRACE_EXPORTERS = ("otlp", "console", "none")
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 # EdDSA (Ed25519, a key pair from QUILLPRESS_JWT_PRIVATE_KEY_FILE) next to the HMAC family.
@@ -190,6 +192,12 @@ class Settings(BaseSettings):
     redis_max_connections: int = Field(default=32, ge=1, le=1_000)
     redis_prefix: str = "qp:"
 
+    # Operations (see infra.metrics, infra.tracing). Production serves /metrics only with a
+    # token (Authorization: Bearer …); development serves it openly unless one is set.
+    metrics_token: SecretStr | None = None
+    # OpenTelemetry traces (the ``otel`` extra), configured by the standard OTEL_* variables.
+    tracing: bool = False
+
     @field_validator("env", mode="before")
     @classmethod
     def _lower_env(cls, value: object) -> object:
@@ -199,6 +207,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_secret_is_unset(cls, value: object) -> object:
         """``QUILLPRESS_SECRET_KEY=`` (empty) means "not set", never an empty signing key."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _blank_token_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
@@ -314,6 +327,27 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _tracing_needs_the_extra(self) -> Self:
+        if not self.tracing:
+            return self
+        if not _otel_sdk_installed():
+            raise PydanticCustomError(
+                "tracing_needs_otel",
+                "QUILLPRESS_TRACING=true needs the OpenTelemetry SDK "
+                "(accepted: install the extra, pip install 'quillpress[otel]', or "
+                "QUILLPRESS_TRACING=false)",
+            )
+        raw = os.environ.get("OTEL_TRACES_EXPORTER", "otlp")
+        unknown = [n for n in raw.split(",") if n.strip().lower() not in TRACE_EXPORTERS]
+        if unknown:
+            raise PydanticCustomError(
+                "tracing_exporter",
+                f"OTEL_TRACES_EXPORTER={raw!r} is not supported with QUILLPRESS_TRACING=true "
+                f"(accepted: {', '.join(TRACE_EXPORTERS)}, comma-separated)",
+            )
+        return self
+
     @property
     def previous_secrets(self) -> list[str]:
         if self.previous_secret_keys is None:
@@ -362,6 +396,13 @@ class Settings(BaseSettings):
         if self.cors_origins:
             return self.cors_origins
         return [] if self.is_production else ["*"]
+
+
+def _otel_sdk_installed() -> bool:
+    try:
+        return importlib.util.find_spec("opentelemetry.sdk") is not None
+    except (ImportError, ValueError):  # a parent package missing, or blocked (``None``)
+        return False
 
 
 def describe_validation_error(error: ValidationError) -> str:

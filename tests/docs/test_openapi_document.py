@@ -127,17 +127,32 @@ def test_page_parameters_state_the_limits_make_page_enforces() -> None:
             make_page(bad_limit, bad_offset, max_limit=settings.max_page_size)
 
 
-def test_only_api_routes_are_documented() -> None:
+def test_only_api_routes_and_the_probes_are_documented() -> None:
     app = FastAPI()
     app.include_router(APIRouter(), prefix="/api")
 
     @app.get("/healthz")
     async def healthz() -> None: ...
 
+    @app.get("/internal")
+    async def internal() -> None: ...
+
     @app.get("/api/thing")
     async def thing() -> None: ...
 
-    assert list(openapi.build(app.routes, Settings())["paths"]) == ["/api/thing"]
+    assert list(openapi.build(app.routes, Settings())["paths"]) == ["/api/thing", "/healthz"]
+
+
+def test_the_probes_are_documented_with_their_bodies_and_no_error_table() -> None:
+    paths = openapi.document(Settings())["paths"]
+    assert set(paths["/healthz"]["get"]["responses"]) == {"200"}
+    readyz = paths["/readyz"]["get"]
+    assert set(readyz["responses"]) == {"200", "503"}
+    for status in ("200", "503"):
+        schema = readyz["responses"][status]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/ReadinessResponse"}
+    assert readyz["security"] == []
+    assert "/metrics" not in paths
 
 
 def test_the_real_document_uses_the_realworld_response_names() -> None:
@@ -151,6 +166,8 @@ def test_the_real_document_uses_the_realworld_response_names() -> None:
         "MultipleCommentsResponse",
         "TagsResponse",
         "SessionsResponse",  # Quillpress's own: the signed-in user's sessions
+        "HealthResponse",  # the probes, /healthz and /readyz
+        "ReadinessResponse",
     }
     used = set()
     for path, item in document["paths"].items():

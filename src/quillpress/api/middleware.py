@@ -9,11 +9,18 @@ import uuid
 from typing import Any
 
 import orjson
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quillpress.db.stats import StatementStats, current_stats
 from quillpress.infra.cache import CacheStats, current_cache_stats
-from quillpress.infra.request_context import bind_request_id, unbind_request_id
+from quillpress.infra.metrics import UNMATCHED, Metrics
+from quillpress.infra.request_context import (
+    begin_request_facts,
+    bind_request_id,
+    end_request_facts,
+    unbind_request_id,
+)
 
 log = logging.getLogger("quillpress.request")
 
@@ -71,10 +78,48 @@ def statement_stats() -> StatementStats | None:
     return current_stats.get()
 
 
+UNTIMED_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
+"""Operational routes: counted in ``http_requests_total`` but kept out of the latency and
+statement histograms (probes every few seconds would drown the real traffic's figures)."""
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's template (``/api/articles/{slug}``), read after routing; never
+    the raw path (one series per slug would explode), ``"unmatched"`` when nothing matched.
+
+    FastAPI keeps the route of an included router without the router's prefix; the
+    effective route (prefix applied) is what it put in its own scope entry. Plain
+    Starlette routes (``/graphql``, ``/metrics``, the ``/static`` mount) leave only their
+    endpoint in the scope: their template is looked up among the app's routes."""
+    effective = (scope.get("fastapi") or {}).get("effective_route_context")
+    template = getattr(effective, "path_format", None) or getattr(
+        scope.get("route"), "path_format", None
+    )
+    if not template and "endpoint" in scope:
+        template = _template_of_endpoint(scope.get("app"), scope["endpoint"])
+    return template if isinstance(template, str) and template else UNMATCHED
+
+
+def _template_of_endpoint(app: Any, endpoint: Any) -> str | None:
+    for route in getattr(app, "routes", ()):
+        if isinstance(route, Mount) and route.app is endpoint:
+            return f"{route.path}/{{path}}"
+        if getattr(route, "endpoint", None) == endpoint:
+            found: str | None = getattr(route, "path_format", None)
+            return found
+    return None
+
+
+def _metrics_of(scope: Scope) -> Metrics | None:
+    resources = getattr(getattr(scope.get("app"), "state", None), "resources", None)
+    return getattr(resources, "metrics", None)
+
+
 class RequestStats:
     """Counts the SQL statements, database time and cache outcome (hit, miss, bypass or
-    none) of each request, reports them in a ``Server-Timing`` header and writes one
-    structured log line per request."""
+    none) of each request, reports them in a ``Server-Timing`` header, records them in the
+    request metrics and writes the one structured log line per request (uvicorn's access
+    log is off: this line is the access log)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -87,6 +132,7 @@ class RequestStats:
         token = current_stats.set(stats)
         cache = CacheStats()
         cache_token = current_cache_stats.set(cache)
+        facts, facts_token = begin_request_facts()
         started = time.perf_counter()
         status = 500
 
@@ -108,15 +154,31 @@ class RequestStats:
         try:
             await self.app(scope, receive, send_with_timing)
         finally:
+            seconds = time.perf_counter() - started
             current_stats.reset(token)
             current_cache_stats.reset(cache_token)
+            end_request_facts(facts_token)
+            route = route_template(scope)
+            metrics = _metrics_of(scope)
+            if metrics is not None:
+                metrics.request(
+                    method=scope["method"],
+                    route=route,
+                    status=status,
+                    seconds=seconds,
+                    statements=stats.count,
+                    timed=route not in UNTIMED_ROUTES,
+                )
+                metrics.cache_result(cache.outcome)
             log.info(
                 "request",
                 extra={
                     "method": scope["method"],
+                    "route": route,
                     "path": scope["path"],
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(seconds * 1000, 2),
+                    "user_id": facts.user_id,
                     "sql_statements": stats.count,
                     "sql_ms": round(stats.milliseconds, 2),
                     "cache": cache.outcome,

@@ -13,8 +13,10 @@ token means the principal is gone (``Unauthenticated``) or the article is (``Not
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import (
     DataError,
@@ -35,6 +37,10 @@ log = logging.getLogger("quillpress.database")
 UNSTORABLE = {"input": ["contains a value the database cannot store or compare"]}
 
 Publish = Callable[[Sequence[Event]], Awaitable[None]]
+UseCaseSpan = Callable[[str, str], AbstractContextManager[None]]
+"""Opens a tracing span named after a use case (``articles.get_article``) for one unit
+of work (``"read"`` or ``"write"``); ``infra.otel.use_case_span`` when tracing is on."""
+_T = TypeVar("_T")
 
 
 async def _publish_nowhere(_events: Sequence[Event]) -> None:
@@ -61,11 +67,13 @@ class Database:
         *,
         publish: Publish = _publish_nowhere,
         router: Router | None = None,
+        span: UseCaseSpan | None = None,
     ) -> None:
         self.engine = engine
         self._publish = publish
         # Replicas (db.replicas): reads may go to one; each commit publishes its position.
         self._router = router
+        self._span = span
         # PostgreSQL reads run in autocommit: no BEGIN/ROLLBACK round trips around each
         # read. (SQLite reads are autocommit already; see db.engine.)
         self._reader = (
@@ -84,8 +92,29 @@ class Database:
         """The replicas' engines (pool metrics, readiness); empty without replicas."""
         return [] if self._router is None else self._router.engines
 
+    def read(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """``async with db.read() as conn: …``: one autocommit connection."""
+        if self._span is None:
+            return self._read()
+        return self._traced(self._read(), _use_case_name(sys._getframe(1)), "read")
+
+    def write(self) -> AbstractAsyncContextManager[Transaction]:
+        """``async with db.write() as tx: … tx.conn … tx.record(event)``; commits on exit."""
+        if self._span is None:
+            return self._write()
+        return self._traced(self._write(), _use_case_name(sys._getframe(1)), "write")
+
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
+    async def _traced(
+        self, inner: AbstractAsyncContextManager[_T], name: str, access: str
+    ) -> AsyncIterator[_T]:
+        assert self._span is not None
+        with self._span(name, access):
+            async with inner as value:
+                yield value
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
         if self._router is None:
             async with _translate_failures(), self._reader.connect() as conn:
                 yield conn
@@ -94,8 +123,8 @@ class Database:
             yield conn
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[Transaction]:
-        """``async with db.write() as tx: … tx.conn … tx.record(event)``; commits on exit.
+    async def _write(self) -> AsyncIterator[Transaction]:
+        """The write transaction.
 
         Subscribers run after the commit and after the connection went back to the pool,
         and finish before this returns, so the caller's response reflects their effect."""
@@ -111,6 +140,16 @@ class Database:
                 await self._router.committed(conn)
         if tx.events:
             await self._publish(tx.events)
+
+
+def _use_case_name(frame: Any) -> str:
+    """``articles.get_article`` for a ``db.read()`` in ``quillpress.services.articles``'s
+    ``get_article`` (a closure inside it counts as it). Read from the caller's frame, so
+    the use cases need no decorator: every unit of work already passes through here."""
+    module = str(frame.f_globals.get("__name__", "")).removeprefix("quillpress.")
+    module = module.removeprefix("services.")
+    function = frame.f_code.co_qualname.split(".<locals>", 1)[0]
+    return f"{module}.{function}"
 
 
 @asynccontextmanager

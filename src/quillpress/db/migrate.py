@@ -8,7 +8,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import column, inspect, select, table
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -56,3 +58,36 @@ def head_revision() -> str | None:
 async def current_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as conn:
         return await conn.run_sync(_current)
+
+
+def script_revisions() -> tuple[str | None, frozenset[str]]:
+    """The packaged scripts' head and every revision they know (read from disk: call it
+    once, at startup)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    known = frozenset(revision.revision for revision in script.walk_revisions())
+    return script.get_current_head(), known
+
+
+def _has_version_table(sync_connection: Any) -> bool:
+    return bool(inspect(sync_connection).has_table("alembic_version"))
+
+
+VERSION_TABLE = table("alembic_version", column("version_num"))
+
+
+async def revision_on(conn: AsyncConnection) -> str | None:
+    """The revision recorded in the database ``conn`` is connected to (``None``: none).
+
+    One statement, and quiet: Alembic's ``MigrationContext`` would log two INFO lines
+    each time, for a readiness probe that runs every few seconds."""
+    try:
+        revision = (await conn.execute(select(VERSION_TABLE.c.version_num))).scalar()
+    except DBAPIError as error:
+        if error.connection_invalidated or await conn.run_sync(
+            lambda sync: inspect(sync).has_table("alembic_version")
+        ):
+            raise
+        return None  # a database never migrated
+    return None if revision is None else str(revision)

@@ -24,3 +24,38 @@ def bind_request_id(request_id: str) -> Token[str | None]:
 
 def unbind_request_id(token: Token[str | None]) -> None:
     _request_id.reset(token)
+
+
+class RequestFacts:
+    """What a request learns about itself while it runs, for its log line: a mutable
+    object the request middleware makes current, so a value written deep inside (the one
+    way in, from a copied context such as a dependency's) is seen by the middleware."""
+
+    __slots__ = ("user_id",)
+
+    def __init__(self) -> None:
+        self.user_id: int | None = None
+
+
+_facts: ContextVar[RequestFacts | None] = ContextVar("quillpress_request_facts", default=None)
+
+
+def begin_request_facts() -> tuple[RequestFacts, Token[RequestFacts | None]]:
+    facts = RequestFacts()
+    return facts, _facts.set(facts)
+
+
+def end_request_facts(token: Token[RequestFacts | None]) -> None:
+    _facts.reset(token)
+
+
+def note_user(user_id: int) -> None:
+    """The request is authenticated as ``user_id`` (written by the one way in only)."""
+    facts = _facts.get()
+    if facts is not None:
+        facts.user_id = user_id
+
+
+def current_user_id() -> int | None:
+    facts = _facts.get()
+    return facts.user_id if facts is not None else None

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from quillpress import __version__
 from quillpress.config import CacheMode, Settings, mask_url
-from quillpress.db.database import Database, Transaction
+from quillpress.db.database import Database, Transaction, UseCaseSpan
 from quillpress.db.engine import create_engine
 from quillpress.db.positions import InProcessPositions, PositionStore
 from quillpress.db.replicas import Replica, ReplicaState, Router
@@ -23,6 +24,7 @@ from quillpress.infra.activity import ActivityThrottle
 from quillpress.infra.cache import Cache, CacheStore, MemoryStore, RedisStore
 from quillpress.infra.events import EventBus, log_changes
 from quillpress.infra.invalidation import invalidator
+from quillpress.infra.metrics import Metrics
 from quillpress.infra.security import Security
 from quillpress.infra.wal_positions import RedisPositions
 
@@ -39,6 +41,7 @@ class Resources:
     events: EventBus
     cache: Cache
     activity: ActivityThrottle
+    metrics: Metrics
 
 
 async def open_cache(settings: Settings) -> Cache:
@@ -101,7 +104,11 @@ def open_router(
 
 @asynccontextmanager
 async def open_resources(
-    settings: Settings, *, security: Security | None = None, null_pool: bool = False
+    settings: Settings,
+    *,
+    security: Security | None = None,
+    null_pool: bool = False,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[Resources]:
     """Build every resource from ``settings``; dispose of them when the block ends.
 
@@ -118,17 +125,33 @@ async def open_resources(
         null_pool=null_pool,
     )
     stack = AsyncExitStack()
+    metrics = metrics or Metrics(version=__version__)
+    metrics.watch_pool(engine)
+    span: UseCaseSpan | None = None
+    if settings.tracing:
+        from quillpress.infra import otel  # only with the otel extra (Settings checked)
+
+        otel.instrument_engine(engine)
+        span = otel.use_case_span
     try:
         router = open_router(settings, engine, stack, null_pool=null_pool)
+        if router is not None:
+            metrics.watch_routing(router.stats)
+            for replica_engine in router.engines:
+                metrics.watch_pool(replica_engine)
         yield Resources(
             settings=settings,
-            database=Database(engine, publish=events.publish, router=router),
+            database=Database(engine, publish=events.publish, router=router, span=span),
             security=security or Security.from_settings(settings),
             events=events,
             cache=cache,
             activity=activity,
+            metrics=metrics,
         )
     finally:
+        metrics.close()
+        if settings.tracing:
+            otel.flush()
         await activity.drain()
         await stack.aclose()
         await engine.dispose()

@@ -28,6 +28,7 @@ from quillpress.domain.errors import CsrfRejected, Unauthenticated
 from quillpress.infra import cache_keys
 from quillpress.infra.activity import ActivityThrottle
 from quillpress.infra.cache import Cache
+from quillpress.infra.request_context import note_user
 from quillpress.infra.security import Security
 from quillpress.infra.tokens import parse_authorization
 from quillpress.repositories import sessions as session_repo
@@ -88,6 +89,7 @@ async def authenticate(
     if activity is not None and activity.due(session_id):
         activity.spawn(_record_activity(db, session_id, activity.interval_seconds))
     principal = Principal(user_id=claimed.user_id, role=Role(role), session_id=session_id)
+    note_user(principal.user_id)  # the request's log line names who made it
     return Authenticated(principal=principal, token=token)
 
 

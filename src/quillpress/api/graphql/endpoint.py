@@ -38,7 +38,8 @@ from quillpress.api.middleware import statement_stats
 from quillpress.api.resources import resources
 from quillpress.api.security_headers import new_nonce, page_response
 from quillpress.config import Settings
-from quillpress.domain.errors import CsrfRejected, Unauthenticated, Unavailable
+from quillpress.domain.errors import CsrfRejected, DomainError, Unauthenticated, Unavailable
+from quillpress.infra.metrics import Metrics
 from quillpress.services.authentication import authenticate
 from quillpress.services.sessions import ClientInfo
 
@@ -162,8 +163,10 @@ class GraphQLEndpoint:
                 activity=found.activity,
             )
         except Unauthenticated as error:
+            found.metrics.auth_failure(error)
             return _json({"errors": [domain_error(error)]}, 401)
         except CsrfRejected as error:
+            found.metrics.auth_failure(error)
             message = "CSRF check failed: send X-CSRF-Token equal to the qp_csrf cookie"
             return _json(
                 {"errors": [{**domain_error(error), "message": message}]},
@@ -197,6 +200,10 @@ class GraphQLEndpoint:
                 code="QUERY_TOO_COMPLEX",
             )
 
+        found.metrics.graphql_operation(
+            operation.name.value if operation.name is not None else None,
+            operation.operation.value,
+        )
         context = Context(
             db=found.database,
             security=found.security,
@@ -218,12 +225,15 @@ class GraphQLEndpoint:
         )
         if isawaitable(result):
             result = await result
-        return self._respond(result)
+        return self._respond(result, found.metrics)
 
-    def _respond(self, result: ExecutionResult) -> Response:
+    def _respond(self, result: ExecutionResult, metrics: Metrics) -> Response:
         payload: dict[str, Any] = {"data": result.data}
         status = 200
         if result.errors:
+            for error in result.errors:
+                if isinstance(error.original_error, DomainError):
+                    metrics.auth_failure(error.original_error)  # counts only the auth kinds
             payload["errors"] = [
                 format_error(error, default_code="BAD_USER_INPUT") for error in result.errors
             ]

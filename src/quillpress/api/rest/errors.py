@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
+from quillpress.api.resources import resources
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.domain.errors import (
     Conflict,
@@ -56,6 +57,8 @@ async def _domain_error(request: Request, exc: Exception) -> JsonResponse:
     status = status_for(type(exc))
     if status is None:
         return await _unexpected(request, exc)
+    if status in {401, 403}:
+        resources(request).metrics.auth_failure(exc)  # counts only the auth kinds
     return _errors(status, exc.fields)
 
 

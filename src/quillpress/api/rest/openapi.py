@@ -16,8 +16,10 @@ own it knows neither the 2xx bodies nor a single error. This module supplies bot
 - the ``Token`` (RealWorld's apiKey) and ``Bearer`` security schemes, with each operation's
   requirement (none, optional, required) read from its dependencies.
 
-The document covers ``/api`` only: GraphQL has its own schema (``schema.graphql``) and the
-operational endpoints (docs pages, health, metrics…) are not part of the client contract.
+The document covers ``/api`` and the two probes (``/healthz``, ``/readyz``: load balancers
+and orchestrators are clients too; they are documented as they are, without the API's
+error table). GraphQL has its own schema (``schema.graphql``); the docs pages and
+``/metrics`` (Prometheus text, behind its own token) are not part of the contract.
 """
 
 from __future__ import annotations
@@ -69,7 +71,9 @@ TAGS = [
         "name": "Sessions",
         "description": "Quillpress's own: server-side sessions, logout and revocation.",
     },
+    {"name": "Operations", "description": "Liveness and readiness probes."},
 ]
+PROBE_PATHS = ("/healthz", "/readyz")
 
 
 # --- response bodies, as they go over the wire ------------------------------------------
@@ -437,8 +441,18 @@ def api_routes(routes: Sequence[BaseRoute]) -> list[RouteContext]:
     ]
 
 
+def probe_routes(routes: Sequence[BaseRoute]) -> list[RouteContext]:
+    return [
+        route
+        for route in iter_route_contexts(routes)
+        if isinstance(route.original_route, APIRoute)
+        and route.include_in_schema
+        and route.path_format in PROBE_PATHS
+    ]
+
+
 def build(routes: Sequence[BaseRoute], settings: Settings) -> dict[str, Any]:
-    """The document for the ``/api`` routes among ``routes``."""
+    """The document for the ``/api`` routes and the probes among ``routes``."""
     documented = api_routes(routes)
     document = get_openapi(
         title="Quillpress",
@@ -448,6 +462,12 @@ def build(routes: Sequence[BaseRoute], settings: Settings) -> dict[str, Any]:
         tags=TAGS,
     )
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    probes = get_openapi(title="probes", version=__version__, routes=probe_routes(routes))
+    for path, operations in probes.get("paths", {}).items():
+        for operation in operations.values():
+            operation["security"] = []
+        document.setdefault("paths", {})[path] = operations
+    schemas.update(probes.get("components", {}).get("schemas", {}))
     schemas["GenericErrorModel"] = GenericErrorModel.model_json_schema(mode="serialization")
     for route in documented:
         traits = Traits.of(route)
@@ -466,10 +486,12 @@ def build(routes: Sequence[BaseRoute], settings: Settings) -> dict[str, Any]:
 def document(settings: Settings) -> dict[str, Any]:
     """The document the app serves, without building an app (for ``quillpress openapi``)."""
     # Imported here, not at the top: the routers import this module for their models.
+    from quillpress.api import health
     from quillpress.api.rest import router
 
     app = FastAPI()
     app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health.router)
     return build(app.routes, settings)
 
 
