@@ -21,7 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 K8S = ROOT / "deploy" / "k8s"
 SETTINGS = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
-KNOWN_LATER = {"QUILLPRESS_METRICS_TOKEN"}  # issue 11's /metrics (merged from another branch)
 
 
 def run(tool: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -103,7 +102,7 @@ def test_every_quillpress_variable_in_the_artifacts_is_a_real_setting() -> None:
         *(path.read_text() for path in K8S.glob("*.yaml")),
     ]
     named = {name for text in texts for name in re.findall(r"\bQUILLPRESS_[A-Z0-9_]+", text)}
-    assert named - SETTINGS - KNOWN_LATER - {"QUILLPRESS_IMAGE"} == set()
+    assert named - SETTINGS - {"QUILLPRESS_IMAGE"} == set()
     assert set(k8s("configmap.yaml")["data"]) <= SETTINGS
 
 

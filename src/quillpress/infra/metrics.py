@@ -136,7 +136,10 @@ class Metrics:
         self.build_info.labels(version=version).set(1)
         # Read replicas (db.replicas): only exported when replicas are configured.
         self.reads = Counter(
-            "db_reads_total", "Database reads routed, by target (primary, replica).", ["target"], **r
+            "db_reads_total",
+            "Database reads routed, by target (primary, replica).",
+            ["target"],
+            **r,
         )
         self.replica_lag_seconds = Gauge(
             "db_replica_lag_seconds",
