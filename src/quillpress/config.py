@@ -152,6 +152,9 @@ class Settings(BaseSettings):
     redis_max_connections: int = Field(default=32, ge=1, le=1_000)
     redis_prefix: str = "qp:"
 
+    # Audit log: ``quillpress audit prune`` deletes events older than this.
+    audit_retention_days: int = Field(default=90, ge=1, le=36_500)
+
     @field_validator("env", mode="before")
     @classmethod
     def _lower_env(cls, value: object) -> object:

@@ -4,7 +4,8 @@
 - Anonymous reads are the same for everyone: ``public, no-cache`` (any cache may keep
   them, and must revalidate: the server's own cache is never stale, so neither are these).
 - Signed-in reads of public resources carry the viewer's flags: ``private, no-cache``.
-- Personal data (``/api/user``) is never stored anywhere: ``no-store``, and no ETag.
+- Personal data (``/api/user``, the admin API) is never stored anywhere: ``no-store``,
+  and no ETag.
 
 Every response also says ``Vary: Authorization``. Plain ASGI rather than a framework
 middleware: it buffers only ``GET /api`` bodies (small JSON), nothing else is touched. The
@@ -18,6 +19,7 @@ import hashlib
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PERSONAL_PATHS = frozenset({"/api/user", "/api/user/sessions"})
+PERSONAL_PREFIXES = ("/api/admin/",)  # the admin API: users' emails, the audit log
 
 DROPPED_ON_304 = {b"content-length", b"content-type"}
 
@@ -49,7 +51,7 @@ class HttpCaching:
             await self.app(scope, receive, send)
             return
         request_headers = dict(scope["headers"])
-        personal = scope["path"] in PERSONAL_PATHS
+        personal = scope["path"] in PERSONAL_PATHS or scope["path"].startswith(PERSONAL_PREFIXES)
         if personal:
             policy = b"no-store"
         elif b"authorization" in request_headers or b"qp_session=" in request_headers.get(

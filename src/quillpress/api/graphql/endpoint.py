@@ -38,6 +38,7 @@ from quillpress.api.middleware import statement_stats
 from quillpress.api.resources import resources
 from quillpress.config import Settings
 from quillpress.domain.errors import CsrfRejected, Unauthenticated, Unavailable
+from quillpress.infra.request_context import current_request_id
 from quillpress.services.authentication import authenticate
 from quillpress.services.sessions import ClientInfo
 
@@ -196,6 +197,7 @@ class GraphQLEndpoint:
             client=ClientInfo(
                 user_agent=request.headers.get("user-agent"),
                 ip=request.client.host if request.client is not None else None,
+                request_id=current_request_id(),
             ),
         )
         result = execute(
