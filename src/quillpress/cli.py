@@ -449,12 +449,14 @@ app.add_typer(audit_app, name="audit")
 
 async def _audit_events(settings: Settings, filters: AuditFilter, limit: int) -> list[Any]:
     async with _database(settings) as db:
+        await migrate.upgrade(db.engine)  # as serve and create-user do: the table exists
         page = await audit_service.list_events(db, filters, make_page(limit, max_limit=limit))
     return list(page.items)
 
 
 async def _audit_prune(settings: Settings) -> int:
     async with _database(settings) as db:
+        await migrate.upgrade(db.engine)
         return await audit_service.prune(db, retention_days=settings.audit_retention_days)
 
 
@@ -479,7 +481,15 @@ def audit(
     try:
         filters = parse(AuditFilter, {"actor": user, "action": action, "since": since})
     except DomainError as error:
-        _fail(error.describe().replace("actor ", "--user ", 1), CONFIGURATION_ERROR)
+        options = {"actor": "--user", "action": "--action", "since": "--since"}
+        _fail(
+            "; ".join(
+                f"{options.get(key, key)} {message}"
+                for key, messages in error.fields.items()
+                for message in messages
+            ),
+            CONFIGURATION_ERROR,
+        )
     settings = _load_settings(database=True)
     events = asyncio.run(_audit_events(settings, filters, limit))
     table = Table("at", "actor", "action", "target", "ip", "outcome", "request id")
