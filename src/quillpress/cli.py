@@ -443,7 +443,7 @@ async def _create_user(
 
 # --- audit ---------------------------------------------------------------------------
 
-audit_app = typer.Typer(help="Read or prune the audit log of security events.")
+audit_app = typer.Typer(help="Print the newest security events as a table; or prune the old ones.")
 app.add_typer(audit_app, name="audit")
 
 
@@ -467,11 +467,11 @@ def audit(
         str | None, typer.Option("--user", metavar="NAME", help="Events by this actor.")
     ] = None,
     action: Annotated[
-        str | None, typer.Option(metavar="ACTION", help="Only this action, e.g. admin.ban.")
+        str | None, typer.Option(metavar="ACTION", help="Only this action (admin.ban…).")
     ] = None,
     since: Annotated[
         str | None,
-        typer.Option(metavar="ISO", help="Events at or after this time (UTC without offset)."),
+        typer.Option(metavar="ISO", help="Events at or after this ISO-8601 time."),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, metavar="N", help="Rows.")] = 50,
 ) -> None:
@@ -510,7 +510,9 @@ def audit(
 
 @audit_app.command("prune")
 def audit_prune() -> None:
-    """Delete events older than QUILLPRESS_AUDIT_RETENTION_DAYS (default 90)."""
+    """Delete events older than the retention (days).
+
+    The retention is QUILLPRESS_AUDIT_RETENTION_DAYS (default 90)."""
     settings = _load_settings(database=True)
     removed = asyncio.run(_audit_prune(settings))
     typer.echo(

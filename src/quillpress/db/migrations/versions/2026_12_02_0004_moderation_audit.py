@@ -64,6 +64,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("audit_event")
     op.drop_index("ix_app_user_created_at_id", table_name="app_user")
-    with op.batch_alter_table("app_user") as batch:
+    # Never recreate ``app_user`` on SQLite: dropping the old copy with foreign keys on
+    # would cascade-delete every article, comment and session. SQLite ≥ 3.35 drops an
+    # unindexed column in place.
+    with op.batch_alter_table("app_user", recreate="never") as batch:
         batch.drop_column("last_login_at")
         batch.drop_column("banned")
