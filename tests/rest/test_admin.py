@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from quillpress.api.rest import openapi
 from tests.helpers import (
     AUTH_STATEMENTS,
     PASSWORD,
@@ -275,3 +276,21 @@ async def test_every_session_of_a_banned_user_is_refused(
     token = (await login(client, "ann")).json()["user"]["token"]
     await put_user(client, root, "ann", banned=True)
     assert (await client.get("/api/user", headers=auth(token, "Bearer"))).status_code == 401
+
+
+async def test_the_answers_match_their_documented_models(
+    client: httpx.AsyncClient, root: Headers
+) -> None:
+    """The OpenAPI models (strict: every field, no others) describe what is really sent."""
+    await register(client, "ann")
+    models = {
+        "/api/admin/users": openapi.AdminUsersResponse,
+        "/api/admin/audit": openapi.AuditEventsResponse,
+    }
+    for path, model in models.items():
+        body = (await client.get(path, headers=root)).json()
+        model.model_validate(body, strict=False)
+        assert set(body) == set(model.model_fields)
+    changed = (await put_user(client, root, "ann", banned=True)).json()
+    openapi.AdminUserResponse.model_validate(changed)
+    assert set(changed["user"]) == set(openapi.AdminUser.model_fields)
