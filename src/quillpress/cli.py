@@ -443,7 +443,7 @@ async def _create_user(
 
 # --- audit ---------------------------------------------------------------------------
 
-audit_app = typer.Typer(help="Print the newest security events as a table; or prune the old ones.")
+audit_app = typer.Typer(help="Print the newest security events, or prune old ones.")
 app.add_typer(audit_app, name="audit")
 
 
