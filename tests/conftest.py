@@ -38,6 +38,7 @@ TABLES = [
     "tag",
     "follow",
     "article",
+    "audit_event",
     "user_session",
     "app_user",
     "counter",

@@ -29,6 +29,7 @@ import uvicorn
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from typer.core import TyperGroup
 
 from quillpress import __version__
@@ -48,9 +49,10 @@ from quillpress.db.engine import create_engine
 from quillpress.db.preflight import check_database
 from quillpress.demo import n_plus_one
 from quillpress.domain.auth import Role
-from quillpress.domain.commands import RegisterUser
+from quillpress.domain.commands import AuditFilter, RegisterUser, make_page
 from quillpress.domain.errors import DomainError
 from quillpress.domain.validation import parse
+from quillpress.domain.views import isoformat
 from quillpress.infra.logging import configure_logging
 from quillpress.infra.metrics import MULTIPROC_ENV
 from quillpress.infra.passwords import PasswordHasher
@@ -59,6 +61,7 @@ from quillpress.infra.secrets import resolve_secret
 from quillpress.infra.security import Security
 from quillpress.seeding import plan as demo_plan
 from quillpress.seeding import seed as seed_service
+from quillpress.services import audit as audit_service
 from quillpress.services import users as user_service
 
 FAILURE = 1
@@ -525,6 +528,86 @@ async def _create_user(
         await migrate.upgrade(resources.database.engine)
         session = await user_service.register(resources.database, security, command, role=role)
     return session.user.id
+
+
+# --- audit ---------------------------------------------------------------------------
+
+audit_app = typer.Typer(help="Print the newest security events, or prune old ones.")
+app.add_typer(audit_app, name="audit")
+
+
+async def _audit_events(settings: Settings, filters: AuditFilter, limit: int) -> list[Any]:
+    async with _database(settings) as db:
+        await migrate.upgrade(db.engine)  # as serve and create-user do: the table exists
+        page = await audit_service.list_events(db, filters, make_page(limit, max_limit=limit))
+    return list(page.items)
+
+
+async def _audit_prune(settings: Settings) -> int:
+    async with _database(settings) as db:
+        await migrate.upgrade(db.engine)
+        return await audit_service.prune(db, retention_days=settings.audit_retention_days)
+
+
+@audit_app.callback(invoke_without_command=True)
+def audit(
+    ctx: typer.Context,
+    user: Annotated[
+        str | None, typer.Option("--user", metavar="NAME", help="Events by this actor.")
+    ] = None,
+    action: Annotated[
+        str | None, typer.Option(metavar="ACTION", help="Only this action (admin.ban…).")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(metavar="ISO", help="Events at or after this ISO-8601 time."),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, metavar="N", help="Rows.")] = 50,
+) -> None:
+    """Print the newest security events as a table (filters combine)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    try:
+        filters = parse(AuditFilter, {"actor": user, "action": action, "since": since})
+    except DomainError as error:
+        options = {"actor": "--user", "action": "--action", "since": "--since"}
+        _fail(
+            "; ".join(
+                f"{options.get(key, key)} {message}"
+                for key, messages in error.fields.items()
+                for message in messages
+            ),
+            CONFIGURATION_ERROR,
+        )
+    settings = _load_settings(database=True)
+    events = asyncio.run(_audit_events(settings, filters, limit))
+    table = Table("at", "actor", "action", "target", "ip", "outcome", "request id")
+    for event in events:
+        table.add_row(
+            isoformat(event.at),
+            event.actor or "-",
+            event.action,
+            event.target or "-",
+            event.ip or "-",
+            event.outcome,
+            event.request_id or "-",
+        )
+    console = Console()
+    console.print(table)
+    console.print(f"{len(events)} event{'s' if len(events) != 1 else ''}")
+
+
+@audit_app.command("prune")
+def audit_prune() -> None:
+    """Delete events older than the retention (days).
+
+    The retention is QUILLPRESS_AUDIT_RETENTION_DAYS (default 90)."""
+    settings = _load_settings(database=True)
+    removed = asyncio.run(_audit_prune(settings))
+    typer.echo(
+        f"Removed {removed} audit event{'s' if removed != 1 else ''} older than "
+        f"{settings.audit_retention_days} days."
+    )
 
 
 demo_app = typer.Typer(help="Runnable lessons.", no_args_is_help=True)

@@ -198,6 +198,9 @@ class Settings(BaseSettings):
     # OpenTelemetry traces (the ``otel`` extra), configured by the standard OTEL_* variables.
     tracing: bool = False
 
+    # Audit log: ``quillpress audit prune`` deletes events older than this.
+    audit_retention_days: int = Field(default=90, ge=1, le=36_500)
+
     @field_validator("env", mode="before")
     @classmethod
     def _lower_env(cls, value: object) -> object:

@@ -10,7 +10,14 @@ import pytest
 
 from quillpress.config import Settings
 from tests.conftest import make_settings
-from tests.helpers import AUTH_STATEMENTS, create_article, gql, register, statement_count
+from tests.helpers import (
+    AUTH_STATEMENTS,
+    create_article,
+    gql,
+    make_admin,
+    register,
+    statement_count,
+)
 
 PAGE_SIZES = (1, 10, 50)
 AUTHORS = ("ann", "bob", "cyd", "dee")
@@ -173,3 +180,27 @@ async def test_sibling_edges_with_the_same_arguments_share_one_batch(
         counts[name] = statement_count(response)
     assert counts["same"] == counts["one"], counts
     assert counts["different"] > counts["same"], counts
+
+
+ADMIN_LISTS = {
+    "adminUsers": "query($n: Int) { adminUsers(first: $n) { totalCount nodes { username } } }",
+    "auditEvents": "query($n: Int) { auditEvents(first: $n) { totalCount "
+    "edges { cursor node { action actor } } pageInfo { hasNextPage endCursor } } }",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADMIN_LISTS))
+async def test_admin_connections_cost_a_page_and_a_total_at_every_page_size(
+    app: Any, client: httpx.AsyncClient, name: str
+) -> None:
+    root = await make_admin(app, client, "root")
+    for index in range(30):
+        await register(client, f"user{index}")
+    counts = {}
+    for size in PAGE_SIZES:
+        response = await gql(client, ADMIN_LISTS[name], {"n": size}, headers=root)
+        assert "errors" not in response.json(), response.text
+        listed = response.json()["data"][name]["edges" if name == "auditEvents" else "nodes"]
+        assert len(listed) == min(size, response.json()["data"][name]["totalCount"])
+        counts[size] = statement_count(response)
+    assert set(counts.values()) == {2 + AUTH_STATEMENTS}, counts

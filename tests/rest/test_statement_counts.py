@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
 from quillpress.config import Settings
 from tests.conftest import make_settings
-from tests.helpers import AUTH_STATEMENTS, create_article, register, statement_count
+from tests.helpers import AUTH_STATEMENTS, create_article, make_admin, register, statement_count
 
 PAGE_SIZES = (1, 10, 50)
 
@@ -91,3 +93,21 @@ async def test_tags_list_is_one_statement(
     response = await client.get("/api/tags")
     assert len(response.json()["tags"]) > 60
     assert statement_count(response) == 1
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/admin/users", "/api/admin/users?query=user", "/api/admin/audit"]
+)
+async def test_admin_lists_cost_a_page_and_a_total_at_every_page_size(
+    app: Any, client: httpx.AsyncClient, path: str
+) -> None:
+    root = await make_admin(app, client, "root")
+    for index in range(30):
+        await register(client, f"user{index}")
+    counts = {}
+    for size in PAGE_SIZES:
+        separator = "&" if "?" in path else "?"
+        response = await client.get(f"{path}{separator}limit={size}", headers=root)
+        assert response.status_code == 200, response.text
+        counts[size] = statement_count(response)
+    assert set(counts.values()) == {2 + AUTH_STATEMENTS}, counts

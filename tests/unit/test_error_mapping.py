@@ -61,8 +61,10 @@ def test_the_statuses_and_codes_of_each_kind() -> None:
         "Unauthenticated": (401, "UNAUTHENTICATED"),
         "Forbidden": (403, "FORBIDDEN"),
         "CsrfRejected": (403, "FORBIDDEN"),
+        "Banned": (403, "FORBIDDEN"),
         "NotFound": (404, "NOT_FOUND"),
         "Conflict": (409, "CONFLICT"),
+        "LastAdmin": (409, "CONFLICT"),
         "Invalid": (422, "BAD_USER_INPUT"),
         "Unavailable": (503, "SERVICE_UNAVAILABLE"),
     }

@@ -7,9 +7,12 @@ their own transaction (``repositories.counters``), so no list ever counts its ta
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -17,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -36,6 +40,8 @@ class AppUser(Base):
     bio: Mapped[str | None] = mapped_column(Text)
     image: Mapped[str | None] = mapped_column(String(2048))
     role: Mapped[str] = mapped_column(String(16), server_default="user")
+    banned: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    last_login_at: Mapped[datetime | None] = mapped_column(Timestamp)
     articles_count: Mapped[int] = mapped_column(Integer, server_default="0")  # written
     favorites_count: Mapped[int] = mapped_column(Integer, server_default="0")  # favorited
     created_at: Mapped[datetime] = mapped_column(Timestamp)
@@ -46,6 +52,7 @@ class AppUser(Base):
         # Case-insensitive uniqueness that works on SQLite too (citext is PostgreSQL-only).
         Index("uq_app_user_username_lower", func.lower(username), unique=True),
         Index("uq_app_user_email_lower", func.lower(email), unique=True),
+        Index("ix_app_user_created_at_id", "created_at", "id"),  # the admin list
     )
 
 
@@ -185,4 +192,35 @@ class Comment(Base):
     __table_args__ = (
         Index("ix_comment_article_id_created_at_id", "article_id", "created_at", "id"),
         Index("ix_comment_author_id", "author_id"),
+    )
+
+
+class AuditEvent(Base):
+    """A security event: who (``actor_id``, and ``actor``, the username at the time), did
+    what (``action``, see ``services.audit``) to what (``target``), from where (peer
+    address, user agent, request id), and whether it worked. ``detail`` holds small facts
+    (the email given on a failed login, whether that account exists), never a password,
+    token or cookie value. Kept when the actor's account is deleted (``actor_id`` nulls)."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    at: Mapped[datetime] = mapped_column(Timestamp)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"), index=True
+    )
+    actor: Mapped[str | None] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(300))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (
+        CheckConstraint("outcome IN ('success', 'failure')", name="outcome"),
+        Index("ix_audit_event_at_id", "at", "id"),
+        Index("ix_audit_event_actor_lower_at", func.lower(actor), "at"),
+        Index("ix_audit_event_action_at", "action", "at"),
     )

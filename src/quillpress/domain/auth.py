@@ -48,6 +48,12 @@ def can_delete_comment(principal: Principal, *, author_id: int) -> bool:
     return principal.user_id == author_id or principal.is_admin
 
 
+def can_administer(principal: Principal) -> bool:
+    """The admin API (users, roles, bans, the audit log). ``principal.role`` is the role
+    the one way in read for this request, so a demotion applies from the next request."""
+    return principal.is_admin
+
+
 def ensure(allowed: bool, *, resource: str) -> None:
     if not allowed:
         raise Forbidden(resource)

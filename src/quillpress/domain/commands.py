@@ -5,7 +5,7 @@ Limits are deliberately generous but finite: every string and list has a maximum
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    StrictBool,
     StringConstraints,
     field_validator,
 )
@@ -174,3 +175,50 @@ def make_page(limit: int, offset: int = 0, *, max_limit: int, after: Cursor | No
     if fields:
         raise Invalid(fields)
     return Page(limit=limit, offset=offset, after=after)
+
+
+def _role_name(value: Any) -> Any:
+    if value is None:
+        raise PydanticCustomError("blank", "can't be blank")
+    if value not in ("admin", "user"):
+        raise PydanticCustomError("role", "must be admin or user")
+    return value
+
+
+class AdminUpdateUser(Command):
+    """Partial: only what is given changes; ``banned`` must be a real boolean."""
+
+    role: Literal["admin", "user"] | None = None
+    banned: StrictBool | None = None
+
+    _role = field_validator("role", mode="before")(_role_name)
+    _no_null = field_validator("banned", mode="before")(_reject_null)
+
+
+class UserSearch(Command):
+    """The admin list's filter: ``query`` matches username or email, case-insensitively."""
+
+    query: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] | None = None
+
+
+class AuditFilter(Command):
+    """``actor`` is the username at the time (case-insensitive); ``since`` is ISO-8601
+    (without an offset it is UTC)."""
+
+    actor: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    action: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    since: datetime | None = None
+
+    @field_validator("since", mode="before")
+    @classmethod
+    def _iso_datetime(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+            # In UTC, as stored: SQLite compares the text.
+            return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+        except (ValueError, OverflowError):
+            raise PydanticCustomError(
+                "since", "must be an ISO-8601 date and time, e.g. 2026-01-02T03:04:05Z"
+            ) from None

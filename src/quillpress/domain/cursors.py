@@ -15,8 +15,14 @@ from quillpress.domain.views import ArticleView
 
 
 def encode(view: ArticleView) -> str:
-    moment = view.created_at if view.created_at.tzinfo else view.created_at.replace(tzinfo=UTC)
-    raw = f"{moment.astimezone(UTC).isoformat()}|{view.id}"
+    return position(view.created_at, view.id)
+
+
+def position(created_at: datetime, ident: int) -> str:
+    """The cursor of any item of a newest-first list ordered by ``(created_at, id)``
+    (articles; the admin lists of users and audit events)."""
+    moment = created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC)
+    raw = f"{moment.astimezone(UTC).isoformat()}|{ident}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 

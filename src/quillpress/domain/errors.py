@@ -3,8 +3,11 @@
     DomainError                 fields: {"key": ["message", ...]}
      ├── Unauthenticated        no, bad or expired credentials
      ├── Forbidden              authenticated, but the policy says no
+     │    ├── CsrfRejected      cookie-authenticated unsafe request without CSRF proof
+     │    └── Banned            the account is banned (login, refresh)
      ├── NotFound               the named resource does not exist
      ├── Conflict               a unique fact is already taken
+     │    └── LastAdmin         the change would leave no (unbanned) admin
      ├── Invalid                input failed validation
      └── Unavailable            a backing service (the database) cannot answer now
 
@@ -59,6 +62,13 @@ class CsrfRejected(Forbidden):
         DomainError.__init__(self, {"csrf": ["missing or invalid"]})
 
 
+class Banned(Forbidden):
+    """The account is banned: its login (with the right password) and refresh are refused."""
+
+    def __init__(self) -> None:
+        DomainError.__init__(self, {"user": ["banned"]})
+
+
 class NotFound(DomainError):
     def __init__(self, resource: str) -> None:
         super().__init__({resource: ["not found"]})
@@ -68,6 +78,13 @@ class Conflict(DomainError):
     @classmethod
     def taken(cls, *fields: str) -> Conflict:
         return cls({field: ["has already been taken"] for field in fields})
+
+
+class LastAdmin(Conflict):
+    """Demoting or banning the only admin left (themselves included) is refused."""
+
+    def __init__(self) -> None:
+        super().__init__({"role": ["the last admin cannot be removed"]})
 
 
 class Invalid(DomainError):

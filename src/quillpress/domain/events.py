@@ -26,7 +26,8 @@ class UserRegistered(Event):
 
 @dataclass(frozen=True, slots=True)
 class UserUpdated(Event):
-    """``fields`` names what changed: any of username, email, bio, image, password."""
+    """``fields`` names what changed: any of username, email, bio, image, password, and
+    (an admin's change) role, banned. Every cached session of the user is purged."""
 
     user_id: int
     username: str

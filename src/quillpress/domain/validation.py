@@ -50,6 +50,8 @@ def error_message(error: Mapping[str, Any]) -> str:
         return "must be a string"
     if kind in {"int_type", "int_parsing", "int_from_float"}:
         return "must be an integer"
+    if kind in {"bool_type", "bool_parsing"}:
+        return "must be a boolean"
     if kind in {"list_type", "tuple_type"}:
         return "must be a list"
     if kind in {"model_type", "model_attributes_type", "dict_type"}:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -49,6 +49,40 @@ class DeviceSessionView:
     user_agent: str | None
     ip: str | None
     current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AdminUserView:
+    """A user as the admin API shows it (``id`` and ``created_at`` also page the list)."""
+
+    id: int
+    username: str
+    email: str
+    role: str
+    banned: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEventView:
+    """One audit row; ``detail`` is omitted from the API (it stays for the CLI and SQL)."""
+
+    id: int
+    at: datetime
+    actor: str | None
+    action: str
+    target: str | None
+    ip: str | None
+    user_agent: str | None
+    request_id: str | None
+    outcome: str
+    detail: dict[str, Any] | None
+
+    @property
+    def created_at(self) -> datetime:
+        """The keyset position (cursors page every list by ``(created_at, id)``)."""
+        return self.at
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, false, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.models import AppUser, UserSession
@@ -38,7 +38,8 @@ async def insert_session(
 
 async def live_role(conn: AsyncConnection, session_id: str, user_id: int) -> str | None:
     """The role of the user behind a live session, or ``None`` (session revoked or unknown,
-    user gone): one statement on two primary keys."""
+    user gone or banned): one statement on two primary keys. (A ban revokes every session
+    anyway; the ``banned`` test also refuses one a direct SQL ban left live.)"""
     result = await conn.execute(
         select(AppUser.role)
         .join(UserSession, UserSession.user_id == AppUser.id)
@@ -46,6 +47,7 @@ async def live_role(conn: AsyncConnection, session_id: str, user_id: int) -> str
             UserSession.id == session_id,
             UserSession.user_id == user_id,
             UserSession.revoked_at.is_(None),
+            AppUser.banned.is_(false()),
         )
     )
     return result.scalar()

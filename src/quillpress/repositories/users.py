@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, exists, false, func, insert, or_, select, update
+from sqlalchemy import (
+    Integer,
+    Row,
+    bindparam,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.models import AppUser, Follow
+from quillpress.domain.commands import Page
 from quillpress.domain.errors import Conflict
 from quillpress.repositories._sql import insert_ignoring_duplicates, violated_constraint
 
@@ -23,6 +37,17 @@ ACCOUNT_COLUMNS = (
     AppUser.image,
     AppUser.role,
     AppUser.password_hash,
+    AppUser.banned,
+)
+
+ADMIN_COLUMNS = (
+    AppUser.id,
+    AppUser.username,
+    AppUser.email,
+    AppUser.role,
+    AppUser.banned,
+    AppUser.created_at,
+    AppUser.last_login_at,
 )
 
 
@@ -169,3 +194,81 @@ async def unfollow(conn: AsyncConnection, *, follower_id: int, followed_id: int)
         .returning(Follow.follower_id)
     )
     return (await conn.execute(stmt)).first() is not None
+
+
+async def record_login(conn: AsyncConnection, user_id: int, *, now: datetime) -> None:
+    await conn.execute(update(AppUser).where(AppUser.id == user_id).values(last_login_at=now))
+
+
+async def get_admin_view(conn: AsyncConnection, username: str) -> Row[Any] | None:
+    """The admin API's columns of one user, by username (case-insensitive)."""
+    return (await conn.execute(select(*ADMIN_COLUMNS).where(by_username(username)))).first()
+
+
+async def admin_list(
+    conn: AsyncConnection, *, query: str | None, page: Page
+) -> tuple[Sequence[Row[Any]], int]:
+    """Users newest first whose username or email contains ``query`` (case-insensitive,
+    ``%`` and ``_`` taken literally): ``limit + 1`` rows (the extra says a next page
+    exists) and the total of matches. Two statements whatever the page size."""
+    conditions: list[Any] = []
+    if query:
+        needle = query.lower()
+        conditions.append(
+            or_(
+                func.lower(AppUser.username).contains(needle, autoescape=True),
+                func.lower(AppUser.email).contains(needle, autoescape=True),
+            )
+        )
+    stmt = select(*ADMIN_COLUMNS).where(*conditions)
+    if page.after is not None:
+        stmt = stmt.where(
+            tuple_(AppUser.created_at, AppUser.id)
+            < tuple_(
+                bindparam("after_at", page.after.created_at, type_=AppUser.created_at.type),
+                bindparam("after_id", page.after.id, type_=Integer),
+            )
+        )
+    else:
+        stmt = stmt.offset(page.offset)
+    stmt = stmt.order_by(AppUser.created_at.desc(), AppUser.id.desc()).limit(page.limit + 1)
+    rows = (await conn.execute(stmt)).all()
+    total = (
+        await conn.execute(select(func.count()).select_from(AppUser).where(*conditions))
+    ).scalar_one()
+    return rows, int(total)
+
+
+async def lock_active_admins(conn: AsyncConnection) -> list[int]:
+    """Ids of the admins who are not banned, their rows locked until the transaction ends
+    (PostgreSQL ``FOR UPDATE``, in id order so two callers cannot deadlock). A concurrent
+    demotion waits here and then sees the committed result, so two demotions can never
+    both pass the last-admin check. (SQLite has no row locks and needs none: its writes
+    hold the database's write lock from ``BEGIN IMMEDIATE``.)"""
+    result = await conn.execute(
+        select(AppUser.id)
+        .where(AppUser.role == "admin", AppUser.banned.is_(false()))
+        .order_by(AppUser.id)
+        .with_for_update()
+    )
+    return list(result.scalars())
+
+
+async def count_admins(conn: AsyncConnection) -> int:
+    """Admins who are not banned."""
+    result = await conn.execute(
+        select(func.count())
+        .select_from(AppUser)
+        .where(AppUser.role == "admin", AppUser.banned.is_(false()))
+    )
+    return int(result.scalar_one())
+
+
+async def set_moderation(
+    conn: AsyncConnection, user_id: int, *, values: Mapping[str, Any], now: datetime
+) -> None:
+    """Set ``role`` and/or ``banned``."""
+    allowed = {key: value for key, value in values.items() if key in {"role", "banned"}}
+    await conn.execute(
+        update(AppUser).where(AppUser.id == user_id).values(**allowed, updated_at=now)
+    )

@@ -33,8 +33,9 @@ from quillpress.infra.cache import Cache
 from quillpress.repositories import articles as article_repo
 from quillpress.repositories import batches, listings
 from quillpress.repositories.listings import Criteria
-from quillpress.services import assemble, cached_reads, slugs
+from quillpress.services import assemble, audit, cached_reads, slugs
 from quillpress.services.cached_reads import CACHE_OFF
+from quillpress.services.sessions import NO_CLIENT, ClientInfo
 
 TAGS_LIMIT = 500
 
@@ -255,11 +256,23 @@ async def _write_edit(tx: Transaction, ref: Any, values: dict[str, Any], title: 
     raise Conflict.taken("slug")  # pragma: no cover - six concurrent writers, one slug
 
 
-async def delete_article(db: Database, principal: Principal, slug: str) -> None:
+async def delete_article(
+    db: Database, principal: Principal, slug: str, *, client: ClientInfo = NO_CLIENT
+) -> None:
+    """An admin deleting someone else's article leaves an audit row in the same write."""
     async with db.write() as tx:
         ref = await _authorize(tx.conn, slug, can_delete_article, principal)
         gone = await article_repo.dependents(tx.conn, ref.id)
         await article_repo.delete_article(tx.conn, ref.id, author_id=ref.author_id, gone=gone)
+        if ref.author_id != principal.user_id:
+            await audit.record(
+                tx.conn,
+                action=audit.ADMIN_ARTICLE_DELETE,
+                client=client,
+                actor_id=principal.user_id,
+                target=f"article:{ref.slug}",
+                detail={"authorId": ref.author_id, "comments": len(gone.comment_ids)},
+            )
         tx.record(
             ArticleDeleted(
                 article_id=ref.id,

@@ -14,9 +14,10 @@ from quillpress.domain.views import CommentView
 from quillpress.infra.cache import Cache
 from quillpress.repositories import articles as article_repo
 from quillpress.repositories import comments as comment_repo
-from quillpress.services import cached_reads
+from quillpress.services import audit, cached_reads
 from quillpress.services.assemble import comment_view
 from quillpress.services.cached_reads import CACHE_OFF
+from quillpress.services.sessions import NO_CLIENT, ClientInfo
 
 
 async def list_comments(
@@ -70,8 +71,16 @@ async def add_comment(
     return comment_view(row)
 
 
-async def delete_comment(db: Database, principal: Principal, slug: str, comment_id: int) -> None:
-    """A comment id under another article's slug is "not found", never deleted."""
+async def delete_comment(
+    db: Database,
+    principal: Principal,
+    slug: str,
+    comment_id: int,
+    *,
+    client: ClientInfo = NO_CLIENT,
+) -> None:
+    """A comment id under another article's slug is "not found", never deleted. An admin
+    deleting someone else's comment leaves an audit row in the same write."""
     async with db.write() as tx:
         ref = await article_repo.get_ref(tx.conn, slug)
         if ref is None:
@@ -81,4 +90,13 @@ async def delete_comment(db: Database, principal: Principal, slug: str, comment_
             raise NotFound("comment")
         ensure(can_delete_comment(principal, author_id=row.author_id), resource="comment")
         await comment_repo.delete_comment(tx.conn, comment_id)
+        if row.author_id != principal.user_id:
+            await audit.record(
+                tx.conn,
+                action=audit.ADMIN_COMMENT_DELETE,
+                client=client,
+                actor_id=principal.user_id,
+                target=f"comment:{comment_id}",
+                detail={"article": ref.slug, "authorId": row.author_id},
+            )
         tx.record(CommentDeleted(comment_id=comment_id, article_id=ref.id, author_id=row.author_id))

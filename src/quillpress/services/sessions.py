@@ -18,17 +18,24 @@ from quillpress.domain.events import SessionRevoked
 from quillpress.domain.views import DeviceSessionView
 from quillpress.infra.tokens import new_session_id
 from quillpress.repositories import sessions as session_repo
+from quillpress.services import audit
 
 USER_AGENT_LENGTH = 512
 
 
 @dataclass(frozen=True, slots=True)
 class ClientInfo:
-    """Who is signing in, as the transport saw it: the ``User-Agent`` header and the
-    peer address of the connection (never a forwarded-for header a client can forge)."""
+    """Who is asking, as the transport saw it: the ``User-Agent`` header, the peer
+    address of the connection from the ASGI scope (never a forwarded-for header a client
+    can forge) and the request id (``None``: the current one, see ``services.audit``).
+    Sessions and audit rows record it."""
 
     user_agent: str | None = None
     ip: str | None = None
+    request_id: str | None = None
+
+
+NO_CLIENT = ClientInfo()
 
 
 async def start_session(
@@ -64,16 +71,25 @@ async def list_sessions(db: Database, principal: Principal) -> list[DeviceSessio
     ]
 
 
-async def revoke_session(db: Database, principal: Principal, session_id: str) -> None:
+async def revoke_session(
+    db: Database, principal: Principal, session_id: str, *, client: ClientInfo = NO_CLIENT
+) -> None:
     """End one of the user's own sessions; anyone else's, or an unknown id, is not found."""
     async with db.write() as tx:
         revoked = await session_repo.revoke(tx.conn, principal.user_id, [session_id], now=utcnow())
         if not revoked:
             raise NotFound("session")
         tx.record(SessionRevoked(user_id=principal.user_id, session_ids=tuple(revoked)))
+        await audit.record(
+            tx.conn,
+            action=audit.SESSION_REVOKE,
+            client=client,
+            actor_id=principal.user_id,
+            target=f"session:{session_id}",
+        )
 
 
-async def logout(db: Database, principal: Principal) -> None:
+async def logout(db: Database, principal: Principal, *, client: ClientInfo = NO_CLIENT) -> None:
     """End the request's own session (already ended: nothing to do)."""
     if principal.session_id is None:
         return
@@ -83,17 +99,32 @@ async def logout(db: Database, principal: Principal) -> None:
         )
         if revoked:
             tx.record(SessionRevoked(user_id=principal.user_id, session_ids=tuple(revoked)))
+            await audit.record(
+                tx.conn,
+                action=audit.SESSION_LOGOUT,
+                client=client,
+                actor_id=principal.user_id,
+                target=f"session:{principal.session_id}",
+            )
 
 
-async def logout_all(db: Database, principal: Principal) -> None:
+async def logout_all(db: Database, principal: Principal, *, client: ClientInfo = NO_CLIENT) -> None:
     async with db.write() as tx:
-        await end_sessions(tx, principal.user_id, reason="logout-all")
+        revoked = await end_sessions(tx, principal.user_id, reason="logout-all")
+        await audit.record(
+            tx.conn,
+            action=audit.SESSION_LOGOUT,
+            client=client,
+            actor_id=principal.user_id,
+            detail={"everySession": True, "sessionsEnded": len(revoked)},
+        )
 
 
 async def end_sessions(
     tx: Transaction, user_id: int, *, keep: str | None = None, reason: str
-) -> None:
-    """End every session of ``user_id`` but ``keep``, inside the caller's transaction."""
+) -> list[str]:
+    """End every session of ``user_id`` but ``keep``, inside the caller's transaction;
+    the ids it ended."""
     revoked = await session_repo.revoke_all(tx.conn, user_id, now=utcnow(), keep=keep)
     if revoked:
         tx.record(
@@ -105,3 +136,4 @@ async def end_sessions(
                 reason=reason,
             )
         )
+    return revoked

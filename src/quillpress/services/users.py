@@ -12,15 +12,14 @@ from quillpress.db.base import utcnow
 from quillpress.db.database import Database
 from quillpress.domain.auth import Principal, Role
 from quillpress.domain.commands import LoginUser, RegisterUser, UpdateUser
-from quillpress.domain.errors import Conflict, Unauthenticated
+from quillpress.domain.errors import Banned, Conflict, Unauthenticated
 from quillpress.domain.events import SessionRevoked, UserRegistered, UserUpdated
 from quillpress.domain.views import SessionView, UserView
 from quillpress.infra.security import Security
 from quillpress.repositories import sessions as session_repo
 from quillpress.repositories import users as user_repo
-from quillpress.services.sessions import ClientInfo, end_sessions, start_session
-
-NO_CLIENT = ClientInfo()
+from quillpress.services import audit
+from quillpress.services.sessions import NO_CLIENT, ClientInfo, end_sessions, start_session
 
 log = logging.getLogger("quillpress.sessions")
 
@@ -73,6 +72,15 @@ async def register(
         session_id = await start_session(
             tx.conn, user_id, client, refresh_hash=security.refresh.hash(refresh_token)
         )
+        await audit.record(
+            tx.conn,
+            action=audit.USER_REGISTER,
+            client=client,
+            actor_id=user_id,
+            actor=command.username,
+            target=f"user:{command.username}",
+            detail={"role": role.value} if role is not Role.USER else None,
+        )
     user = UserView(
         id=user_id,
         username=command.username,
@@ -88,21 +96,56 @@ async def login(
     db: Database, security: Security, command: LoginUser, *, client: ClientInfo = NO_CLIENT
 ) -> SessionView:
     """Unknown email and wrong password fail identically, in status, body and time.
-    Every login starts a new server-side session."""
+    Every login starts a new server-side session. A banned account is refused only once
+    the password proved right (a guesser learns nothing about bans). Failures get an
+    audit row of their own; a success's row and ``last_login_at`` share the session's
+    transaction."""
     async with db.read() as conn:
         row = await user_repo.get_account_by_email(conn, command.email)
     stored = row.password_hash if row is not None else None
     if not await security.passwords.verify(stored, command.password) or row is None:
+        await _login_failed(db, client, command.email, row)
         raise Unauthenticated.bad_credentials()
+    if row.banned:
+        await _login_failed(db, client, command.email, row, reason="banned")
+        raise Banned()
     refresh_token = security.refresh.new()
     async with db.write() as tx:
         session_id = await start_session(
             tx.conn, row.id, client, refresh_hash=security.refresh.hash(refresh_token)
         )
+        await user_repo.record_login(tx.conn, row.id, now=utcnow())
+        await audit.record(
+            tx.conn,
+            action=audit.USER_LOGIN,
+            client=client,
+            actor_id=row.id,
+            actor=row.username,
+            target=f"user:{row.username}",
+        )
     return _session(security, _user_view(row), session_id, refresh_token)
 
 
-async def refresh(db: Database, security: Security, refresh_token: str) -> SessionView:
+async def _login_failed(
+    db: Database, client: ClientInfo, email: str, row: Row[Any] | None, *, reason: str = ""
+) -> None:
+    """The email as given and whether it names an account; never the password."""
+    detail: dict[str, Any] = {"email": email, "accountExists": row is not None}
+    if reason:
+        detail["reason"] = reason
+    await audit.record_alone(
+        db,
+        action=audit.USER_LOGIN_FAILED,
+        client=client,
+        target=f"user:{row.username}" if row is not None else None,
+        outcome=audit.FAILURE,
+        detail=detail,
+    )
+
+
+async def refresh(
+    db: Database, security: Security, refresh_token: str, *, client: ClientInfo = NO_CLIENT
+) -> SessionView:
     """Spend ``refresh_token`` for a new access token and its successor.
 
     - The current token of a live session within its lifetimes: rotated (atomically, so
@@ -110,7 +153,9 @@ async def refresh(db: Database, security: Security, refresh_token: str) -> Sessi
     - The token just spent, again within the grace window: the same successor (derived
       from the spent token, see ``infra.refresh_tokens``) and a fresh access token.
     - A spent token outside the window is reuse, the sign of a stolen token: the whole
-      session is revoked (committed, then logged), and the request is refused.
+      session is revoked (committed with its audit row, then logged), and the request
+      is refused.
+    - A banned account: refused (``Banned``), nothing rotated.
     - Anything else (unknown, expired, revoked): refused."""
     policy = security.refresh
     spent = policy.hash(refresh_token)
@@ -145,9 +190,19 @@ async def refresh(db: Database, security: Security, refresh_token: str) -> Sessi
                         user_id=row.user_id, session_ids=(row.id,), reason="refresh-reuse"
                     )
                 )
+                await audit.record(
+                    tx.conn,
+                    action=audit.SESSION_REFRESH_REUSE,
+                    client=client,
+                    actor_id=row.user_id,
+                    target=f"session:{row.id}",
+                    outcome=audit.FAILURE,
+                )
                 reused = row
             else:
                 raise Unauthenticated.invalid_refresh()
+        if account is not None and account.banned:  # rolls the rotation back
+            raise Banned()
     if reused is not None:
         log.warning(
             "refresh token reuse: session revoked",
@@ -181,7 +236,12 @@ async def current_user(db: Database, principal: Principal) -> UserView:
 
 
 async def update_user(
-    db: Database, security: Security, principal: Principal, command: UpdateUser
+    db: Database,
+    security: Security,
+    principal: Principal,
+    command: UpdateUser,
+    *,
+    client: ClientInfo = NO_CLIENT,
 ) -> UserView:
     given = command.model_fields_set
     values: dict[str, Any] = {field: getattr(command, field) for field in given - {"password"}}
@@ -204,8 +264,16 @@ async def update_user(
             values["updated_at"] = utcnow()
             await user_repo.update_user(tx.conn, principal.user_id, values)
             if "password" in changed:  # a new password ends every other sign-in
-                await end_sessions(
+                ended = await end_sessions(
                     tx, principal.user_id, keep=principal.session_id, reason="password-changed"
+                )
+                await audit.record(
+                    tx.conn,
+                    action=audit.USER_PASSWORD_CHANGE,
+                    client=client,
+                    actor_id=principal.user_id,
+                    target=f"user:{values.get('username', before.username)}",
+                    detail={"sessionsEnded": len(ended)},
                 )
             tx.record(
                 UserUpdated(

@@ -40,6 +40,7 @@ from quillpress.api.security_headers import new_nonce, page_response
 from quillpress.config import Settings
 from quillpress.domain.errors import CsrfRejected, DomainError, Unauthenticated, Unavailable
 from quillpress.infra.metrics import Metrics
+from quillpress.infra.request_context import current_request_id
 from quillpress.services.authentication import authenticate
 from quillpress.services.sessions import ClientInfo
 
@@ -213,6 +214,7 @@ class GraphQLEndpoint:
             client=ClientInfo(
                 user_agent=request.headers.get("user-agent"),
                 ip=request.client.host if request.client is not None else None,
+                request_id=current_request_id(),
             ),
         )
         result = execute(

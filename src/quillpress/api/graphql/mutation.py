@@ -13,7 +13,7 @@ from graphql import (
     GraphQLString,
 )
 
-from quillpress.api.graphql import inputs
+from quillpress.api.graphql import admin, inputs
 from quillpress.api.graphql.context import Info
 from quillpress.api.graphql.types import (
     ArticleType,
@@ -59,27 +59,30 @@ async def _login(_root: None, info: Info, input: Input) -> SessionView:
 async def _update_viewer(_root: None, info: Info, input: Input) -> UserView:
     ctx = info.context
     return await user_service.update_user(
-        ctx.db, ctx.security, ctx.principal(), parse(UpdateUser, input)
+        ctx.db, ctx.security, ctx.principal(), parse(UpdateUser, input), client=ctx.client
     )
 
 
 async def _refresh(_root: None, info: Info, refreshToken: str) -> SessionView:
     ctx = info.context
-    return await user_service.refresh(ctx.db, ctx.security, refreshToken)
+    return await user_service.refresh(ctx.db, ctx.security, refreshToken, client=ctx.client)
 
 
 async def _logout(_root: None, info: Info) -> bool:
-    await session_service.logout(info.context.db, info.context.principal())
+    ctx = info.context
+    await session_service.logout(ctx.db, ctx.principal(), client=ctx.client)
     return True
 
 
 async def _logout_all(_root: None, info: Info) -> bool:
-    await session_service.logout_all(info.context.db, info.context.principal())
+    ctx = info.context
+    await session_service.logout_all(ctx.db, ctx.principal(), client=ctx.client)
     return True
 
 
 async def _revoke_session(_root: None, info: Info, id: str) -> bool:
-    await session_service.revoke_session(info.context.db, info.context.principal(), id)
+    ctx = info.context
+    await session_service.revoke_session(ctx.db, ctx.principal(), id, client=ctx.client)
     return True
 
 
@@ -104,7 +107,8 @@ async def _update_article(_root: None, info: Info, slug: str, input: Input) -> A
 
 
 async def _delete_article(_root: None, info: Info, slug: str) -> bool:
-    await article_service.delete_article(info.context.db, info.context.principal(), slug)
+    ctx = info.context
+    await article_service.delete_article(ctx.db, ctx.principal(), slug, client=ctx.client)
     return True
 
 
@@ -124,7 +128,8 @@ async def _add_comment(_root: None, info: Info, slug: str, input: Input) -> Comm
 
 
 async def _delete_comment(_root: None, info: Info, slug: str, id: int) -> bool:
-    await comment_service.delete_comment(info.context.db, info.context.principal(), slug, id)
+    ctx = info.context
+    await comment_service.delete_comment(ctx.db, ctx.principal(), slug, id, client=ctx.client)
     return True
 
 
@@ -192,5 +197,6 @@ MutationType = GraphQLObjectType(
         "deleteComment": GraphQLField(
             Boolean, args={**SLUG, "id": _required(GraphQLInt)}, resolve=_delete_comment
         ),
+        **admin.MUTATIONS,
     },
 )

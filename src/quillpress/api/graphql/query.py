@@ -14,6 +14,7 @@ from graphql import (
     GraphQLString,
 )
 
+from quillpress.api.graphql import admin
 from quillpress.api.graphql.context import Info
 from quillpress.api.graphql.inputs import ArticleFilterInput
 from quillpress.api.graphql.types import (
@@ -132,5 +133,6 @@ QueryType = GraphQLObjectType(
         "tags": GraphQLField(
             _list(GraphQLString), description="Tags in use, most used first.", resolve=_tags
         ),
+        **admin.QUERIES,
     },
 )

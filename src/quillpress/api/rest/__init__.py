@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from quillpress.api.rest import articles, comments, profiles, sessions, tags, users
+from quillpress.api.rest import admin, articles, comments, profiles, sessions, tags, users
 
 router = APIRouter()
-for module in (users, sessions, profiles, articles, comments, tags):
+for module in (users, sessions, profiles, articles, comments, tags, admin):
     router.include_router(module.router)

@@ -8,7 +8,14 @@ from fastapi import APIRouter, Query, Request, Response
 
 from quillpress.api.rest import envelopes, links
 from quillpress.api.rest.bodies import CreateArticleBody, UpdateArticleBody
-from quillpress.api.rest.deps import CacheDep, CurrentPrincipal, CurrentViewer, Db, Pagination
+from quillpress.api.rest.deps import (
+    CacheDep,
+    Client,
+    CurrentPrincipal,
+    CurrentViewer,
+    Db,
+    Pagination,
+)
 from quillpress.api.rest.openapi import MultipleArticlesResponse, SingleArticleResponse, errors
 from quillpress.api.rest.personal import cacheable_per_viewer
 from quillpress.api.rest.responses import JsonResponse
@@ -101,8 +108,8 @@ async def update_article(
     operation_id="DeleteArticle",
     summary="Delete an article",
 )
-async def delete_article(slug: str, viewer: CurrentPrincipal, db: Db) -> Response:
-    await article_service.delete_article(db, viewer, slug)
+async def delete_article(slug: str, viewer: CurrentPrincipal, db: Db, client: Client) -> Response:
+    await article_service.delete_article(db, viewer, slug, client=client)
     return Response(status_code=204)
 
 

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from quillpress.domain.commands import (
     AddComment,
+    AdminUpdateUser,
     CreateArticle,
     LoginUser,
     RegisterUser,
@@ -40,3 +41,7 @@ class UpdateArticleBody(BaseModel):
 
 class AddCommentBody(BaseModel):
     comment: AddComment
+
+
+class AdminUpdateUserBody(BaseModel):
+    user: AdminUpdateUser

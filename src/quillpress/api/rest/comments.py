@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Response
 
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.bodies import AddCommentBody
-from quillpress.api.rest.deps import CacheDep, CurrentPrincipal, CurrentViewer, Db
+from quillpress.api.rest.deps import CacheDep, Client, CurrentPrincipal, CurrentViewer, Db
 from quillpress.api.rest.openapi import MultipleCommentsResponse, SingleCommentResponse, errors
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import comments as comment_service
@@ -53,7 +53,7 @@ async def add_comment(
     summary="Delete a comment for an article",
 )
 async def delete_comment(
-    slug: str, comment_id: CommentId, viewer: CurrentPrincipal, db: Db
+    slug: str, comment_id: CommentId, viewer: CurrentPrincipal, db: Db, client: Client
 ) -> Response:
-    await comment_service.delete_comment(db, viewer, slug, comment_id)
+    await comment_service.delete_comment(db, viewer, slug, comment_id, client=client)
     return Response(status_code=204)

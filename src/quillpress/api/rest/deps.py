@@ -16,6 +16,7 @@ from quillpress.domain.auth import Principal
 from quillpress.domain.commands import Page, make_page
 from quillpress.domain.errors import Invalid, Unauthenticated
 from quillpress.infra.cache import Cache
+from quillpress.infra.request_context import current_request_id
 from quillpress.infra.resources import Database
 from quillpress.infra.security import Security
 from quillpress.services.authentication import Authenticated, authenticate
@@ -68,6 +69,7 @@ async def _client(request: Request) -> ClientInfo:
     return ClientInfo(
         user_agent=request.headers.get("user-agent"),
         ip=request.client.host if request.client is not None else None,
+        request_id=current_request_id(),
     )
 
 

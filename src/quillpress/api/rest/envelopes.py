@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from quillpress.domain.views import (
+    AdminUserView,
     ArticleView,
+    AuditEventView,
     CommentView,
     DeviceSessionView,
     Paged,
@@ -99,3 +101,42 @@ def comment(view: CommentView) -> dict[str, Any]:
 
 def comments(views: list[CommentView]) -> dict[str, Any]:
     return {"comments": [_comment(view) for view in views]}
+
+
+def _admin_user(view: AdminUserView) -> dict[str, Any]:
+    return {
+        "username": view.username,
+        "email": view.email,
+        "role": view.role,
+        "banned": view.banned,
+        "createdAt": isoformat(view.created_at),
+        "lastLoginAt": isoformat(view.last_login_at) if view.last_login_at else None,
+    }
+
+
+def admin_user(view: AdminUserView) -> dict[str, Any]:
+    return {"user": _admin_user(view)}
+
+
+def admin_users(page: Paged[AdminUserView]) -> dict[str, Any]:
+    return {"users": [_admin_user(view) for view in page.items], "usersCount": page.total}
+
+
+def audit_events(page: Paged[AuditEventView]) -> dict[str, Any]:
+    return {
+        "events": [
+            {
+                "id": view.id,
+                "at": isoformat(view.at),
+                "actor": view.actor,
+                "action": view.action,
+                "target": view.target,
+                "ip": view.ip,
+                "userAgent": view.user_agent,
+                "requestId": view.request_id,
+                "outcome": view.outcome,
+            }
+            for view in page.items
+        ],
+        "eventsCount": page.total,
+    }

@@ -71,6 +71,11 @@ TAGS = [
         "name": "Sessions",
         "description": "Quillpress's own: server-side sessions, logout and revocation.",
     },
+    {
+        "name": "Admin",
+        "description": "Quillpress's own, for admins only (others get 403): users, roles, "
+        "bans and the audit log. Never cached (`Cache-Control: no-store`).",
+    },
     {"name": "Operations", "description": "Liveness and readiness probes."},
 ]
 PROBE_PATHS = ("/healthz", "/readyz")
@@ -169,6 +174,41 @@ class TagsResponse(BaseModel):
     tags: list[str]
 
 
+class AdminUser(BaseModel):
+    username: str
+    email: str
+    role: typing.Literal["admin", "user"]
+    banned: bool = Field(description="A banned user cannot sign in; their content stays.")
+    createdAt: datetime
+    lastLoginAt: datetime | None = Field(description="The last successful login, or null.")
+
+
+class AdminUserResponse(BaseModel):
+    user: AdminUser
+
+
+class AdminUsersResponse(BaseModel):
+    users: list[AdminUser]
+    usersCount: int = Field(description="All users matching the query, not the page.")
+
+
+class AuditEvent(BaseModel):
+    id: int
+    at: datetime
+    actor: str | None = Field(description="Username at the time, or null (anonymous).")
+    action: str = Field(description="Dotted name, e.g. `user.login_failed` (see README).")
+    target: str | None = Field(description="What it was done to: `user:ann`, `article:slug`…")
+    ip: str | None = Field(description="Peer address of the request's connection.")
+    userAgent: str | None
+    requestId: str | None = Field(description="The request's `X-Request-ID`.")
+    outcome: typing.Literal["success", "failure"]
+
+
+class AuditEventsResponse(BaseModel):
+    events: list[AuditEvent]
+    eventsCount: int = Field(description="All events matching the filters, not the page.")
+
+
 class GenericErrorModel(BaseModel):
     errors: dict[str, list[str]] = Field(
         description="Messages keyed by the field, parameter or resource they concern."
@@ -194,16 +234,19 @@ ERRORS: dict[int, ErrorStatus] = {
     ),
     403: ErrorStatus(
         "Forbidden: authenticated, but not allowed to change this resource (the key names "
-        "it), or, authenticated by cookie, without a valid CSRF token and origin (`csrf`).",
+        "it; `admin` for the admin API without the admin role), or, authenticated by "
+        "cookie, without a valid CSRF token and origin (`csrf`); on login and refresh, a "
+        "banned account (`user`: `banned`).",
         {"article": ["forbidden"]},
     ),
     404: ErrorStatus(
         "Not found: the resource in the path does not exist. "
-        "The key names it (`article`, `profile`, `comment`, `session`).",
+        "The key names it (`article`, `profile`, `comment`, `session`, `user`).",
         {"article": ["not found"]},
     ),
     409: ErrorStatus(
-        "Conflict: a unique value is already taken.",
+        "Conflict: a unique value is already taken; on the admin API, the change would "
+        "remove the last admin (`role`).",
         {"username": ["has already been taken"]},
     ),
     413: ErrorStatus(

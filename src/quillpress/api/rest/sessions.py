@@ -9,7 +9,7 @@ from quillpress.api.credentials import REFRESH_COOKIE
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.bodies import RefreshBody
 from quillpress.api.rest.cookies import SessionMode, clear_session_cookies
-from quillpress.api.rest.deps import CurrentPrincipal, Db, SecurityDep, SettingsDep
+from quillpress.api.rest.deps import Client, CurrentPrincipal, Db, SecurityDep, SettingsDep
 from quillpress.api.rest.openapi import SessionsResponse, UserResponse, errors
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.api.rest.users import signed_in
@@ -23,7 +23,7 @@ router = APIRouter(tags=["Sessions"])
 @router.post(
     "/users/refresh",
     response_model=UserResponse,
-    responses=errors(401),
+    responses=errors(401, 403),
     operation_id="Refresh",
     summary="Spend a refresh token for a new token and refresh token",
 )
@@ -32,16 +32,17 @@ async def refresh(
     db: Db,
     security: SecurityDep,
     settings: SettingsDep,
+    client: Client,
     body: RefreshBody | None = None,
 ) -> JsonResponse:
     """With no body, the refresh cookie is spent and new cookies are set (cookie mode)."""
     if body is not None:
-        session = await user_service.refresh(db, security, body.refreshToken)
+        session = await user_service.refresh(db, security, body.refreshToken, client=client)
         return signed_in(session, SessionMode.TOKEN, settings)
     cookie = request.cookies.get(REFRESH_COOKIE)
     if not cookie:
         raise Unauthenticated.invalid_refresh()
-    session = await user_service.refresh(db, security, cookie)
+    session = await user_service.refresh(db, security, cookie, client=client)
     return signed_in(session, SessionMode.COOKIE, settings)
 
 
@@ -51,8 +52,10 @@ async def refresh(
     operation_id="Logout",
     summary="End the current session",
 )
-async def logout(viewer: CurrentPrincipal, db: Db, settings: SettingsDep) -> Response:
-    await session_service.logout(db, viewer)
+async def logout(
+    viewer: CurrentPrincipal, db: Db, settings: SettingsDep, client: Client
+) -> Response:
+    await session_service.logout(db, viewer, client=client)
     response = Response(status_code=204)
     clear_session_cookies(response, settings)  # cookie mode's, if any
     return response
@@ -64,8 +67,10 @@ async def logout(viewer: CurrentPrincipal, db: Db, settings: SettingsDep) -> Res
     operation_id="LogoutAll",
     summary="End every session of the current user",
 )
-async def logout_all(viewer: CurrentPrincipal, db: Db, settings: SettingsDep) -> Response:
-    await session_service.logout_all(db, viewer)
+async def logout_all(
+    viewer: CurrentPrincipal, db: Db, settings: SettingsDep, client: Client
+) -> Response:
+    await session_service.logout_all(db, viewer, client=client)
     response = Response(status_code=204)
     clear_session_cookies(response, settings)
     return response
@@ -90,7 +95,8 @@ async def list_sessions(viewer: CurrentPrincipal, db: Db) -> JsonResponse:
 async def revoke_session(
     viewer: CurrentPrincipal,
     db: Db,
+    client: Client,
     id: str = Path(max_length=64, description="A session id from `GET /api/user/sessions`."),
 ) -> Response:
-    await session_service.revoke_session(db, viewer, id)
+    await session_service.revoke_session(db, viewer, id, client=client)
     return Response(status_code=204)

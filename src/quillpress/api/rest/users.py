@@ -52,7 +52,7 @@ async def register(
 @router.post(
     "/users/login",
     response_model=UserResponse,
-    responses=errors(401),
+    responses=errors(401, 403),
     operation_id="Login",
     summary="Existing user login",
 )
@@ -87,7 +87,7 @@ async def current_user(auth: Auth, db: Db) -> JsonResponse:
     summary="Update current user",
 )
 async def update_user(
-    body: UpdateUserBody, auth: Auth, db: Db, security: SecurityDep
+    body: UpdateUserBody, auth: Auth, db: Db, security: SecurityDep, client: Client
 ) -> JsonResponse:
-    user = await user_service.update_user(db, security, auth.principal, body.user)
+    user = await user_service.update_user(db, security, auth.principal, body.user, client=client)
     return JsonResponse(envelopes.user(user, auth.token))

@@ -1,0 +1,99 @@
+"""``/admin``: users, roles, bans and the audit log, for admins (the services decide).
+
+Every answer is ``Cache-Control: no-store`` (personal data: GETs get it from
+``api.http_caching``, the PUT here)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from quillpress.api.rest import envelopes
+from quillpress.api.rest.bodies import AdminUpdateUserBody
+from quillpress.api.rest.deps import Client, CurrentPrincipal, Db, Pagination
+from quillpress.api.rest.openapi import (
+    AdminUserResponse,
+    AdminUsersResponse,
+    AuditEventsResponse,
+    errors,
+)
+from quillpress.api.rest.responses import JsonResponse
+from quillpress.domain.commands import AuditFilter, UserSearch
+from quillpress.domain.validation import parse
+from quillpress.services import admin as admin_service
+
+router = APIRouter(prefix="/admin", tags=["Admin"])
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@router.get(
+    "/users",
+    response_model=AdminUsersResponse,
+    responses=errors(403),
+    operation_id="AdminListUsers",
+    summary="Users, newest first (admins only)",
+)
+async def list_users(
+    viewer: CurrentPrincipal,
+    db: Db,
+    page: Pagination,
+    query: Annotated[
+        str | None,
+        Query(max_length=254, description="Part of a username or email (case-insensitive)."),
+    ] = None,
+) -> JsonResponse:
+    search = parse(UserSearch, {"query": query})
+    return JsonResponse(
+        envelopes.admin_users(await admin_service.list_users(db, viewer, search, page))
+    )
+
+
+@router.put(
+    "/users/{username}",
+    response_model=AdminUserResponse,
+    responses=errors(403, 409),
+    operation_id="AdminUpdateUser",
+    summary="Change a user's role or ban (admins only)",
+)
+async def update_user(
+    body: AdminUpdateUserBody,
+    viewer: CurrentPrincipal,
+    db: Db,
+    client: Client,
+    username: str = Path(max_length=40),
+) -> JsonResponse:
+    user = await admin_service.update_user(db, viewer, username, body.user, client=client)
+    return JsonResponse(envelopes.admin_user(user), headers=NO_STORE)
+
+
+@router.get(
+    "/audit",
+    response_model=AuditEventsResponse,
+    responses=errors(403),
+    operation_id="AdminListAuditEvents",
+    summary="Security events, newest first (admins only)",
+)
+async def list_audit(
+    viewer: CurrentPrincipal,
+    db: Db,
+    page: Pagination,
+    actor: Annotated[
+        str | None, Query(max_length=40, description="Username of the actor (at the time).")
+    ] = None,
+    action: Annotated[
+        str | None, Query(max_length=64, description="Exact action, e.g. `admin.ban`.")
+    ] = None,
+    since: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="ISO-8601 date and time (UTC without an offset): events at or after.",
+        ),
+    ] = None,
+) -> JsonResponse:
+    filters = parse(AuditFilter, {"actor": actor, "action": action, "since": since})
+    return JsonResponse(
+        envelopes.audit_events(await admin_service.list_audit(db, viewer, filters, page))
+    )

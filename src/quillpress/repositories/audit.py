@@ -1,0 +1,103 @@
+"""The audit log (``audit_event``): insert, list newest first with the admin filters, prune."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, Row, bindparam, delete, func, insert, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from quillpress.db.models import AppUser, AuditEvent
+from quillpress.domain.commands import AuditFilter, Page
+
+EVENT_COLUMNS = (
+    AuditEvent.id,
+    AuditEvent.at,
+    AuditEvent.actor,
+    AuditEvent.action,
+    AuditEvent.target,
+    AuditEvent.ip,
+    AuditEvent.user_agent,
+    AuditEvent.request_id,
+    AuditEvent.outcome,
+    AuditEvent.detail,
+)
+
+
+async def insert_event(
+    conn: AsyncConnection,
+    *,
+    at: datetime,
+    action: str,
+    outcome: str,
+    actor_id: int | None,
+    actor: str | None,
+    target: str | None,
+    ip: str | None,
+    user_agent: str | None,
+    request_id: str | None,
+    detail: Mapping[str, Any] | None,
+) -> None:
+    """One statement. Without ``actor`` (the username), it is read from ``actor_id``'s row
+    by a sub-select in the same statement."""
+    actor_name: Any = actor
+    if actor is None and actor_id is not None:
+        actor_name = select(AppUser.username).where(AppUser.id == actor_id).scalar_subquery()
+    await conn.execute(
+        insert(AuditEvent).values(
+            at=at,
+            action=action,
+            outcome=outcome,
+            actor_id=actor_id,
+            actor=actor_name,
+            target=target,
+            ip=ip,
+            user_agent=user_agent,
+            request_id=request_id,
+            detail=dict(detail) if detail is not None else None,
+        )
+    )
+
+
+def _conditions(filters: AuditFilter) -> list[Any]:
+    conditions: list[Any] = []
+    if filters.actor:
+        conditions.append(func.lower(AuditEvent.actor) == func.lower(filters.actor))
+    if filters.action:
+        conditions.append(AuditEvent.action == filters.action)
+    if filters.since is not None:
+        conditions.append(AuditEvent.at >= filters.since)
+    return conditions
+
+
+async def list_events(
+    conn: AsyncConnection, filters: AuditFilter, page: Page
+) -> tuple[Sequence[Row[Any]], int]:
+    """A page newest first (``limit + 1`` rows: the extra says a next page exists) and the
+    total of matches: two statements whatever the page size."""
+    conditions = _conditions(filters)
+    stmt = select(*EVENT_COLUMNS).where(*conditions)
+    if page.after is not None:
+        stmt = stmt.where(
+            tuple_(AuditEvent.at, AuditEvent.id)
+            < tuple_(
+                bindparam("after_at", page.after.created_at, type_=AuditEvent.at.type),
+                bindparam("after_id", page.after.id, type_=Integer),
+            )
+        )
+    else:
+        stmt = stmt.offset(page.offset)
+    stmt = stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(page.limit + 1)
+    rows = (await conn.execute(stmt)).all()
+    total = (
+        await conn.execute(select(func.count()).select_from(AuditEvent).where(*conditions))
+    ).scalar_one()
+    return rows, int(total)
+
+
+async def prune(conn: AsyncConnection, *, before: datetime) -> int:
+    """Delete every event older than ``before``; how many were deleted."""
+    result = await conn.execute(delete(AuditEvent).where(AuditEvent.at < before))
+    return int(result.rowcount)

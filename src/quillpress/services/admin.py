@@ -1,0 +1,138 @@
+"""The admin API's use cases: list users, change a role or a ban, read the audit log.
+
+Every call is authorized by ``domain.auth.can_administer`` on the principal the one way in
+built for this request, whose role was read fresh (``services.authentication``): a
+demoted admin's next request is refused, on every instance.
+
+A ban ends every session of the user in the same transaction (``SessionRevoked`` purges
+any cached session after the commit) and keeps their content. Removing the last admin
+who is not banned, by a demotion or a ban, themselves included, is refused
+(``LastAdmin``); the admins' rows are locked first, so two concurrent demotions cannot
+both pass the check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quillpress.db.base import utcnow
+from quillpress.db.database import Database, Transaction
+from quillpress.domain.auth import Principal, can_administer, ensure
+from quillpress.domain.commands import AdminUpdateUser, AuditFilter, Page, UserSearch
+from quillpress.domain.errors import LastAdmin, NotFound
+from quillpress.domain.events import UserUpdated
+from quillpress.domain.views import AdminUserView, AuditEventView, Paged
+from quillpress.repositories import users as user_repo
+from quillpress.services import audit
+from quillpress.services.sessions import NO_CLIENT, ClientInfo, end_sessions
+
+
+def _authorize(principal: Principal) -> None:
+    ensure(can_administer(principal), resource="admin")
+
+
+def _view(row: Any) -> AdminUserView:
+    return AdminUserView(
+        id=row.id,
+        username=row.username,
+        email=row.email,
+        role=row.role,
+        banned=bool(row.banned),
+        created_at=row.created_at,
+        last_login_at=row.last_login_at,
+    )
+
+
+async def list_users(
+    db: Database, principal: Principal, search: UserSearch, page: Page
+) -> Paged[AdminUserView]:
+    """Newest first; two statements (the page and the total) whatever the page size."""
+    _authorize(principal)
+    async with db.read() as conn:
+        rows, total = await user_repo.admin_list(conn, query=search.query, page=page)
+    items = [_view(row) for row in rows[: page.limit]]
+    return Paged(items=items, total=total, has_next=len(rows) > page.limit)
+
+
+async def list_audit(
+    db: Database, principal: Principal, filters: AuditFilter, page: Page
+) -> Paged[AuditEventView]:
+    _authorize(principal)
+    return await audit.list_events(db, filters, page)
+
+
+def _removes_an_admin(before: Any, values: dict[str, Any]) -> bool:
+    if before.role != "admin" or before.banned:
+        return False
+    return values.get("role", "admin") != "admin" or bool(values.get("banned", False))
+
+
+async def update_user(
+    db: Database,
+    principal: Principal,
+    username: str,
+    command: AdminUpdateUser,
+    *,
+    client: ClientInfo = NO_CLIENT,
+) -> AdminUserView:
+    """Partial: ``role`` and/or ``banned``. A value equal to the current one changes
+    nothing (no event, no audit row)."""
+    _authorize(principal)
+    given = command.model_fields_set
+    async with db.write() as tx:
+        before = await user_repo.get_admin_view(tx.conn, username)
+        if before is None:
+            raise NotFound("user")
+        values = {
+            field: getattr(command, field)
+            for field in given
+            if getattr(command, field) != getattr(before, field)
+        }
+        if not values:
+            return _view(before)
+        if _removes_an_admin(before, values):
+            admins = await user_repo.lock_active_admins(tx.conn)
+            if admins == [before.id]:
+                raise LastAdmin()
+        await user_repo.set_moderation(tx.conn, before.id, values=values, now=utcnow())
+        await _consequences(tx, principal, before, values, client)
+        after = await user_repo.get_admin_view(tx.conn, before.username)
+    assert after is not None  # written in this very transaction
+    return _view(after)
+
+
+async def _consequences(
+    tx: Transaction, principal: Principal, before: Any, values: dict[str, Any], client: ClientInfo
+) -> None:
+    """Sessions ended by a ban, the cache purge (``UserUpdated``: every cached session of
+    the user is looked up again, so a new role applies from the next request) and one
+    audit row per change, all in the caller's transaction."""
+    target = f"user:{before.username}"
+    ended: list[str] = []
+    if values.get("banned") is True:
+        ended = await end_sessions(tx, before.id, reason="banned")
+    tx.record(
+        UserUpdated(
+            user_id=before.id,
+            username=before.username,
+            previous_username=before.username,
+            fields=frozenset(values),
+        )
+    )
+    if "role" in values:
+        await audit.record(
+            tx.conn,
+            action=audit.ADMIN_ROLE_CHANGE,
+            client=client,
+            actor_id=principal.user_id,
+            target=target,
+            detail={"from": before.role, "to": values["role"]},
+        )
+    if "banned" in values:
+        await audit.record(
+            tx.conn,
+            action=audit.ADMIN_BAN if values["banned"] else audit.ADMIN_UNBAN,
+            client=client,
+            actor_id=principal.user_id,
+            target=target,
+            detail={"sessionsEnded": len(ended)} if values["banned"] else None,
+        )
