@@ -246,7 +246,20 @@ def serve(
             reload=reload,
             access_log=False,  # the app writes one structured line per request itself
             log_config=None,  # keep configure_logging's handler: one format for every line
+            **proxy_options(settings),
         )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's forwarded-header handling from ``QUILLPRESS_TRUSTED_PROXIES`` alone.
+
+    uvicorn's default trusts ``X-Forwarded-For`` from 127.0.0.1 (or ``$FORWARDED_ALLOW_IPS``),
+    so any local client could pick the IP the rate limits count. With no trusted proxy
+    the middleware is off (the client IP is the TCP peer's); with some, only their
+    headers rewrite ``scope["client"]``, the one place the app reads the client IP."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
 
 
 @contextmanager

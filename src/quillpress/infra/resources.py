@@ -19,11 +19,12 @@ from quillpress.infra.activity import ActivityThrottle
 from quillpress.infra.cache import Cache, CacheStore, MemoryStore, RedisStore
 from quillpress.infra.events import EventBus, log_changes
 from quillpress.infra.invalidation import invalidator
+from quillpress.infra.limits import Limiter
 from quillpress.infra.security import Security
 
 log = logging.getLogger("quillpress.cache")
 
-__all__ = ["Database", "Resources", "Transaction", "open_resources"]
+__all__ = ["Database", "Limiter", "Resources", "Transaction", "open_resources"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class Resources:
     events: EventBus
     cache: Cache
     activity: ActivityThrottle
+    limiter: Limiter
 
 
 async def open_cache(settings: Settings) -> Cache:
@@ -70,6 +72,7 @@ async def open_resources(
     cache = await open_cache(settings)
     events.subscribe(invalidator(cache))
     activity = ActivityThrottle()
+    limiter = Limiter.from_settings(settings)
     engine = create_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,
@@ -84,8 +87,10 @@ async def open_resources(
             events=events,
             cache=cache,
             activity=activity,
+            limiter=limiter,
         )
     finally:
+        await limiter.close()
         await activity.drain()
         await engine.dispose()
         await cache.close()

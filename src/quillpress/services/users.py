@@ -15,9 +15,11 @@ from quillpress.domain.commands import LoginUser, RegisterUser, UpdateUser
 from quillpress.domain.errors import Conflict, Unauthenticated
 from quillpress.domain.events import SessionRevoked, UserRegistered, UserUpdated
 from quillpress.domain.views import SessionView, UserView
+from quillpress.infra.limits import Limiter
 from quillpress.infra.security import Security
 from quillpress.repositories import sessions as session_repo
 from quillpress.repositories import users as user_repo
+from quillpress.services import limits
 from quillpress.services.sessions import ClientInfo, end_sessions, start_session
 
 NO_CLIENT = ClientInfo()
@@ -50,9 +52,11 @@ async def register(
     *,
     role: Role = Role.USER,
     client: ClientInfo = NO_CLIENT,
+    limiter: Limiter = limits.NO_LIMITS,
 ) -> SessionView:
     """``role`` other than ``user`` is only ever passed by the CLI (admins are made there).
     The new account's first session is created in the same transaction."""
+    await limits.registration(limiter, client.ip)
     async with db.read() as conn:
         taken = await user_repo.taken_fields(conn, username=command.username, email=command.email)
     if taken:
@@ -85,14 +89,22 @@ async def register(
 
 
 async def login(
-    db: Database, security: Security, command: LoginUser, *, client: ClientInfo = NO_CLIENT
+    db: Database,
+    security: Security,
+    command: LoginUser,
+    *,
+    client: ClientInfo = NO_CLIENT,
+    limiter: Limiter = limits.NO_LIMITS,
 ) -> SessionView:
     """Unknown email and wrong password fail identically, in status, body and time.
-    Every login starts a new server-side session."""
+    Every login starts a new server-side session. A locked-out account or IP is refused
+    before the password is checked (see ``services.limits``)."""
+    await limits.before_login(limiter, command.email, client.ip)
     async with db.read() as conn:
         row = await user_repo.get_account_by_email(conn, command.email)
     stored = row.password_hash if row is not None else None
     if not await security.passwords.verify(stored, command.password) or row is None:
+        await limits.login_failed(db, limiter, command.email, client.ip)
         raise Unauthenticated.bad_credentials()
     refresh_token = security.refresh.new()
     async with db.write() as tx:

@@ -16,6 +16,7 @@ from quillpress.domain.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    RateLimited,
     Unauthenticated,
     Unavailable,
 )
@@ -30,6 +31,7 @@ STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     Invalid: 422,
+    RateLimited: 429,
     Unavailable: 503,
 }
 HTTP_KEYS = {404: ("path", "not found"), 405: ("method", "not allowed")}
@@ -42,8 +44,9 @@ def status_for(kind: type[DomainError]) -> int | None:
     return next((STATUS[klass] for klass in kind.__mro__ if klass in STATUS), None)
 
 
-def _errors(status: int, fields: dict[str, list[str]]) -> JsonResponse:
-    headers = None
+def _errors(
+    status: int, fields: dict[str, list[str]], headers: dict[str, str] | None = None
+) -> JsonResponse:
     if status == 401:
         headers = {"WWW-Authenticate": "Token"}
     elif status == 503:
@@ -56,7 +59,8 @@ async def _domain_error(request: Request, exc: Exception) -> JsonResponse:
     status = status_for(type(exc))
     if status is None:
         return await _unexpected(request, exc)
-    return _errors(status, exc.fields)
+    headers = exc.headers() if isinstance(exc, RateLimited) else None
+    return _errors(status, exc.fields, headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JsonResponse:
