@@ -168,18 +168,21 @@ class Limiter:
         """Whether counts are shared with other instances right now (Redis answering)."""
         return self._redis is not None and not self._degraded
 
-    async def hit(self, rule_name: str, *key: str, cost: int = 1) -> Window | None:
+    async def hit(
+        self, rule_name: str, *key: str, cost: int = 1, report: bool = False
+    ) -> Window | None:
         """Count ``cost`` against ``key``; ``RateLimited`` if that would exceed the rule.
-        ``None`` when the rule is off. The returned window says what is left."""
+        With ``report``, the window after the hit (one more storage round trip), else
+        ``None``; always ``None`` when the rule is off."""
         rule = self.rules.get(rule_name)
         if rule is None:
             return None
 
-        async def run(strategies: _Strategies) -> Window:
+        async def run(strategies: _Strategies) -> Window | None:
             strategy = strategies.of(rule)
             if not await strategy.hit(rule.item, *key, cost=cost):
                 raise (await _window(strategy, rule, key)).refusal()
-            return await _window(strategy, rule, key)
+            return await _window(strategy, rule, key) if report else None
 
         return await self._run(run)
 

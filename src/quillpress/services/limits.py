@@ -88,7 +88,7 @@ async def login_failed(db: Database, limiter: Limiter, email: str, ip: str | Non
     answered as what it is (401), and the next attempt gets the 429."""
     for rule_name, key in _failure_keys(email, ip).items():
         try:
-            window = await limiter.hit(rule_name, *key)
+            window = await limiter.hit(rule_name, *key, report=True)
         except RateLimited:  # a concurrent failure filled it first: already locked out
             continue
         if window is not None and window.remaining == 0:
