@@ -10,7 +10,7 @@ from quillpress.api.graphql import protections
 from quillpress.api.graphql.schema import schema
 from tests.conftest import make_settings
 from tests.helpers import PASSWORD, register
-from tests.limits import assert_rate_limited, client_at, login, running
+from tests.limiting import assert_rate_limited, client_at, login, running
 
 
 def _aliased_logins(count: int, password: str) -> str:

@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from quillpress.infra.limits import Limiter
 from tests.conftest import make_settings
 from tests.helpers import register
-from tests.limits import assert_rate_limited, client_at, limiter_log, login, running
+from tests.limiting import assert_rate_limited, client_at, limiter_log, login, running
 from tests.tcp_proxy import TcpProxy
 
 UNAVAILABLE = "rate limits: Redis unavailable"

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from tests.conftest import make_settings, truncate
 from tests.helpers import PASSWORD, create_article, gql, register
-from tests.limits import client_at, login, running
+from tests.limiting import client_at, login, running
 
 Json = dict[str, Any]
 View = Callable[[Any], Any]

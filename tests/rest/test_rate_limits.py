@@ -7,7 +7,7 @@ import logging
 
 from tests.conftest import make_settings
 from tests.helpers import PASSWORD, register
-from tests.limits import (
+from tests.limiting import (
     TOO_MANY,
     assert_rate_limited,
     client_at,
