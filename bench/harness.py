@@ -112,6 +112,9 @@ def base_env(database: str) -> dict[str, str]:
         "QUILLPRESS_SECRET_KEY": secrets.token_urlsafe(48),
         "QUILLPRESS_ENV": "production",
         "QUILLPRESS_LOG_LEVEL": "WARNING",
+        # wrk drives thousands of requests a second from one address and one viewer: the
+        # rate limits (GraphQL cost per client, writes per user) would measure themselves.
+        "QUILLPRESS_RATE_LIMITS": "off",
         "BENCH_DATABASE_URL": pg_url(database),
     }
 

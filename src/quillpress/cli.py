@@ -306,6 +306,7 @@ def serve(
             # SIGTERM: stop accepting, let requests in flight finish for this long, then
             # run the lifespan's shutdown (which closes the pools).
             timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+            **proxy_options(settings),
         )
 
 
@@ -339,6 +340,18 @@ def _metrics_directory(workers: int) -> Iterator[None]:
             os.environ.pop(MULTIPROC_ENV, None)
         else:
             os.environ[MULTIPROC_ENV] = previous
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's forwarded-header handling from ``QUILLPRESS_TRUSTED_PROXIES`` alone.
+
+    uvicorn's default trusts ``X-Forwarded-For`` from 127.0.0.1 (or ``$FORWARDED_ALLOW_IPS``),
+    so any local client could pick the IP the rate limits count. With no trusted proxy
+    the middleware is off (the client IP is the TCP peer's); with some, only their
+    headers rewrite ``scope["client"]``, the one place the app reads the client IP."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
 
 
 @contextmanager

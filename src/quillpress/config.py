@@ -9,12 +9,14 @@ configuration table and in ``.env.example``; keep the three in step.
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import os
 import re
 from enum import Enum, StrEnum
 from typing import Annotated, Any, Literal, Self, get_args, get_origin
 from urllib.parse import urlsplit
 
+from limits import parse as parse_limit
 from pydantic import (
     AliasChoices,
     Field,
@@ -34,6 +36,7 @@ SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 DATABASE_URL_FORMS = "sqlite:///path/to/file.db, postgresql://user:password@host:5432/name"
 MASK = "***"
 TRACE_EXPORTERS = ("otlp", "console", "none")
+LIMIT_FORMS = "10/5minutes, 50/hour, 300 per minute"
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 # EdDSA (Ed25519, a key pair from QUILLPRESS_JWT_PRIVATE_KEY_FILE) next to the HMAC family.
@@ -201,6 +204,18 @@ class Settings(BaseSettings):
     # Audit log: ``quillpress audit prune`` deletes events older than this.
     audit_retention_days: int = Field(default=90, ge=1, le=36_500)
 
+    # Rate limits (see infra.limits and services.limits): ``off`` turns every rule off,
+    # for benchmarks and bulk seeding through the API. Each rule is one ``limits`` string.
+    rate_limits: bool = True
+    rate_limit_login_account_ip: str = "10/5minutes"  # failed logins per (account, IP)
+    rate_limit_login_account: str = "100/5minutes"  # failed logins per account, any IP
+    rate_limit_login_ip: str = "100/5minutes"  # failed logins per client IP
+    rate_limit_register_ip: str = "50/hour"  # registrations per client IP
+    rate_limit_writes_user: str = "300/minute"  # unsafe authenticated operations per user
+    rate_limit_graphql_cost: str = "200000/minute"  # GraphQL query cost per client
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes (IPs or CIDRs).
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
     @field_validator("env", mode="before")
     @classmethod
     def _lower_env(cls, value: object) -> object:
@@ -267,6 +282,48 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator(
+        "rate_limit_login_account_ip",
+        "rate_limit_login_account",
+        "rate_limit_login_ip",
+        "rate_limit_register_ip",
+        "rate_limit_writes_user",
+        "rate_limit_graphql_cost",
+    )
+    @classmethod
+    def _one_limit(cls, value: str) -> str:
+        """Exactly one ``limits`` rate such as ``10/5minutes`` or ``300 per minute``."""
+        text = value.strip()
+        try:
+            item = parse_limit(text)
+        except ValueError:
+            item = None
+        if item is None or item.amount < 1 or any(sep in text for sep in ";,|"):
+            raise ValueError(f"must be one rate of at least 1, such as {LIMIT_FORMS}")
+        return text
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        """IP addresses or CIDR networks only: uvicorn silently treats anything else as a
+        literal host name that never matches, which would hide a typo."""
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or CIDR network "
+                    "(accepted: e.g. 10.0.0.5, 10.0.0.0/8, ::1)"
+                ) from None
         return value
 
     @field_validator("public_url")

@@ -306,6 +306,10 @@ def test_serve_migrates_then_starts_uvicorn_with_the_factory(
                 "access_log": False,
                 "log_config": None,
                 "timeout_graceful_shutdown": 20,
+                # no QUILLPRESS_TRUSTED_PROXIES: no X-Forwarded-For is believed, not even
+                # from 127.0.0.1 (uvicorn's own default)
+                "proxy_headers": False,
+                "forwarded_allow_ips": "",
             },
         )
     ]

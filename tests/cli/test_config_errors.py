@@ -67,6 +67,28 @@ BAD_SETTINGS = {
         "QUILLPRESS_DATABASE_REPLICA_URLS='postgresql://r1/app,sqlite:///copy.db' names a "
         "replica that is not PostgreSQL",
     ),
+    "rate-limit-garbage": (
+        {"QUILLPRESS_RATE_LIMIT_LOGIN_ACCOUNT_IP": "ten a minute"},
+        "QUILLPRESS_RATE_LIMIT_LOGIN_ACCOUNT_IP='ten a minute' is not accepted: value error, "
+        "must be one rate of at least 1, such as 10/5minutes",
+    ),
+    "rate-limit-zero": (
+        {"QUILLPRESS_RATE_LIMIT_WRITES_USER": "0/minute"},
+        "QUILLPRESS_RATE_LIMIT_WRITES_USER='0/minute' is not accepted",
+    ),
+    "rate-limit-several": (
+        {"QUILLPRESS_RATE_LIMIT_GRAPHQL_COST": "10/second;100/minute"},
+        "QUILLPRESS_RATE_LIMIT_GRAPHQL_COST='10/second;100/minute' is not accepted",
+    ),
+    "rate-limits-switch": (
+        {"QUILLPRESS_RATE_LIMITS": "sometimes"},
+        "QUILLPRESS_RATE_LIMITS='sometimes' is not accepted",
+    ),
+    "trusted-proxies": (
+        {"QUILLPRESS_TRUSTED_PROXIES": "10.0.0.1, proxy.internal"},
+        "QUILLPRESS_TRUSTED_PROXIES='10.0.0.1, proxy.internal' is not accepted: value error, "
+        "'proxy.internal' is not an IP address or CIDR network",
+    ),
     "production-weak-key": (
         {"QUILLPRESS_ENV": "PRODUCTION", "QUILLPRESS_SECRET_KEY": WEAK_SECRET},
         "QUILLPRESS_SECRET_KEY='***' is too weak for QUILLPRESS_ENV=production",

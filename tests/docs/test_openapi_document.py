@@ -11,7 +11,14 @@ from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
 from quillpress.api.rest import openapi
-from quillpress.api.rest.deps import Auth, CurrentPrincipal, CurrentViewer, Db, Pagination
+from quillpress.api.rest.deps import (
+    Auth,
+    CurrentPrincipal,
+    CurrentViewer,
+    Db,
+    LimiterDep,
+    Pagination,
+)
 from quillpress.config import Settings
 from quillpress.domain.commands import MAX_OFFSET, make_page
 from quillpress.domain.errors import Invalid
@@ -58,6 +65,9 @@ def new_routes() -> dict[str, Any]:
     @router.get("/paged")
     async def paged(page: Pagination) -> None: ...
 
+    @router.post("/limited")
+    async def limited(body: Thing, limiter: LimiterDep) -> None: ...
+
     return build(router)
 
 
@@ -75,8 +85,31 @@ def test_error_statuses_follow_the_route_traits(new_routes: dict[str, Any]) -> N
     assert statuses("/api/open") == {"422", "503"}
     assert statuses("/api/maybe") == {"401", "422", "503"}
     assert statuses("/api/token") == {"401", "422"}  # no database: no 503
-    # path parameter → 404, body → 413, declared → 403
-    assert statuses("/api/things/{name}", "put") == {"401", "403", "404", "413", "422", "503"}
+    # path parameter → 404, body → 413, declared → 403, an authenticated write → 429
+    assert statuses("/api/things/{name}", "put") == {
+        "401",
+        "403",
+        "404",
+        "413",
+        "422",
+        "429",
+        "503",
+    }
+    # the handler takes the limiter (login, register): its use case limits it → 429
+    assert statuses("/api/limited", "post") == {"413", "422", "429"}
+
+
+def test_too_many_requests_documents_its_headers(new_routes: dict[str, Any]) -> None:
+    response = operation(new_routes, "/api/limited", "post")["responses"]["429"]
+    assert set(response["headers"]) == {
+        "Retry-After",
+        "RateLimit-Limit",
+        "RateLimit-Remaining",
+        "RateLimit-Reset",
+    }
+    assert response["content"]["application/json"]["example"] == {
+        "errors": {"rate": ["too many requests"]}
+    }
 
 
 def test_every_error_has_the_realworld_body(new_routes: dict[str, Any]) -> None:

@@ -14,8 +14,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.conftest import truncate
+from tests.conftest import make_settings, truncate
 from tests.helpers import PASSWORD, create_article, gql, register
+from tests.limiting import client_at, login, running
 
 Json = dict[str, Any]
 View = Callable[[Any], Any]
@@ -26,6 +27,7 @@ CODES = {
     404: "NOT_FOUND",
     409: "CONFLICT",
     422: "BAD_USER_INPUT",
+    429: "RATE_LIMITED",
 }
 
 PROFILE = "username bio image following"
@@ -838,3 +840,26 @@ async def test_lists_agree_page_by_page_on_a_longer_list(client: httpx.AsyncClie
         after = connection["pageInfo"]["endCursor"]
     assert rest_pages == gql_pages
     assert [len(page) for page in gql_pages] == [5, 5, 3]
+
+
+async def test_a_rate_limited_login_is_the_same_refusal_in_rest_and_graphql(
+    database_url: str,
+) -> None:
+    settings = make_settings(database_url, rate_limit_login_account_ip="2/5minutes")
+    async with running(settings) as app, client_at(app, "192.0.2.200") as http:
+        await register(http, "ann")
+        for _ in range(2):
+            assert (await login(http, "ann", "wrong-password")).status_code == 401
+        rest = await login(http, "ann")
+        graphql = await gql(
+            http, LOGIN, {"input": {"email": "ann@example.com", "password": PASSWORD}}
+        )
+        assert rest.status_code == graphql.status_code == 429
+        extensions = graphql.json()["errors"][0]["extensions"]
+        assert (CODES[rest.status_code], rest.json()["errors"]) == (
+            extensions["code"],
+            extensions["fields"],
+        )
+        for name in ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"):
+            assert rest.headers[name] == graphql.headers[name], name
+        assert abs(int(rest.headers["Retry-After"]) - int(graphql.headers["Retry-After"])) <= 1

@@ -67,4 +67,5 @@ def test_the_statuses_and_codes_of_each_kind() -> None:
         "LastAdmin": (409, "CONFLICT"),
         "Invalid": (422, "BAD_USER_INPUT"),
         "Unavailable": (503, "SERVICE_UNAVAILABLE"),
+        "RateLimited": (429, "RATE_LIMITED"),
     }

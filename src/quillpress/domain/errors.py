@@ -9,14 +9,17 @@
      ├── Conflict               a unique fact is already taken
      │    └── LastAdmin         the change would leave no (unbanned) admin
      ├── Invalid                input failed validation
-     └── Unavailable            a backing service (the database) cannot answer now
+     ├── Unavailable            a backing service (the database) cannot answer now
+     └── RateLimited            a rate-limit rule refuses this request for a while
 
 Each adapter maps the kinds once, by class hierarchy (a subclass maps like its parent):
-REST to 401/403/404/409/422/503, GraphQL to ``extensions.code``. A test fails when a kind
+REST to 401/403/404/409/422/429/503, GraphQL to ``extensions.code``. A test fails when a kind
 has no mapping in either adapter.
 """
 
 from __future__ import annotations
+
+import math
 
 
 class DomainError(Exception):
@@ -99,3 +102,31 @@ class Unavailable(DomainError):
     @classmethod
     def database(cls) -> Unavailable:
         return cls({"database": ["unavailable"]})
+
+
+class RateLimited(DomainError):
+    """A rule of ``services.limits`` is exhausted for this key. Both adapters send
+    ``Retry-After`` and the IETF ``RateLimit-*`` headers from these values; ``rule`` names
+    the rule (``login_account_ip``, ``writes_user`` …) for logs and metrics.
+
+    ``reset_seconds`` is when the window holds its whole quota again; ``retry_after`` when
+    one more request may pass (never less than 1)."""
+
+    def __init__(
+        self, *, rule: str, limit: int, remaining: int, reset_seconds: float, retry_after: float
+    ) -> None:
+        super().__init__({"rate": ["too many requests"]})
+        self.rule = rule
+        self.limit = limit
+        self.remaining = max(0, remaining)
+        self.reset_seconds = max(1, math.ceil(reset_seconds))
+        self.retry_after = max(1, math.ceil(retry_after))
+
+    def headers(self) -> dict[str, str]:
+        """The response headers, the same in REST and GraphQL."""
+        return {
+            "Retry-After": str(self.retry_after),
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_seconds),
+        }

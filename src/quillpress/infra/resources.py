@@ -25,12 +25,13 @@ from quillpress.infra.cache import Cache, CacheStore, MemoryStore, RedisStore
 from quillpress.infra.events import EventBus, log_changes
 from quillpress.infra.invalidation import invalidator
 from quillpress.infra.metrics import Metrics
+from quillpress.infra.limits import Limiter
 from quillpress.infra.security import Security
 from quillpress.infra.wal_positions import RedisPositions
 
 log = logging.getLogger("quillpress.cache")
 
-__all__ = ["Database", "Resources", "Transaction", "open_resources"]
+__all__ = ["Database", "Limiter", "Resources", "Transaction", "open_resources"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,7 @@ class Resources:
     cache: Cache
     activity: ActivityThrottle
     metrics: Metrics
+    limiter: Limiter
 
 
 async def open_cache(settings: Settings) -> Cache:
@@ -118,6 +120,7 @@ async def open_resources(
     cache = await open_cache(settings)
     events.subscribe(invalidator(cache))
     activity = ActivityThrottle()
+    limiter = Limiter.from_settings(settings)
     engine = create_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,
@@ -147,8 +150,10 @@ async def open_resources(
             cache=cache,
             activity=activity,
             metrics=metrics,
+            limiter=limiter,
         )
     finally:
+        await limiter.close()
         metrics.close()
         if settings.tracing:
             otel.flush()

@@ -29,9 +29,11 @@ from quillpress.infra import cache_keys
 from quillpress.infra.activity import ActivityThrottle
 from quillpress.infra.cache import Cache
 from quillpress.infra.request_context import note_user
+from quillpress.infra.limits import Limiter
 from quillpress.infra.security import Security
 from quillpress.infra.tokens import parse_authorization
 from quillpress.repositories import sessions as session_repo
+from quillpress.services import limits
 from quillpress.services.cached_reads import CACHE_OFF
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -53,6 +55,16 @@ class Credentials:
     csrf_header: str | None = None
     method: str = "GET"
     origin_trusted: bool = False
+    writes: int | None = None
+    """Unsafe operations the request carries, counted against the writes-per-user rule:
+    ``None`` → one for an unsafe ``method``, none for a safe one (REST); GraphQL says how
+    many mutation fields its operation selects (0 for a query sent by POST)."""
+
+    @property
+    def write_count(self) -> int:
+        if self.writes is not None:
+            return self.writes
+        return 0 if self.method.upper() in SAFE_METHODS else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +80,15 @@ async def authenticate(
     *,
     cache: Cache = CACHE_OFF,
     activity: ActivityThrottle | None = None,
+    limiter: Limiter = limits.NO_LIMITS,
 ) -> Authenticated | None:
     """``None`` for an anonymous request; ``Unauthenticated`` for a malformed, forged or
     expired token, or one whose session or account no longer exists. One indexed
     statement when a token is presented (none when its session is cached in Redis), none
-    otherwise. ``activity`` records "last seen" in the background, throttled."""
+    otherwise. ``activity`` records "last seen" in the background, throttled.
+
+    The writes-per-user rule is counted here, the one place every authenticated request
+    of either adapter passes: ``RateLimited`` once the principal's writes are exhausted."""
     token = parse_authorization(credentials.authorization)
     if token is None and credentials.session_cookie:
         token = credentials.session_cookie
@@ -90,6 +106,7 @@ async def authenticate(
         activity.spawn(_record_activity(db, session_id, activity.interval_seconds))
     principal = Principal(user_id=claimed.user_id, role=Role(role), session_id=session_id)
     note_user(principal.user_id)  # the request's log line names who made it
+    await limits.writes(limiter, principal, credentials.write_count)
     return Authenticated(principal=principal, token=token)
 
 

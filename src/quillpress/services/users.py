@@ -15,10 +15,11 @@ from quillpress.domain.commands import LoginUser, RegisterUser, UpdateUser
 from quillpress.domain.errors import Banned, Conflict, Unauthenticated
 from quillpress.domain.events import SessionRevoked, UserRegistered, UserUpdated
 from quillpress.domain.views import SessionView, UserView
+from quillpress.infra.limits import Limiter
 from quillpress.infra.security import Security
 from quillpress.repositories import sessions as session_repo
 from quillpress.repositories import users as user_repo
-from quillpress.services import audit
+from quillpress.services import audit, limits
 from quillpress.services.sessions import NO_CLIENT, ClientInfo, end_sessions, start_session
 
 log = logging.getLogger("quillpress.sessions")
@@ -49,9 +50,11 @@ async def register(
     *,
     role: Role = Role.USER,
     client: ClientInfo = NO_CLIENT,
+    limiter: Limiter = limits.NO_LIMITS,
 ) -> SessionView:
     """``role`` other than ``user`` is only ever passed by the CLI (admins are made there).
     The new account's first session is created in the same transaction."""
+    await limits.registration(limiter, client.ip)
     async with db.read() as conn:
         taken = await user_repo.taken_fields(conn, username=command.username, email=command.email)
     if taken:
@@ -93,18 +96,26 @@ async def register(
 
 
 async def login(
-    db: Database, security: Security, command: LoginUser, *, client: ClientInfo = NO_CLIENT
+    db: Database,
+    security: Security,
+    command: LoginUser,
+    *,
+    client: ClientInfo = NO_CLIENT,
+    limiter: Limiter = limits.NO_LIMITS,
 ) -> SessionView:
     """Unknown email and wrong password fail identically, in status, body and time.
-    Every login starts a new server-side session. A banned account is refused only once
-    the password proved right (a guesser learns nothing about bans). Failures get an
-    audit row of their own; a success's row and ``last_login_at`` share the session's
-    transaction."""
+    Every login starts a new server-side session. A locked-out account or IP is refused
+    before the password is checked (see ``services.limits``). A banned account is refused
+    only once the password proved right (a guesser learns nothing about bans). Failures
+    get an audit row of their own; a success's row and ``last_login_at`` share the
+    session's transaction."""
+    await limits.before_login(limiter, command.email, client.ip)
     async with db.read() as conn:
         row = await user_repo.get_account_by_email(conn, command.email)
     stored = row.password_hash if row is not None else None
     if not await security.passwords.verify(stored, command.password) or row is None:
         await _login_failed(db, client, command.email, row)
+        await limits.login_failed(db, limiter, command.email, client)
         raise Unauthenticated.bad_credentials()
     if row.banned:
         await _login_failed(db, client, command.email, row, reason="banned")

@@ -12,7 +12,7 @@ from quillpress.config import Settings
 from quillpress.domain.auth import Principal
 from quillpress.domain.errors import Unauthenticated
 from quillpress.infra.cache import Cache
-from quillpress.infra.resources import Database
+from quillpress.infra.resources import Database, Limiter
 from quillpress.infra.security import Security
 from quillpress.services.sessions import ClientInfo
 
@@ -25,6 +25,7 @@ class Context:
     viewer: Principal | None
     cache: Cache
     client: ClientInfo = field(default_factory=ClientInfo)
+    limiter: Limiter = field(default_factory=Limiter.disabled)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Awaitable
+from dataclasses import replace
 from inspect import isawaitable
 from types import CoroutineType
 from typing import Any, TypeGuard
@@ -32,15 +33,28 @@ from quillpress.api.credentials import credentials_of
 from quillpress.api.docs import graphiql_html, graphiql_policy
 from quillpress.api.graphql import protections
 from quillpress.api.graphql.context import Context
-from quillpress.api.graphql.errors import UNAVAILABLE, domain_error, format_error, request_error
+from quillpress.api.graphql.errors import (
+    RATE_LIMITED,
+    UNAVAILABLE,
+    domain_error,
+    format_error,
+    request_error,
+)
 from quillpress.api.graphql.schema import schema as default_schema
 from quillpress.api.middleware import statement_stats
 from quillpress.api.resources import resources
 from quillpress.api.security_headers import new_nonce, page_response
 from quillpress.config import Settings
-from quillpress.domain.errors import CsrfRejected, DomainError, Unauthenticated, Unavailable
+from quillpress.domain.errors import (
+    CsrfRejected,
+    DomainError,
+    RateLimited,
+    Unauthenticated,
+    Unavailable,
+)
 from quillpress.infra.metrics import Metrics
 from quillpress.infra.request_context import current_request_id
+from quillpress.services import limits
 from quillpress.services.authentication import authenticate
 from quillpress.services.sessions import ClientInfo
 
@@ -66,10 +80,30 @@ def _unavailable(errors: list[dict[str, Any]]) -> Response:
     return response
 
 
+def _rate_limited(errors: list[dict[str, Any]], error: RateLimited) -> Response:
+    """Nothing could be answered because a rate limit refused it: 429, like REST."""
+    response = _json({"errors": errors}, 429)
+    response.headers.update(error.headers())
+    return response
+
+
 def _is_coroutine(value: Any) -> TypeGuard[Awaitable[Any]]:
     """Every async resolver here is a coroutine function, so this exact type check is
     enough; graphql-core's default probes each of the page's hundreds of leaf values."""
     return type(value) is CoroutineType
+
+
+def _first_refusal(result: ExecutionResult) -> RateLimited | None:
+    """A rate-limit refusal among the field errors (an aliased login past the limit…)."""
+    for error in result.errors or ():
+        if isinstance(error.original_error, RateLimited):
+            return error.original_error
+    return None
+
+
+def _all_rate_limited(payload: dict[str, Any]) -> bool:
+    errors = payload.get("errors") or []
+    return bool(errors) and all(error["extensions"].get("code") == RATE_LIMITED for error in errors)
 
 
 class DocumentCache:
@@ -154,14 +188,28 @@ class GraphQLEndpoint:
         if operation_name is not None and not isinstance(operation_name, str):
             return _refuse("`operationName` must be a string.")
 
+        document, errors = self.documents.get(query)
+        if document is None or errors:
+            return _json({"errors": errors}, 400)
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            return _refuse(
+                "No operation with that name, or several operations and no `operationName`."
+            )
+        if request.method == "GET" and operation.operation is not OperationType.QUERY:
+            return _refuse("Only queries may be sent with GET; use POST.", status=405)
         found = resources(request)
         try:
             auth = await authenticate(
                 found.database,
                 found.security,
-                credentials_of(request, self.settings),
+                replace(
+                    credentials_of(request, self.settings),
+                    writes=protections.mutation_fields(document, operation),
+                ),
                 cache=found.cache,
                 activity=found.activity,
+                limiter=found.limiter,
             )
         except Unauthenticated as error:
             found.metrics.auth_failure(error)
@@ -175,18 +223,11 @@ class GraphQLEndpoint:
             )
         except Unavailable as error:
             return _unavailable([domain_error(error)])
+        except RateLimited as error:
+            found.metrics.rate_limited(error.rule)
+            return _rate_limited([domain_error(error)], error)
         viewer = auth.principal if auth is not None else None
 
-        document, errors = self.documents.get(query)
-        if document is None or errors:
-            return _json({"errors": errors}, 400)
-        operation = get_operation_ast(document, operation_name)
-        if operation is None:
-            return _refuse(
-                "No operation with that name, or several operations and no `operationName`."
-            )
-        if request.method == "GET" and operation.operation is not OperationType.QUERY:
-            return _refuse("Only queries may be sent with GET; use POST.", status=405)
         cost = protections.query_cost(
             self.schema,
             document,
@@ -200,6 +241,12 @@ class GraphQLEndpoint:
                 "ask for smaller pages or fewer nested lists.",
                 code="QUERY_TOO_COMPLEX",
             )
+        client_ip = request.client.host if request.client is not None else None
+        try:
+            await limits.query_cost(found.limiter, viewer, client_ip, cost)
+        except RateLimited as error:
+            found.metrics.rate_limited(error.rule)
+            return _rate_limited([domain_error(error)], error)
 
         found.metrics.graphql_operation(
             operation.name.value if operation.name is not None else None,
@@ -213,9 +260,10 @@ class GraphQLEndpoint:
             cache=found.cache,
             client=ClientInfo(
                 user_agent=request.headers.get("user-agent"),
-                ip=request.client.host if request.client is not None else None,
+                ip=client_ip,
                 request_id=current_request_id(),
             ),
+            limiter=found.limiter,
         )
         result = execute(
             self.schema,
@@ -234,7 +282,9 @@ class GraphQLEndpoint:
         status = 200
         if result.errors:
             for error in result.errors:
-                if isinstance(error.original_error, DomainError):
+                if isinstance(error.original_error, RateLimited):
+                    metrics.rate_limited(error.original_error.rule)
+                elif isinstance(error.original_error, DomainError):
                     metrics.auth_failure(error.original_error)  # counts only the auth kinds
             payload["errors"] = [
                 format_error(error, default_code="BAD_USER_INPUT") for error in result.errors
@@ -250,10 +300,16 @@ class GraphQLEndpoint:
             and all(error["extensions"].get("code") == UNAVAILABLE for error in payload["errors"])
         ):
             return _unavailable(payload["errors"])
+        refusal = _first_refusal(result)
+        if refusal is not None and result.data is None and _all_rate_limited(payload):
+            return _rate_limited(payload["errors"], refusal)
         if self.settings.graphql_debug:
             stats = statement_stats()
             if stats is not None:
                 payload["extensions"] = {
                     "sql": {"statements": stats.count, "ms": round(stats.milliseconds, 2)}
                 }
-        return _json(payload, status)
+        response = _json(payload, status)
+        if refusal is not None:  # answered in part: the client still learns when to retry
+            response.headers.update(refusal.headers())
+        return response

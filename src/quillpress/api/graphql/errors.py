@@ -14,6 +14,7 @@ from quillpress.domain.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    RateLimited,
     Unauthenticated,
     Unavailable,
 )
@@ -27,8 +28,10 @@ CODES: dict[type[DomainError], str] = {
     Invalid: "BAD_USER_INPUT",
     Conflict: "CONFLICT",
     Unavailable: "SERVICE_UNAVAILABLE",
+    RateLimited: "RATE_LIMITED",
 }
 UNAVAILABLE = CODES[Unavailable]
+RATE_LIMITED = CODES[RateLimited]
 
 
 def code_for(kind: type[DomainError]) -> str | None:
@@ -42,7 +45,10 @@ def domain_error(error: DomainError) -> dict[str, Any]:
     if code is None:
         log.error("domain error kind without a GraphQL code", exc_info=error)
         return {"message": "Internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
-    return {"message": error.describe(), "extensions": {"code": code, "fields": error.fields}}
+    extensions: dict[str, Any] = {"code": code, "fields": error.fields}
+    if isinstance(error, RateLimited):
+        extensions["retryAfter"] = error.retry_after
+    return {"message": error.describe(), "extensions": extensions}
 
 
 def request_error(message: str, code: str) -> dict[str, Any]:

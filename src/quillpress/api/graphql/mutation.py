@@ -45,14 +45,14 @@ Input = dict[str, Any]
 async def _register(_root: None, info: Info, input: Input) -> SessionView:
     ctx = info.context
     return await user_service.register(
-        ctx.db, ctx.security, parse(RegisterUser, input), client=ctx.client
+        ctx.db, ctx.security, parse(RegisterUser, input), client=ctx.client, limiter=ctx.limiter
     )
 
 
 async def _login(_root: None, info: Info, input: Input) -> SessionView:
     ctx = info.context
     return await user_service.login(
-        ctx.db, ctx.security, parse(LoginUser, input), client=ctx.client
+        ctx.db, ctx.security, parse(LoginUser, input), client=ctx.client, limiter=ctx.limiter
     )
 
 

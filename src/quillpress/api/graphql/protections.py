@@ -155,3 +155,28 @@ def query_cost(
         return total
 
     return cost(operation.selection_set, root, frozenset())
+
+
+def mutation_fields(document: DocumentNode, operation: OperationDefinitionNode) -> int:
+    """How many root mutation fields ``operation`` selects (each alias counts, fragments
+    on the root included): the writes the request carries, counted against the
+    writes-per-user rule. 0 for a query or subscription."""
+    if operation.operation is not OperationType.MUTATION:
+        return 0
+    fragments = _fragments(document)
+
+    def count(selection_set: SelectionSetNode, seen: frozenset[str]) -> int:
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += 0 if selection.name.value.startswith("__") else 1
+            elif isinstance(selection, InlineFragmentNode):
+                total += count(selection.selection_set, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = fragments.get(name)
+                if fragment is not None and name not in seen:
+                    total += count(fragment.selection_set, seen | {name})
+        return total
+
+    return count(operation.selection_set, frozenset())

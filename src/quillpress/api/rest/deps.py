@@ -17,7 +17,7 @@ from quillpress.domain.commands import Page, make_page
 from quillpress.domain.errors import Invalid, Unauthenticated
 from quillpress.infra.cache import Cache
 from quillpress.infra.request_context import current_request_id
-from quillpress.infra.resources import Database
+from quillpress.infra.resources import Database, Limiter
 from quillpress.infra.security import Security
 from quillpress.services.authentication import Authenticated, authenticate
 from quillpress.services.sessions import ClientInfo
@@ -56,11 +56,20 @@ async def _security(request: Request) -> Security:
     return resources(request).security
 
 
+async def _limiter(request: Request) -> Limiter:
+    return resources(request).limiter
+
+
 async def _authenticated_or_none(request: Request) -> Authenticated | None:
     found = resources(request)
     credentials = credentials_of(request, found.settings)
     return await authenticate(
-        found.database, found.security, credentials, cache=found.cache, activity=found.activity
+        found.database,
+        found.security,
+        credentials,
+        cache=found.cache,
+        activity=found.activity,
+        limiter=found.limiter,
     )
 
 
@@ -123,6 +132,7 @@ Mode = Annotated[SessionMode, Depends(_session_mode)]
 Client = Annotated[ClientInfo, Depends(_client)]
 CacheDep = Annotated[Cache, Depends(_cache)]
 SecurityDep = Annotated[Security, Depends(_security)]
+LimiterDep = Annotated[Limiter, Depends(_limiter)]
 CurrentViewer = Annotated[Principal | None, Depends(_viewer)]
 CurrentPrincipal = Annotated[Principal, Depends(_required_viewer)]
 Auth = Annotated[Authenticated, Depends(_authenticated)]

@@ -17,6 +17,7 @@ from quillpress.domain.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    RateLimited,
     Unauthenticated,
     Unavailable,
 )
@@ -31,6 +32,7 @@ STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     Invalid: 422,
+    RateLimited: 429,
     Unavailable: 503,
 }
 HTTP_KEYS = {404: ("path", "not found"), 405: ("method", "not allowed")}
@@ -43,8 +45,9 @@ def status_for(kind: type[DomainError]) -> int | None:
     return next((STATUS[klass] for klass in kind.__mro__ if klass in STATUS), None)
 
 
-def _errors(status: int, fields: dict[str, list[str]]) -> JsonResponse:
-    headers = None
+def _errors(
+    status: int, fields: dict[str, list[str]], headers: dict[str, str] | None = None
+) -> JsonResponse:
     if status == 401:
         headers = {"WWW-Authenticate": "Token"}
     elif status == 503:
@@ -59,7 +62,11 @@ async def _domain_error(request: Request, exc: Exception) -> JsonResponse:
         return await _unexpected(request, exc)
     if status in {401, 403}:
         resources(request).metrics.auth_failure(exc)  # counts only the auth kinds
-    return _errors(status, exc.fields)
+    headers = None
+    if isinstance(exc, RateLimited):
+        resources(request).metrics.rate_limited(exc.rule)
+        headers = exc.headers()
+    return _errors(status, exc.fields, headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JsonResponse:

@@ -40,7 +40,14 @@ from pydantic import BaseModel, Field
 from starlette.routing import BaseRoute
 
 from quillpress import __version__
-from quillpress.api.rest.deps import Auth, CurrentPrincipal, CurrentViewer, Db, Pagination
+from quillpress.api.rest.deps import (
+    Auth,
+    CurrentPrincipal,
+    CurrentViewer,
+    Db,
+    LimiterDep,
+    Pagination,
+)
 from quillpress.config import Settings
 from quillpress.domain.commands import MAX_OFFSET
 
@@ -257,6 +264,30 @@ ERRORS: dict[int, ErrorStatus] = {
         "Validation failed: the keys are the invalid body fields or parameters.",
         {"title": ["can't be blank"]},
     ),
+    429: ErrorStatus(
+        "Too many requests: a rate limit refuses this request for now (failed logins per "
+        "account and client IP, registrations per IP, writes per user); retry after "
+        "`Retry-After`.",
+        {"rate": ["too many requests"]},
+        {
+            "Retry-After": {
+                "description": "Seconds to wait before this request may pass.",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            "RateLimit-Limit": {
+                "description": "The refusing rule's quota per window (IETF RateLimit headers).",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            "RateLimit-Remaining": {
+                "description": "What is left of that quota now.",
+                "schema": {"type": "integer", "minimum": 0},
+            },
+            "RateLimit-Reset": {
+                "description": "Seconds until the whole quota is available again.",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+        },
+    ),
     503: ErrorStatus(
         "Service unavailable: the database cannot be reached; retry after `Retry-After`.",
         {"database": ["unavailable"]},
@@ -302,6 +333,7 @@ _REQUIRES_AUTH = frozenset({_dependency_of(CurrentPrincipal), _dependency_of(Aut
 _OPTIONAL_AUTH = frozenset({_dependency_of(CurrentViewer)})
 _DATABASE = _dependency_of(Db)
 _PAGE = _dependency_of(Pagination)
+_LIMITER = _dependency_of(LimiterDep)
 
 
 def requires_sign_in(route: APIRoute) -> bool:
@@ -354,6 +386,7 @@ class Traits:
     has_path_parameters: bool
     has_body: bool
     unsafe: bool  # POST, PUT, PATCH or DELETE: a cookie-authenticated call needs CSRF proof
+    limited: bool  # its use case applies a rate-limit rule (the handler takes the limiter)
     declared: frozenset[int]  # error statuses the decorator names (see ``errors``)
 
     @classmethod
@@ -373,6 +406,7 @@ class Traits:
             has_path_parameters="{" in (route.path_format or ""),
             has_body=route.body_field is not None,
             unsafe=bool(set(route.methods or ()) & {"POST", "PUT", "PATCH", "DELETE"}),
+            limited=_LIMITER in calls,
             declared=frozenset(
                 int(status)
                 for status in route.responses
@@ -381,8 +415,7 @@ class Traits:
         )
 
     def error_statuses(self) -> list[int]:
-        """Every error status the operation can answer. Later traits add theirs here
-        (429 with rate limiting)."""
+        """Every error status the operation can answer."""
         statuses = set(self.declared)
         # RealWorld documents 422 on every operation; parameters and bodies make it real.
         statuses.add(422)
@@ -396,6 +429,8 @@ class Traits:
             statuses.add(413)  # middleware.BodySizeLimit
         if self.uses_database:
             statuses.add(503)
+        if self.limited or (self.unsafe and self.access is not Access.NONE):
+            statuses.add(429)  # its own rule (login, register) or writes per user
         return sorted(statuses)
 
 

@@ -7,7 +7,15 @@ from fastapi import APIRouter
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.bodies import LoginBody, RegisterBody, UpdateUserBody
 from quillpress.api.rest.cookies import SessionMode, set_session_cookies
-from quillpress.api.rest.deps import Auth, Client, Db, Mode, SecurityDep, SettingsDep
+from quillpress.api.rest.deps import (
+    Auth,
+    Client,
+    Db,
+    LimiterDep,
+    Mode,
+    SecurityDep,
+    SettingsDep,
+)
 from quillpress.api.rest.openapi import UserResponse, errors
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.domain.views import SessionView
@@ -44,8 +52,9 @@ async def register(
     client: Client,
     mode: Mode,
     settings: SettingsDep,
+    limiter: LimiterDep,
 ) -> JsonResponse:
-    session = await user_service.register(db, security, body.user, client=client)
+    session = await user_service.register(db, security, body.user, client=client, limiter=limiter)
     return signed_in(session, mode, settings, status=201)
 
 
@@ -63,8 +72,9 @@ async def login(
     client: Client,
     mode: Mode,
     settings: SettingsDep,
+    limiter: LimiterDep,
 ) -> JsonResponse:
-    session = await user_service.login(db, security, body.user, client=client)
+    session = await user_service.login(db, security, body.user, client=client, limiter=limiter)
     return signed_in(session, mode, settings)
 
 

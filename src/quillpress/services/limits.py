@@ -1,0 +1,135 @@
+"""The rate-limit rules: which keys each rule counts, and when (the counting itself is
+``infra.limits``). Both adapters reach these only through the use cases and the one way
+in, so REST and GraphQL count alike and a new write endpoint is limited by construction.
+
+- **Failed logins**, three rules: per (account, client IP), per account from any IP (a
+  higher ceiling, so nobody cheaply locks a victim out from many addresses), per client
+  IP over every account. :func:`before_login` runs *before* the password is verified:
+  while any of the three keys is exhausted every attempt for it is refused with 429, the
+  right password included (otherwise the lockout would still confirm a guessed password).
+  Only failures count (:func:`login_failed`); a successful login never does.
+- **Registrations** per client IP, each attempt that reaches the use case.
+- **Writes** per user: every unsafe authenticated operation (a REST POST/PUT/DELETE, a
+  GraphQL mutation field), counted once, at the one way in
+  (``services.authentication.authenticate``).
+- **GraphQL query cost** per client (the user when signed in, else the IP), charged with
+  the same estimate that ``QUILLPRESS_GRAPHQL_MAX_COST`` bounds.
+
+A *lockout* is the failure that exhausts a failure rule's key. It calls :func:`on_lockout`
+once per lockout (later attempts are refused before they count)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from quillpress.db.database import Database
+from quillpress.domain.auth import Principal
+from quillpress.domain.errors import RateLimited
+from quillpress.infra.limits import Limiter
+from quillpress.services import audit
+from quillpress.services.sessions import ClientInfo
+
+log = logging.getLogger("quillpress.limits")
+
+NO_LIMITS = Limiter.disabled()
+UNKNOWN_IP = "unknown"  # no peer address (a Unix socket): one shared key, still limited
+FAILURE_RULES = ("login_account_ip", "login_account", "login_ip")
+
+
+@dataclass(frozen=True, slots=True)
+class Lockout:
+    """A failure rule just ran out for this key: ``account`` (the email as given,
+    lower-cased) and/or ``ip``, whichever the rule counts."""
+
+    rule: str
+    limit: int
+    window_seconds: int
+    account: str | None
+    ip: str | None
+
+
+async def on_lockout(db: Database, lockout: Lockout, client: ClientInfo) -> None:
+    """THE lockout hook, called once per lockout: one WARNING line, and an audit row
+    (``rate.lockout``) in a short transaction of its own (there is no write to join)."""
+    await audit.record_alone(
+        db,
+        action=audit.RATE_LOCKOUT,
+        client=client,
+        target=lockout.account or lockout.ip,
+        outcome=audit.FAILURE,
+        detail={"rule": lockout.rule, "limit": lockout.limit, "window": lockout.window_seconds},
+    )
+    log.warning(
+        "rate limit lockout",
+        extra={
+            "rule": lockout.rule,
+            "limit": lockout.limit,
+            "window_seconds": lockout.window_seconds,
+            "account": lockout.account,
+            "ip": lockout.ip,
+        },
+    )
+
+
+def _account(email: str) -> str:
+    return email.strip().lower()
+
+
+def _failure_keys(email: str, ip: str | None) -> dict[str, tuple[str, ...]]:
+    account, address = _account(email), ip or UNKNOWN_IP
+    return {
+        "login_account_ip": (account, address),
+        "login_account": (account,),
+        "login_ip": (address,),
+    }
+
+
+async def before_login(limiter: Limiter, email: str, ip: str | None) -> None:
+    """``RateLimited`` while any failure rule is exhausted for this account or IP."""
+    for rule, key in _failure_keys(email, ip).items():
+        await limiter.check(rule, *key)
+
+
+async def login_failed(db: Database, limiter: Limiter, email: str, client: ClientInfo) -> None:
+    """Count one failed login against each failure rule; call :func:`on_lockout` for each
+    key this failure exhausted. Never raises ``RateLimited`` itself: the failure is
+    answered as what it is (401), and the next attempt gets the 429."""
+    ip = client.ip
+    for rule_name, key in _failure_keys(email, ip).items():
+        try:
+            window = await limiter.hit(rule_name, *key, report=True)
+        except RateLimited:  # a concurrent failure filled it first: already locked out
+            continue
+        if window is not None and window.remaining == 0:
+            rule = window.rule
+            await on_lockout(
+                db,
+                Lockout(
+                    rule=rule_name,
+                    limit=rule.limit,
+                    window_seconds=rule.item.get_expiry(),
+                    account=_account(email) if rule_name != "login_ip" else None,
+                    ip=(ip or UNKNOWN_IP) if rule_name != "login_account" else None,
+                ),
+                client,
+            )
+
+
+async def registration(limiter: Limiter, ip: str | None) -> None:
+    await limiter.hit("register_ip", ip or UNKNOWN_IP)
+
+
+async def writes(limiter: Limiter, principal: Principal, count: int) -> None:
+    """Count ``count`` unsafe operations of ``principal`` (one per REST request, one per
+    GraphQL mutation field)."""
+    if count > 0:
+        await limiter.hit("writes_user", str(principal.user_id), cost=count)
+
+
+async def query_cost(
+    limiter: Limiter, principal: Principal | None, ip: str | None, cost: int
+) -> None:
+    """Charge a GraphQL operation's estimated cost to the user, or to the IP when anonymous."""
+    client = f"user:{principal.user_id}" if principal is not None else f"ip:{ip or UNKNOWN_IP}"
+    await limiter.hit("graphql_cost", client, cost=max(cost, 1))
