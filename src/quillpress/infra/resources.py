@@ -24,8 +24,8 @@ from quillpress.infra.activity import ActivityThrottle
 from quillpress.infra.cache import Cache, CacheStore, MemoryStore, RedisStore
 from quillpress.infra.events import EventBus, log_changes
 from quillpress.infra.invalidation import invalidator
-from quillpress.infra.metrics import Metrics
 from quillpress.infra.limits import Limiter
+from quillpress.infra.metrics import Metrics
 from quillpress.infra.security import Security
 from quillpress.infra.wal_positions import RedisPositions
 

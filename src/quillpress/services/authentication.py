@@ -28,8 +28,8 @@ from quillpress.domain.errors import CsrfRejected, Unauthenticated
 from quillpress.infra import cache_keys
 from quillpress.infra.activity import ActivityThrottle
 from quillpress.infra.cache import Cache
-from quillpress.infra.request_context import note_user
 from quillpress.infra.limits import Limiter
+from quillpress.infra.request_context import note_user
 from quillpress.infra.security import Security
 from quillpress.infra.tokens import parse_authorization
 from quillpress.repositories import sessions as session_repo
