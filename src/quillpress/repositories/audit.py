@@ -6,11 +6,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Row, bindparam, delete, func, insert, select, tuple_
+from sqlalchemy import Row, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.models import AppUser, AuditEvent
 from quillpress.domain.commands import AuditFilter, Page
+from quillpress.repositories._sql import newest_first_page
 
 EVENT_COLUMNS = (
     AuditEvent.id,
@@ -78,23 +79,15 @@ async def list_events(
     """A page newest first (``limit + 1`` rows: the extra says a next page exists) and the
     total of matches: two statements whatever the page size."""
     conditions = _conditions(filters)
-    stmt = select(*EVENT_COLUMNS).where(*conditions)
-    if page.after is not None:
-        stmt = stmt.where(
-            tuple_(AuditEvent.at, AuditEvent.id)
-            < tuple_(
-                bindparam("after_at", page.after.created_at, type_=AuditEvent.at.type),
-                bindparam("after_id", page.after.id, type_=Integer),
-            )
-        )
-    else:
-        stmt = stmt.offset(page.offset)
-    stmt = stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(page.limit + 1)
-    rows = (await conn.execute(stmt)).all()
-    total = (
-        await conn.execute(select(func.count()).select_from(AuditEvent).where(*conditions))
-    ).scalar_one()
-    return rows, int(total)
+    return await newest_first_page(
+        conn,
+        EVENT_COLUMNS,
+        table=AuditEvent,
+        at=AuditEvent.at,
+        id_=AuditEvent.id,
+        conditions=conditions,
+        page=page,
+    )
 
 
 async def prune(conn: AsyncConnection, *, before: datetime) -> int:

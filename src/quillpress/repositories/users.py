@@ -8,9 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
     Row,
-    bindparam,
     delete,
     exists,
     false,
@@ -18,7 +16,6 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from quillpress.db.models import AppUser, Follow
 from quillpress.domain.commands import Page
 from quillpress.domain.errors import Conflict
-from quillpress.repositories._sql import insert_ignoring_duplicates, violated_constraint
+from quillpress.repositories._sql import (
+    insert_ignoring_duplicates,
+    newest_first_page,
+    violated_constraint,
+)
 
 ACCOUNT_COLUMNS = (
     AppUser.id,
@@ -220,23 +221,15 @@ async def admin_list(
                 func.lower(AppUser.email).contains(needle, autoescape=True),
             )
         )
-    stmt = select(*ADMIN_COLUMNS).where(*conditions)
-    if page.after is not None:
-        stmt = stmt.where(
-            tuple_(AppUser.created_at, AppUser.id)
-            < tuple_(
-                bindparam("after_at", page.after.created_at, type_=AppUser.created_at.type),
-                bindparam("after_id", page.after.id, type_=Integer),
-            )
-        )
-    else:
-        stmt = stmt.offset(page.offset)
-    stmt = stmt.order_by(AppUser.created_at.desc(), AppUser.id.desc()).limit(page.limit + 1)
-    rows = (await conn.execute(stmt)).all()
-    total = (
-        await conn.execute(select(func.count()).select_from(AppUser).where(*conditions))
-    ).scalar_one()
-    return rows, int(total)
+    return await newest_first_page(
+        conn,
+        ADMIN_COLUMNS,
+        table=AppUser,
+        at=AppUser.created_at,
+        id_=AppUser.id,
+        conditions=conditions,
+        page=page,
+    )
 
 
 async def lock_active_admins(conn: AsyncConnection) -> list[int]:
