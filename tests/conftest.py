@@ -13,6 +13,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -27,6 +28,7 @@ from quillpress.app import create_app
 from quillpress.config import Settings, normalise_database_url
 from quillpress.db import migrate
 from quillpress.db.engine import create_engine, execute_outside_transaction
+from tests.tcp_proxy import TcpProxy
 
 POSTGRES_ENV = "QUILLPRESS_TEST_POSTGRES_URL"
 REDIS_ENV = "QUILLPRESS_TEST_REDIS_URL"
@@ -138,6 +140,17 @@ def redis_server() -> Iterator[str]:
 
 
 RUN_PREFIX = f"qp-test-{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture
+async def redis_proxy(redis_server: str) -> AsyncIterator[TcpProxy]:
+    """A cuttable TCP proxy in front of this run's Redis: ``stop()`` cuts every connection
+    and refuses new ones, ``start()`` restores it (aim at it with ``tcp_proxy.through``)."""
+    target = urlsplit(redis_server)
+    tcp = TcpProxy(target.hostname or "127.0.0.1", target.port or 6379)
+    await tcp.start()
+    yield tcp
+    await tcp.stop()
 
 
 @pytest.fixture

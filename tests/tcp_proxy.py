@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from urllib.parse import urlsplit
 
 
 class TcpProxy:
@@ -46,3 +47,12 @@ class TcpProxy:
                 await writer.drain()
         self._writers.discard(writer)
         writer.transport.abort()
+
+
+def through(url: str, proxy: TcpProxy) -> str:
+    """``url`` (redis://…, postgresql://…) aimed at ``proxy`` instead: its host and port
+    replaced, user and password kept."""
+    parts = urlsplit(url)
+    userinfo = parts.netloc.rpartition("@")[0]
+    address = f"127.0.0.1:{proxy.port}"
+    return parts._replace(netloc=f"{userinfo}@{address}" if userinfo else address).geturl()

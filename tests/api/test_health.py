@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -20,7 +19,7 @@ from quillpress.db.engine import create_engine
 from quillpress.services.health import SchemaHead
 from tests.conftest import make_settings, migrate_database
 from tests.helpers import serve
-from tests.tcp_proxy import TcpProxy
+from tests.tcp_proxy import TcpProxy, through
 
 READY = {"database": "ok", "migrations": "ok"}
 
@@ -110,8 +109,7 @@ async def postgres_proxy(database_url: str, backend: str) -> AsyncIterator[TcpPr
 async def test_a_lost_database_is_503_with_the_database_marked_and_recovers(
     database_url: str, postgres_proxy: TcpProxy
 ) -> None:
-    through = make_url(database_url).set(host="127.0.0.1", port=postgres_proxy.port)
-    settings = make_settings(through.render_as_string(hide_password=False))
+    settings = make_settings(through(database_url, postgres_proxy))
     async with serve(settings) as (_app, client):
         assert (await client.get("/readyz")).status_code == 200
         await postgres_proxy.stop()
@@ -127,20 +125,12 @@ async def test_a_lost_database_is_503_with_the_database_marked_and_recovers(
         assert response.status_code == 200, response.text
 
 
-@pytest.fixture
-async def redis_proxy(redis_server: str) -> AsyncIterator[TcpProxy]:
-    target = urlsplit(redis_server)
-    tcp = TcpProxy(target.hostname or "127.0.0.1", target.port or 6379)
-    await tcp.start()
-    yield tcp
-    await tcp.stop()
-
-
 async def test_a_lost_redis_is_degraded_and_still_ready(
     database_url: str, redis_server: str, redis_prefix: str, redis_proxy: TcpProxy
 ) -> None:
-    through = urlsplit(redis_server)._replace(netloc=f"127.0.0.1:{redis_proxy.port}").geturl()
-    settings = make_settings(database_url, redis_url=through, redis_prefix=redis_prefix)
+    settings = make_settings(
+        database_url, redis_url=through(redis_server, redis_proxy), redis_prefix=redis_prefix
+    )
     async with serve(settings) as (_app, client):
         assert (await client.get("/readyz")).json()["checks"]["redis"] == "ok"
         await redis_proxy.stop()

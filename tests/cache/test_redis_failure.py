@@ -7,14 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
-from urllib.parse import urlsplit
+from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import make_settings, truncate
 from tests.helpers import cache_outcome, create_article, register, serve
-from tests.tcp_proxy import TcpProxy
+from tests.tcp_proxy import TcpProxy, through
 
 READS = ["/api/articles", "/api/articles/a-title", "/api/profiles/ann", "/api/tags"]
 
@@ -41,19 +40,6 @@ def cache_log() -> Iterator[Records]:
     logger.removeHandler(handler)
 
 
-@pytest.fixture
-async def proxy(redis_server: str) -> AsyncIterator[TcpProxy]:
-    target = urlsplit(redis_server)
-    tcp = TcpProxy(target.hostname or "127.0.0.1", target.port or 6379)
-    await tcp.start()
-    yield tcp
-    await tcp.stop()
-
-
-def _through(redis_server: str, proxy: TcpProxy) -> str:
-    return urlsplit(redis_server)._replace(netloc=f"127.0.0.1:{proxy.port}").geturl()
-
-
 async def test_redis_down_at_startup_serves_from_the_database(
     database_url: str, redis_prefix: str, cache_log: Records
 ) -> None:
@@ -78,13 +64,13 @@ async def test_redis_lost_mid_run_serves_from_the_database_and_recovers(
     database_url: str,
     redis_server: str,
     redis_prefix: str,
-    proxy: TcpProxy,
+    redis_proxy: TcpProxy,
     cache_log: Records,
 ) -> None:
     settings = make_settings(
         database_url,
         cache="redis",
-        redis_url=_through(redis_server, proxy),
+        redis_url=through(redis_server, redis_proxy),
         redis_prefix=redis_prefix,
         # The cut below refuses connections at once; a generous timeout keeps a loaded
         # machine's slow answers before the cut from counting as an outage of their own.
@@ -98,7 +84,7 @@ async def test_redis_lost_mid_run_serves_from_the_database_and_recovers(
                 await client.get(path)
                 assert cache_outcome(await client.get(path)) == "hit"
 
-            await proxy.stop()
+            await redis_proxy.stop()
             started = time.monotonic()
             # A write while Redis is away: its purge is lost, to be made up on recovery.
             body = {"user": {"bio": "Changed while Redis was away"}}
@@ -112,7 +98,7 @@ async def test_redis_lost_mid_run_serves_from_the_database_and_recovers(
             assert len(outages) == 1  # logged once, not per request
             assert elapsed < 5.0  # 21 requests, each failing fast (connections refused)
 
-            await proxy.start()
+            await redis_proxy.start()
             profile = None
             for _ in range(50):  # the cooldown passes, the client reconnects
                 profile = await client.get("/api/profiles/ann")

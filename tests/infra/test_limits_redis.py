@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
 
 import pytest
 from redis.asyncio import Redis
@@ -15,22 +13,9 @@ from quillpress.infra.limits import Limiter
 from tests.conftest import make_settings
 from tests.helpers import register
 from tests.limiting import assert_rate_limited, client_at, limiter_log, login, running
-from tests.tcp_proxy import TcpProxy
+from tests.tcp_proxy import TcpProxy, through
 
 UNAVAILABLE = "rate limits: Redis unavailable"
-
-
-@pytest.fixture
-async def proxy(redis_server: str) -> AsyncIterator[TcpProxy]:
-    target = urlsplit(redis_server)
-    tcp = TcpProxy(target.hostname or "127.0.0.1", target.port or 6379)
-    await tcp.start()
-    yield tcp
-    await tcp.stop()
-
-
-def _through(redis_server: str, proxy: TcpProxy) -> str:
-    return urlsplit(redis_server)._replace(netloc=f"127.0.0.1:{proxy.port}").geturl()
 
 
 async def test_two_instances_over_one_redis_share_the_failure_count(
@@ -92,13 +77,13 @@ async def test_redis_lost_mid_run_falls_back_to_memory_and_comes_back(
     database_url: str,
     redis_server: str,
     redis_prefix: str,
-    proxy: TcpProxy,
+    redis_proxy: TcpProxy,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(Limiter, "PROBE_SECONDS", 0.5)
     cut = make_settings(
         database_url,
-        redis_url=_through(redis_server, proxy),
+        redis_url=through(redis_server, redis_proxy),
         redis_prefix=redis_prefix,
         redis_timeout_ms=500,  # a loaded machine's slow answer is not an outage
     )
@@ -110,7 +95,7 @@ async def test_redis_lost_mid_run_falls_back_to_memory_and_comes_back(
                 bob = await register(http, "bob")
                 assert (await login(http, "ann", "wrong")).status_code == 401  # in Redis
 
-                await proxy.stop()
+                await redis_proxy.stop()
                 statuses = []
                 for _ in range(9):  # counted in memory now: the rule still holds
                     statuses.append((await login(http, "ann", "wrong")).status_code)
@@ -123,7 +108,7 @@ async def test_redis_lost_mid_run_falls_back_to_memory_and_comes_back(
                 warnings = [m for m in log.messages(logging.WARNING) if m.startswith(UNAVAILABLE)]
                 assert len(warnings) == 1, log.messages()  # once, not per request
 
-                await proxy.start()
+                await redis_proxy.start()
                 await asyncio.sleep(0.6)  # the next probe is due
                 for _ in range(10):  # counted in Redis again: the other instance sees it
                     await login(http, "bob", "wrong")
