@@ -30,8 +30,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from quillpress.infra.redis_pool import blocking_pool
 
 log = logging.getLogger("quillpress.cache")
 
@@ -102,15 +104,7 @@ class RedisStore:
     def from_url(
         cls, url: str, *, prefix: str, timeout_seconds: float, max_connections: int, ttl: int
     ) -> RedisStore:
-        # BlockingConnectionPool: a plain pool raises once max_connections are busy; this
-        # one waits (briefly) for a free connection instead.
-        pool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=max_connections,
-            timeout=timeout_seconds,
-            socket_timeout=timeout_seconds,
-            socket_connect_timeout=timeout_seconds,
-        )
+        pool = blocking_pool(url, timeout_seconds=timeout_seconds, max_connections=max_connections)
         return cls(Redis(connection_pool=pool), prefix=prefix, generation_ttl=ttl * 4)
 
     def _key(self, key: str) -> str:

@@ -43,6 +43,7 @@ from redis.exceptions import RedisError
 
 from quillpress.config import Settings
 from quillpress.domain.errors import RateLimited
+from quillpress.infra.redis_pool import blocking_pool
 
 log = logging.getLogger("quillpress.limits")
 
@@ -142,13 +143,10 @@ class Limiter:
         if not settings.redis_url:
             return cls(rules)
         timeout = settings.redis_timeout_ms / 1000
-        # BlockingConnectionPool: a plain pool raises once max_connections are busy.
-        pool = BlockingConnectionPool.from_url(
+        pool = blocking_pool(
             settings.redis_url,
+            timeout_seconds=timeout,
             max_connections=settings.redis_max_connections,
-            timeout=timeout,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
         )
         storage = RedisStorage(
             _storage_uri(settings.redis_url),

@@ -14,10 +14,11 @@ from __future__ import annotations
 import logging
 import time
 
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from quillpress.db.positions import PositionsUnavailable
+from quillpress.infra.redis_pool import blocking_pool
 
 log = logging.getLogger("quillpress.replicas")
 
@@ -53,13 +54,7 @@ class RedisPositions:
     def from_url(
         cls, url: str, *, prefix: str, timeout_seconds: float, max_connections: int
     ) -> RedisPositions:
-        pool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=max_connections,
-            timeout=timeout_seconds,
-            socket_timeout=timeout_seconds,
-            socket_connect_timeout=timeout_seconds,
-        )
+        pool = blocking_pool(url, timeout_seconds=timeout_seconds, max_connections=max_connections)
         return cls(Redis(connection_pool=pool), key=f"{prefix}db:commit-lsn")
 
     async def required(self) -> int | None:
