@@ -42,6 +42,19 @@ async def register(
     return auth(response.json()["user"]["token"])
 
 
+async def sign_in(
+    client: httpx.AsyncClient, name: str, agent: str = "test-agent"
+) -> dict[str, str]:
+    """Log ``name`` (registered with :data:`PASSWORD`) in again: a new session's headers."""
+    response = await client.post(
+        "/api/users/login",
+        json={"user": {"email": f"{name}@example.com", "password": PASSWORD}},
+        headers={"User-Agent": agent},
+    )
+    assert response.status_code == 200, response.text
+    return auth(response.json()["user"]["token"])
+
+
 async def create_article(
     client: httpx.AsyncClient, headers: dict[str, str], title: str = "A title", **fields: Any
 ) -> dict[str, Any]:

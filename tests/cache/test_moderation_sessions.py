@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import make_settings, truncate
-from tests.helpers import PASSWORD, auth, gql, register, serve, statement_count
+from tests.helpers import gql, register, serve, sign_in, statement_count
 
 Pair = tuple[httpx.AsyncClient, httpx.AsyncClient]
 INVALID_TOKEN = {"errors": {"token": ["is invalid"]}}
@@ -34,14 +34,6 @@ async def pair(database_url: str, redis_settings: dict[str, object]) -> AsyncIte
             yield a, b
         finally:
             await truncate(a_app.state.resources.database.engine)
-
-
-async def sign_in(client: httpx.AsyncClient, name: str) -> dict[str, str]:
-    response = await client.post(
-        "/api/users/login", json={"user": {"email": f"{name}@example.com", "password": PASSWORD}}
-    )
-    assert response.status_code == 200, response.text
-    return auth(response.json()["user"]["token"])
 
 
 async def test_a_ban_on_one_instance_refuses_the_cached_session_on_the_other(pair: Pair) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from quillpress.db.engine import create_engine
 from tests.conftest import make_settings, truncate
-from tests.helpers import PASSWORD, auth, register, serve, statement_count
+from tests.helpers import register, serve, sign_in, statement_count
 
 INVALID_TOKEN = {"errors": {"token": ["is invalid"]}}
 Pair = tuple[httpx.AsyncClient, httpx.AsyncClient]
@@ -30,14 +30,6 @@ async def pair(database_url: str, redis_settings: dict[str, object]) -> AsyncIte
             yield a, b
         finally:
             await truncate(a_app.state.resources.database.engine)
-
-
-async def sign_in(client: httpx.AsyncClient, name: str) -> dict[str, str]:
-    response = await client.post(
-        "/api/users/login", json={"user": {"email": f"{name}@example.com", "password": PASSWORD}}
-    )
-    assert response.status_code == 200, response.text
-    return auth(response.json()["user"]["token"])
 
 
 async def warm(client: httpx.AsyncClient, headers: dict[str, str]) -> None:

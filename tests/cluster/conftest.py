@@ -31,7 +31,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from quillpress.config import normalise_database_url
 from quillpress.db.engine import create_engine
 from tests.conftest import ON_CI, TABLES
-from tests.helpers import PASSWORD, auth
 
 CLUSTER_ENV = "QUILLPRESS_TEST_CLUSTER"
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "local"
@@ -249,11 +248,3 @@ async def instances(topology: Topology) -> AsyncIterator[list[httpx.AsyncClient]
 def unique(name: str) -> str:
     """A username no other test of the session uses (the topology's data is shared)."""
     return f"{name}{uuid.uuid4().hex[:8]}"
-
-
-async def sign_in(client: httpx.AsyncClient, name: str) -> dict[str, str]:
-    response = await client.post(
-        "/api/users/login", json={"user": {"email": f"{name}@example.com", "password": PASSWORD}}
-    )
-    assert response.status_code == 200, response.text
-    return auth(response.json()["user"]["token"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.cluster.conftest import sign_in, unique
-from tests.helpers import register
+from tests.cluster.conftest import unique
+from tests.helpers import register, sign_in
 
 INVALID_TOKEN = {"errors": {"token": ["is invalid"]}}
 FAILED_LOGINS_ALLOWED = 10  # the default rule: failed logins per account and address

@@ -15,22 +15,11 @@ from tests.helpers import (
     auth,
     error_fields,
     register,
+    sign_in,
     statement_count,
 )
 
 INVALID_TOKEN = {"errors": {"token": ["is invalid"]}}
-
-
-async def sign_in(
-    client: httpx.AsyncClient, name: str, agent: str = "test-agent"
-) -> dict[str, str]:
-    response = await client.post(
-        "/api/users/login",
-        json={"user": {"email": f"{name}@example.com", "password": PASSWORD}},
-        headers={"User-Agent": agent},
-    )
-    assert response.status_code == 200, response.text
-    return auth(response.json()["user"]["token"])
 
 
 async def sessions(client: httpx.AsyncClient, headers: dict[str, str]) -> list[dict[str, object]]:
