@@ -59,6 +59,22 @@ async def test_sign_in_only_reads_are_never_stored(client: httpx.AsyncClient, pa
     assert again.status_code == 200  # no validator, so never a 304
 
 
+async def test_a_write_to_a_sign_in_only_route_is_never_stored(client: httpx.AsyncClient) -> None:
+    signed_in = await register(client, "ada")
+    response = await client.put("/api/user", json={"user": {"bio": "hi"}}, headers=signed_in)
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"  # the account's email, in a PUT
+
+
+async def test_a_write_to_a_public_route_says_nothing_of_caching(
+    client: httpx.AsyncClient,
+) -> None:
+    body = {"user": {"username": "bob", "email": "bob@example.com", "password": "x" * 12}}
+    response = await client.post("/api/users", json=body)
+    assert response.status_code == 201, response.text
+    assert "cache-control" not in response.headers
+
+
 async def test_the_feed_is_cacheable_per_viewer(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/articles/feed", headers=await register(client, "ada"))
     assert response.status_code == 200

@@ -11,7 +11,10 @@
   added later, unless its handler is marked ``cacheable_per_viewer`` (the feed: public
   articles the viewer's follows pick, as cacheable as a signed-in article list).
 
-Every response also says ``Vary: Authorization``. Plain ASGI rather than a framework
+The answer to any other method on a personal route (``PUT /api/user``, the admin API's
+``PUT``) says ``no-store`` too, so no route has to set it by hand.
+
+Every GET response also says ``Vary: Authorization``. Plain ASGI rather than a framework
 middleware: it buffers only ``GET /api`` bodies (small JSON), nothing else is touched. The
 ETag is a weak hash of the body, so a 304 still costs the server its (cached) read, but
 not the transfer."""
@@ -25,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from quillpress.api.rest.personal import is_personal
 
 DROPPED_ON_304 = {b"content-length", b"content-type"}
+NO_STORE = (b"cache-control", b"no-store")
 
 
 def etag_of(body: bytes) -> bytes:
@@ -55,12 +59,11 @@ class HttpCaching:
         return known
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "GET"  # a HEAD body is empty: no ETag to compute
-            or not scope["path"].startswith("/api/")
-        ):
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
             await self.app(scope, receive, send)
+            return
+        if scope["method"] != "GET":  # a HEAD body is empty: no ETag to compute
+            await self.app(scope, receive, self._no_store_if_personal(scope, send))
             return
         request_headers = dict(scope["headers"])
         start: Message | None = None
@@ -82,6 +85,16 @@ class HttpCaching:
             await self._finish(start, b"".join(chunks), request_headers, personal, send)
 
         await self.app(scope, receive, buffering_send)
+
+    def _no_store_if_personal(self, scope: Scope, send: Send) -> Send:
+        async def marking_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and self._is_personal(
+                scope.get("route")
+            ):
+                message = {**message, "headers": [*message.get("headers", []), NO_STORE]}
+            await send(message)
+
+        return marking_send
 
     async def _finish(
         self,

@@ -1,7 +1,7 @@
 """``/admin``: users, roles, bans and the audit log, for admins (the services decide).
 
-Every answer is ``Cache-Control: no-store`` (personal data: GETs get it from
-``api.http_caching``, the PUT here)."""
+Every answer is ``Cache-Control: no-store``: personal data, by route trait
+(``api.http_caching``)."""
 
 from __future__ import annotations
 
@@ -24,9 +24,6 @@ from quillpress.domain.validation import parse
 from quillpress.services import admin as admin_service
 
 router = APIRouter(prefix="/admin", tags=["Admin"])
-
-NO_STORE = {"Cache-Control": "no-store"}
-
 
 @router.get(
     "/users",
@@ -65,7 +62,7 @@ async def update_user(
     username: str = Path(max_length=40),
 ) -> JsonResponse:
     user = await admin_service.update_user(db, viewer, username, body.user, client=client)
-    return JsonResponse(envelopes.admin_user(user), headers=NO_STORE)
+    return JsonResponse(envelopes.admin_user(user))
 
 
 @router.get(
