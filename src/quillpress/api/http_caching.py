@@ -88,9 +88,7 @@ class HttpCaching:
 
     def _no_store_if_personal(self, scope: Scope, send: Send) -> Send:
         async def marking_send(message: Message) -> None:
-            if message["type"] == "http.response.start" and self._is_personal(
-                scope.get("route")
-            ):
+            if message["type"] == "http.response.start" and self._is_personal(scope.get("route")):
                 message = {**message, "headers": [*message.get("headers", []), NO_STORE]}
             await send(message)
 

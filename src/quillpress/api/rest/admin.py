@@ -25,6 +25,7 @@ from quillpress.services import admin as admin_service
 
 router = APIRouter(prefix="/admin", tags=["Admin"])
 
+
 @router.get(
     "/users",
     response_model=AdminUsersResponse,
