@@ -167,17 +167,18 @@ async def _translate_failures() -> AsyncIterator[None]:
         if _is_data_exception(error):
             raise Invalid({key: list(messages) for key, messages in UNSTORABLE.items()}) from None
         if _is_unreachable(error):
-            log.warning("database unavailable: %s", _first_line(error))
+            log.warning("database unavailable: %s", first_line(error))
             raise Unavailable.database() from None
         raise
     except (OSError, TimeoutError, PoolTimeoutError) as error:
         # Refused or reset connections and connect timeouts surface untranslated from
         # the driver (asyncpg raises OSError subclasses while connecting).
-        log.warning("database unavailable: %s", _first_line(error))
+        log.warning("database unavailable: %s", first_line(error))
         raise Unavailable.database() from None
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """An error in one log-sized line (a driver's message can run to a page)."""
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 

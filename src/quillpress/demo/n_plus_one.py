@@ -47,7 +47,7 @@ from quillpress.api.graphql.schema import schema
 from quillpress.config import Settings, normalise_database_url
 from quillpress.db import migrate
 from quillpress.db.base import utcnow
-from quillpress.db.database import Database
+from quillpress.db.database import Database, first_line
 from quillpress.db.engine import create_engine, execute_outside_transaction
 from quillpress.db.models import Article, Comment
 from quillpress.db.stats import StatementStats, current_stats
@@ -365,7 +365,7 @@ async def throwaway_database(server_url: str) -> AsyncIterator[str]:
             url.render_as_string(hide_password=False), f'CREATE DATABASE "{name}"'
         )
     except Exception as error:  # unreachable, bad credentials, no CREATEDB right…
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        reason = first_line(error)
         raise LessonError(f"cannot create a database on {shown}: {reason}") from error
     try:
         yield url.set(database=name).render_as_string(hide_password=False)

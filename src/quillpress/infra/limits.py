@@ -42,6 +42,7 @@ from redis.asyncio import BlockingConnectionPool
 from redis.exceptions import RedisError
 
 from quillpress.config import Settings
+from quillpress.db.database import first_line
 from quillpress.domain.errors import RateLimited
 from quillpress.infra.redis_pool import blocking_pool
 
@@ -230,7 +231,7 @@ class Limiter:
             self._degraded = True
             log.warning(
                 "rate limits: Redis unavailable (%s); counting in memory until it answers",
-                _first_line(error),
+                first_line(error),
             )
         self._next_probe = time.monotonic() + self.PROBE_SECONDS
 
@@ -256,7 +257,3 @@ def _storage_uri(redis_url: str) -> str:
     if redis_url.startswith("unix://"):
         return "async+redis+unix://" + redis_url.removeprefix("unix://")
     return "async+" + redis_url
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
