@@ -1,5 +1,6 @@
 """Reading a request's credentials (header token, cookie-mode cookies, CSRF evidence) for
-the one way in, the same for REST and GraphQL; and cookie mode's cookie names."""
+the one way in and who sent it (peer address, user agent, request id), the same for REST
+and GraphQL; and cookie mode's cookie names."""
 
 from __future__ import annotations
 
@@ -8,12 +9,24 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 
 from quillpress.config import Settings
+from quillpress.infra.request_context import current_request_id
 from quillpress.services.authentication import Credentials
+from quillpress.services.sessions import ClientInfo
 
 REFRESH_COOKIE = "qp_refresh"
 CSRF_COOKIE = "qp_csrf"
 CSRF_HEADER = "x-csrf-token"
 REFRESH_PATH = "/api/users/refresh"
+
+
+def client_of(request: Request) -> ClientInfo:
+    """The peer address from the ASGI scope only (``X-Forwarded-For`` is client-written;
+    uvicorn rewrites the scope for trusted proxies alone), the user agent, the request id."""
+    return ClientInfo(
+        user_agent=request.headers.get("user-agent"),
+        ip=request.client.host if request.client is not None else None,
+        request_id=current_request_id(),
+    )
 
 
 def session_cookie_name(settings: Settings) -> str:

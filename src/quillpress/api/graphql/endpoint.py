@@ -29,7 +29,7 @@ from graphql import (
 from starlette.requests import Request
 from starlette.responses import Response
 
-from quillpress.api.credentials import credentials_of
+from quillpress.api.credentials import client_of, credentials_of
 from quillpress.api.docs import graphiql_html, graphiql_policy
 from quillpress.api.graphql import protections
 from quillpress.api.graphql.context import Context
@@ -53,10 +53,8 @@ from quillpress.domain.errors import (
     Unavailable,
 )
 from quillpress.infra.metrics import Metrics
-from quillpress.infra.request_context import current_request_id
 from quillpress.services import limits
 from quillpress.services.authentication import authenticate
-from quillpress.services.sessions import ClientInfo
 
 NO_STORE = {"Cache-Control": "no-store"}
 """On every GraphQL answer: one URL serves a viewer's own data (``me``, sessions, the admin
@@ -85,6 +83,11 @@ def _rate_limited(errors: list[dict[str, Any]], error: RateLimited) -> Response:
     response = _json({"errors": errors}, 429)
     response.headers.update(error.headers())
     return response
+
+
+def _limited_before_execution(error: RateLimited, metrics: Metrics) -> Response:
+    metrics.rate_limited(error.rule)
+    return _rate_limited([domain_error(error)], error)
 
 
 def _is_coroutine(value: Any) -> TypeGuard[Awaitable[Any]]:
@@ -224,8 +227,7 @@ class GraphQLEndpoint:
         except Unavailable as error:
             return _unavailable([domain_error(error)])
         except RateLimited as error:
-            found.metrics.rate_limited(error.rule)
-            return _rate_limited([domain_error(error)], error)
+            return _limited_before_execution(error, found.metrics)
         viewer = auth.principal if auth is not None else None
 
         cost = protections.query_cost(
@@ -241,12 +243,11 @@ class GraphQLEndpoint:
                 "ask for smaller pages or fewer nested lists.",
                 code="QUERY_TOO_COMPLEX",
             )
-        client_ip = request.client.host if request.client is not None else None
+        client = client_of(request)
         try:
-            await limits.query_cost(found.limiter, viewer, client_ip, cost)
+            await limits.query_cost(found.limiter, viewer, client.ip, cost)
         except RateLimited as error:
-            found.metrics.rate_limited(error.rule)
-            return _rate_limited([domain_error(error)], error)
+            return _limited_before_execution(error, found.metrics)
 
         found.metrics.graphql_operation(
             operation.name.value if operation.name is not None else None,
@@ -258,11 +259,7 @@ class GraphQLEndpoint:
             settings=self.settings,
             viewer=viewer,
             cache=found.cache,
-            client=ClientInfo(
-                user_agent=request.headers.get("user-agent"),
-                ip=client_ip,
-                request_id=current_request_id(),
-            ),
+            client=client,
             limiter=found.limiter,
         )
         result = execute(

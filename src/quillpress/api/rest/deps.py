@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from quillpress.api.credentials import credentials_of
+from quillpress.api.credentials import client_of, credentials_of
 from quillpress.api.resources import resources
 from quillpress.api.rest.cookies import SessionMode
 from quillpress.config import Settings
@@ -16,7 +16,6 @@ from quillpress.domain.auth import Principal
 from quillpress.domain.commands import Page, make_page
 from quillpress.domain.errors import Invalid, Unauthenticated
 from quillpress.infra.cache import Cache
-from quillpress.infra.request_context import current_request_id
 from quillpress.infra.resources import Database, Limiter
 from quillpress.infra.security import Security
 from quillpress.services.authentication import Authenticated, authenticate
@@ -74,12 +73,7 @@ async def _authenticated_or_none(request: Request) -> Authenticated | None:
 
 
 async def _client(request: Request) -> ClientInfo:
-    """The peer address from the ASGI scope only: ``X-Forwarded-For`` is client-written."""
-    return ClientInfo(
-        user_agent=request.headers.get("user-agent"),
-        ip=request.client.host if request.client is not None else None,
-        request_id=current_request_id(),
-    )
+    return client_of(request)
 
 
 async def _viewer(
