@@ -50,9 +50,7 @@ def _current(sync_connection: Any) -> str | None:
 
 def head_revision() -> str | None:
     """The newest packaged revision: what ``upgrade`` brings a database to."""
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return script_revisions()[0]
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
@@ -85,9 +83,7 @@ async def revision_on(conn: AsyncConnection) -> str | None:
     try:
         revision = (await conn.execute(select(VERSION_TABLE.c.version_num))).scalar()
     except DBAPIError as error:
-        if error.connection_invalidated or await conn.run_sync(
-            lambda sync: inspect(sync).has_table("alembic_version")
-        ):
+        if error.connection_invalidated or await conn.run_sync(_has_version_table):
             raise
         return None  # a database never migrated
     return None if revision is None else str(revision)
