@@ -10,7 +10,13 @@ from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from quillpress import __version__
-from quillpress.domain.errors import CsrfRejected, DomainError, Forbidden, NotFound, Unauthenticated
+from quillpress.domain.errors import (
+    CsrfRejected,
+    DomainError,
+    Forbidden,
+    NotFound,
+    Unauthenticated,
+)
 from quillpress.infra.metrics import (
     AUTH_FAILURE_REASONS,
     MAX_OPERATION_NAMES,

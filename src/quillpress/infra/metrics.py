@@ -29,7 +29,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from quillpress.db.replicas import RoutingStats
-from quillpress.domain.errors import CsrfRejected, DomainError, Unauthenticated
+from quillpress.domain.errors import Banned, CsrfRejected, DomainError, Unauthenticated
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -58,9 +58,9 @@ _AUTH_REASONS_BY_FIELDS: dict[tuple[str, str], str] = {
     ("token", "is invalid"): "invalid_token",
     ("refreshToken", "is invalid"): "invalid_refresh",
     ("credentials", "invalid"): "bad_credentials",
-    ("csrf", "missing or invalid"): "csrf",
-    ("user", "banned"): "banned",  # the moderation branch's Banned (a Forbidden kind)
 }
+"""Which ``Unauthenticated`` it is, by the fields its constructors fix
+(``Unauthenticated.missing()`` → ``{"token": ["is missing"]}``…)."""
 
 
 def multiprocess_mode() -> bool:
@@ -68,18 +68,19 @@ def multiprocess_mode() -> bool:
 
 
 def auth_failure_reason(error: DomainError) -> str | None:
-    """The ``reason`` label of an authentication failure, ``None`` for any other error.
-
-    Read from the error's kind and its fields, which the domain's constructors fix
-    (``Unauthenticated.missing()`` → ``{"token": ["is missing"]}``…)."""
+    """The ``reason`` label of an authentication failure, ``None`` for any other error."""
+    if isinstance(error, Banned):
+        return "banned"
+    if isinstance(error, CsrfRejected):
+        return "csrf"
+    if not isinstance(error, Unauthenticated):
+        return None
     for key, messages in error.fields.items():
         for message in messages:
             reason = _AUTH_REASONS_BY_FIELDS.get((key, message))
             if reason is not None:
                 return reason
-    if isinstance(error, Unauthenticated | CsrfRejected):
-        return "other"
-    return None
+    return "other"
 
 
 class Metrics:
