@@ -11,6 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from quillpress import __version__
 from quillpress.domain.errors import (
+    Banned,
     CsrfRejected,
     DomainError,
     Forbidden,
@@ -240,7 +241,7 @@ async def test_a_rejected_csrf_check_counts_as_csrf(client: httpx.AsyncClient) -
         (Unauthenticated.bad_credentials(), "bad_credentials"),
         (CsrfRejected(), "csrf"),
         (Forbidden("user"), None),
-        (DomainError({"user": ["banned"]}), "banned"),  # the moderation branch's Banned
+        (Banned(), "banned"),
         (Unauthenticated({"session": ["expired"]}), "other"),
         (Forbidden("article"), None),
         (NotFound("article"), None),
