@@ -76,17 +76,10 @@ async def revoke_session(
 ) -> None:
     """End one of the user's own sessions; anyone else's, or an unknown id, is not found."""
     async with db.write() as tx:
-        revoked = await session_repo.revoke(tx.conn, principal.user_id, [session_id], now=utcnow())
-        if not revoked:
+        if not await _end_one(
+            tx, principal, session_id, action=audit.SESSION_REVOKE, client=client
+        ):
             raise NotFound("session")
-        tx.record(SessionRevoked(user_id=principal.user_id, session_ids=tuple(revoked)))
-        await audit.record(
-            tx.conn,
-            action=audit.SESSION_REVOKE,
-            client=client,
-            actor_id=principal.user_id,
-            target=f"session:{session_id}",
-        )
 
 
 async def logout(db: Database, principal: Principal, *, client: ClientInfo = NO_CLIENT) -> None:
@@ -94,18 +87,28 @@ async def logout(db: Database, principal: Principal, *, client: ClientInfo = NO_
     if principal.session_id is None:
         return
     async with db.write() as tx:
-        revoked = await session_repo.revoke(
-            tx.conn, principal.user_id, [principal.session_id], now=utcnow()
+        await _end_one(
+            tx, principal, principal.session_id, action=audit.SESSION_LOGOUT, client=client
         )
-        if revoked:
-            tx.record(SessionRevoked(user_id=principal.user_id, session_ids=tuple(revoked)))
-            await audit.record(
-                tx.conn,
-                action=audit.SESSION_LOGOUT,
-                client=client,
-                actor_id=principal.user_id,
-                target=f"session:{principal.session_id}",
-            )
+
+
+async def _end_one(
+    tx: Transaction, principal: Principal, session_id: str, *, action: str, client: ClientInfo
+) -> bool:
+    """End one live session of the principal's own, with its event and audit row, in the
+    caller's transaction; ``False`` when there was none to end."""
+    revoked = await session_repo.revoke(tx.conn, principal.user_id, [session_id], now=utcnow())
+    if not revoked:
+        return False
+    tx.record(SessionRevoked(user_id=principal.user_id, session_ids=tuple(revoked)))
+    await audit.record(
+        tx.conn,
+        action=action,
+        client=client,
+        actor_id=principal.user_id,
+        target=f"session:{session_id}",
+    )
+    return True
 
 
 async def logout_all(db: Database, principal: Principal, *, client: ClientInfo = NO_CLIENT) -> None:
