@@ -75,9 +75,16 @@ def statement_count(response: httpx.Response) -> int:
 
 def cache_outcome(response: httpx.Response) -> str:
     """The request's cache outcome (hit, miss, bypass, none), from ``Server-Timing``."""
-    match = re.search(r'cache;desc="(\w+)"', response.headers["server-timing"])
+    match = re.search(r'cache;desc="(\w+)[",]', response.headers["server-timing"])
     assert match, response.headers.get("server-timing")
     return match.group(1)
+
+
+def cache_round_trips(response: httpx.Response) -> int | None:
+    """The store round trips a hit cost (``cache;desc="hit, 1 round trip"``), ``None``
+    when the request was no hit."""
+    match = re.search(r'cache;desc="hit, (\d+) round trips?"', response.headers["server-timing"])
+    return int(match.group(1)) if match else None
 
 
 def db_route(response: httpx.Response) -> str | None:

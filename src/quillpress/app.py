@@ -23,6 +23,7 @@ from quillpress.api import (
     http_caching,
     jwks,
     middleware,
+    response_cache,
     security_headers,
 )
 from quillpress.api import metrics as metrics_endpoint
@@ -123,6 +124,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     openapi.install(app, settings)
 
     app.add_middleware(http_caching.HttpCaching)  # inside CORS: a 304 gets CORS headers too
+    # Cached anonymous reads are answered here, before routing (inside CORS and the
+    # request-id/stats layers, so a hit carries every header a miss does).
+    app.add_middleware(response_cache.ResponseCache, resources_of=response_cache.resources_of_app)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.effective_cors_origins,

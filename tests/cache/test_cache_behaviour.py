@@ -8,11 +8,7 @@ import asyncio
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from quillpress.db.stats import StatementStats, current_stats
-from quillpress.domain.commands import ArticleFilter, make_page
-from quillpress.services import articles as article_service
 from tests.helpers import (
     auth,
     auth_statements,
@@ -105,35 +101,16 @@ async def test_a_write_purges_what_it_touched_and_an_unrelated_page_stays_cached
     assert statement_count(page) <= 2  # the one article (and its tags on SQLite)
 
 
-async def test_concurrent_misses_of_one_page_load_it_once(
-    app: FastAPI, blog: dict[str, dict[str, str]]
+async def test_concurrent_misses_of_one_page_run_the_request_once(
+    client: httpx.AsyncClient, blog: dict[str, dict[str, str]]
 ) -> None:
-    resources = app.state.resources
-    stats = StatementStats()
-    token = current_stats.set(stats)
-    try:
-        page = make_page(20, max_limit=100)
-        results = await asyncio.gather(
-            *(
-                article_service.list_articles(
-                    resources.database, None, ArticleFilter(), page, cache=resources.cache
-                )
-                for _ in range(10)
-            )
-        )
-    finally:
-        current_stats.reset(token)
-    assert all(result == results[0] for result in results)
-    alone = StatementStats()
-    await resources.cache.purge(namespaces=["list:all", "article", "profile"])
-    token = current_stats.set(alone)
-    try:
-        await article_service.list_articles(
-            resources.database, None, ArticleFilter(), page, cache=resources.cache
-        )
-    finally:
-        current_stats.reset(token)
-    assert stats.count == alone.count  # ten readers, the statements of one
+    """Single flight: ten readers of one uncached page cost the statements of one."""
+    alone = await client.get("/api/articles?limit=3")
+    assert cache_outcome(alone) == "miss"
+    await client.post("/api/articles/post-0/favorite", headers=blog["reader"])  # purges it
+    answers = await asyncio.gather(*(client.get("/api/articles?limit=3") for _ in range(10)))
+    assert all(answer.content == answers[0].content for answer in answers)
+    assert sum(statement_count(answer) for answer in answers) == statement_count(alone)
 
 
 ARTICLES_QUERY = "{ articles(first: 10) { edges { node { slug author { username } } } } }"

@@ -1,29 +1,44 @@
-"""The cached read path returns exactly the views the uncached path builds: for every
-list filter and page, the feed, an article, a profile and comments, anonymous and signed
-in, on a miss and on the hit after it."""
+"""The cache contract: with the cache on, every read answers exactly what it answers with
+the cache off, header for header and byte for byte, on the miss and on the hit after it,
+anonymous and signed in; and a hit costs what it should (no statement anonymous; the
+session check and one flags statement signed in).
+
+Two apps share one database: the ``client`` fixture's (cache on, in this test's mode) and
+an uncached one (the truth). Only the headers made per request differ
+(``X-Request-ID``, ``Server-Timing``)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from quillpress.domain.auth import Principal
-from quillpress.domain.commands import ArticleFilter, Cursor, make_page
-from quillpress.infra.cache import Cache
-from quillpress.services import articles as article_service
-from quillpress.services import comments as comment_service
-from quillpress.services import profiles as profile_service
-from quillpress.services.articles import PageFields
-from tests.helpers import create_article, register
+from quillpress.config import Settings
+from tests.conftest import make_settings
+from tests.helpers import (
+    auth_statements,
+    cache_outcome,
+    cache_round_trips,
+    create_article,
+    register,
+    serve,
+    statement_count,
+)
 
-OFF = Cache(None)
+PER_REQUEST = {"x-request-id", "server-timing"}
 
 
 @pytest.fixture
-async def blog(app: FastAPI, client: httpx.AsyncClient) -> dict[str, Any]:
+async def truth(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve(make_settings(database_url, cache="off")) as (_, client):
+        yield client
+
+
+@pytest.fixture
+async def blog(client: httpx.AsyncClient) -> dict[str, Any]:
     """Three authors with profiles, tagged articles (tags with a colon and non-ASCII too),
     favorites, follows and comments; ``reader`` follows ann and favorites some."""
     users = {name: await register(client, name) for name in ("ann", "Bob", "cyd", "reader")}
@@ -49,112 +64,102 @@ async def blog(app: FastAPI, client: httpx.AsyncClient) -> dict[str, Any]:
                 json={"comment": {"body": f"{name} says hi"}},
                 headers=users[name],
             )
-    db = app.state.resources.database
-    ids = {name: (await profile_service.get_profile(db, None, name)).id for name in users}
-    return {"slugs": slugs, "users": ids}
+    return {"slugs": slugs, "users": users}
 
 
 FILTERS = [
-    ArticleFilter(),
-    ArticleFilter(tag="common"),
-    ArticleFilter(tag="c++:x"),
-    ArticleFilter(tag="café"),
-    ArticleFilter(tag="nosuch"),
-    ArticleFilter(author="ann"),
-    ArticleFilter(author="bob"),
-    ArticleFilter(author="nobody"),
-    ArticleFilter(favorited="reader"),
-    ArticleFilter(favorited="READER"),
-    ArticleFilter(tag="common", author="cyd"),
+    "",
+    "tag=common",
+    f"tag={quote('c++:x')}",
+    f"tag={quote('café')}",
+    "tag=nosuch",
+    "author=ann",
+    "author=bob",
+    "author=nobody",
+    "favorited=reader",
+    "favorited=READER",
+    "tag=common&author=cyd",
 ]
-PAGES = [(20, 0), (3, 0), (3, 2), (2, 50)]
-WANTED = [PageFields(), PageFields(with_body=True, with_total=False)]
+PAGES = ["", "limit=3", "limit=3&offset=2", "limit=2&offset=50", "limit=3&unknown=1"]
 
 
-def _viewers(blog: dict[str, Any]) -> list[Principal | None]:
-    return [None, Principal(user_id=blog["users"]["reader"])]
+def _reads(blog: dict[str, Any]) -> list[str]:
+    paths = []
+    for filters in FILTERS:
+        for page in PAGES:
+            query = "&".join(part for part in (filters, page) if part)
+            paths.append(f"/api/articles?{query}" if query else "/api/articles")
+    for slug in [*blog["slugs"][:4], "nosuch"]:
+        paths += [f"/api/articles/{slug}", f"/api/articles/{slug}/comments"]
+    for name in ("ann", "ANN", "Bob", "reader", "nobody", "ännchen"):
+        paths.append(f"/api/profiles/{quote(name)}")
+    return [*paths, "/api/tags"]
 
 
-async def test_lists_match_the_uncached_views(app: FastAPI, blog: dict[str, Any]) -> None:
-    resources = app.state.resources
-    db, cache = resources.database, resources.cache
-    assert cache.enabled
-    compared = 0
-    for viewer in _viewers(blog):
-        for filters in FILTERS:
-            for limit, offset in PAGES:
-                for wanted in WANTED:
-                    page = make_page(limit, offset, max_limit=100)
-                    expected = await article_service.list_articles(
-                        db, viewer, filters, page, wanted, cache=OFF
-                    )
-                    for _ in ("miss", "hit"):
-                        found = await article_service.list_articles(
-                            db, viewer, filters, page, wanted, cache=cache
-                        )
-                        assert found == expected, (viewer, filters, limit, offset, wanted)
-                    compared += 1
-    assert compared == 2 * len(FILTERS) * len(PAGES) * len(WANTED)
+def _same(found: httpx.Response, expected: httpx.Response, context: object) -> None:
+    assert found.status_code == expected.status_code, (context, found.text)
+    assert found.content == expected.content, context
+    headers = {k: v for k, v in found.headers.items() if k not in PER_REQUEST}
+    truth = {k: v for k, v in expected.headers.items() if k not in PER_REQUEST}
+    assert headers == truth, context
 
 
-async def test_cursor_pages_and_the_feed_match(app: FastAPI, blog: dict[str, Any]) -> None:
-    resources = app.state.resources
-    db, cache = resources.database, resources.cache
-    reader = Principal(user_id=blog["users"]["reader"])
-    first = await article_service.list_articles(
-        db, None, ArticleFilter(), make_page(4, max_limit=100), cache=OFF
-    )
-    last = first.items[-1]
-    after = make_page(4, max_limit=100, after=Cursor(created_at=last.created_at, id=last.id))
-    for viewer in (None, reader):
-        expected = await article_service.list_articles(
-            db, viewer, ArticleFilter(), after, cache=OFF
-        )
-        assert expected.items
-        for _ in ("miss", "hit"):
-            assert (
-                await article_service.list_articles(db, viewer, ArticleFilter(), after, cache=cache)
-                == expected
-            )
-    for limit, offset in PAGES:
-        page = make_page(limit, offset, max_limit=100)
-        expected = await article_service.feed(db, reader, page, cache=OFF)
-        for _ in ("miss", "hit"):
-            assert await article_service.feed(db, reader, page, cache=cache) == expected
+async def test_every_read_answers_as_the_uncached_app_does(
+    client: httpx.AsyncClient,
+    truth: httpx.AsyncClient,
+    blog: dict[str, Any],
+    settings: Settings,
+) -> None:
+    signed_in = blog["users"]["reader"]
+    auth = auth_statements(settings.cache_mode.value)
+    for path in _reads(blog):
+        for viewer, headers in (("anonymous", {}), ("reader", signed_in)):
+            expected = await truth.get(path, headers=headers)
+            miss = await client.get(path, headers=headers)
+            hit = await client.get(path, headers=headers)
+            _same(miss, expected, (viewer, path, "miss"))
+            _same(hit, expected, (viewer, path, "hit"))
+            if expected.status_code != 200:
+                continue
+            assert cache_outcome(hit) == "hit", (viewer, path)
+            flags = 0 if path == "/api/tags" else 1
+            cost = 0 if viewer == "anonymous" else auth + flags
+            assert statement_count(hit) == cost, (viewer, path)
 
 
-async def test_articles_profiles_and_comments_match(app: FastAPI, blog: dict[str, Any]) -> None:
-    resources = app.state.resources
-    db, cache = resources.database, resources.cache
-    for viewer in _viewers(blog):
-        for slug in [*blog["slugs"], "nosuch"]:
-            for _ in ("miss", "hit"):
-                assert await _outcome(
-                    article_service.get_article(db, viewer, slug, cache=cache)
-                ) == (await _outcome(article_service.get_article(db, viewer, slug, cache=OFF)))
-                assert await _outcome(
-                    comment_service.list_comments(db, viewer, slug, cache=cache)
-                ) == await _outcome(comment_service.list_comments(db, viewer, slug, cache=OFF))
-        for name in ("ann", "ANN", "Bob", "bob", "reader", "nobody", "ännchen"):
-            for _ in ("miss", "hit"):
-                assert await _outcome(
-                    profile_service.get_profile(db, viewer, name, cache=cache)
-                ) == await _outcome(profile_service.get_profile(db, viewer, name, cache=OFF))
-        assert await article_service.list_tags(db, cache=cache) == await article_service.list_tags(
-            db, cache=OFF
-        )
-    article_ids = [
-        (await article_service.get_article(db, None, slug)).id for slug in blog["slugs"][:4]
-    ]
-    for viewer in _viewers(blog):
-        assert await comment_service.comments_per_article(
-            db, viewer, article_ids, cache=cache
-        ) == await comment_service.comments_per_article(db, viewer, article_ids, cache=OFF)
+async def test_a_hit_costs_one_redis_round_trip(
+    client: httpx.AsyncClient, blog: dict[str, Any], cache_mode: str
+) -> None:
+    await client.get("/api/articles")
+    hit = await client.get("/api/articles")
+    assert cache_outcome(hit) == "hit"
+    assert cache_round_trips(hit) == (1 if cache_mode == "redis" else 0)
+    assert hit.headers["server-timing"].count("cache;") == 1
 
 
-async def _outcome(call: Any) -> Any:
-    """The view, or the error's type and what it names (views and errors both compared)."""
-    try:
-        return await call
-    except Exception as error:
-        return (type(error).__name__, str(error))
+async def test_a_cursor_page_links_to_the_next_from_the_requests_own_url(
+    client: httpx.AsyncClient, truth: httpx.AsyncClient, blog: dict[str, Any]
+) -> None:
+    """The ``Link`` header is the request's own URL (host and other parameters kept), so
+    a hit rebuilds it rather than replaying the URL of whoever filled the entry."""
+    first = await client.get("/api/articles?limit=2&x=1", headers={"Host": "one.example"})
+    assert first.headers["link"].startswith("<http://one.example/api/articles?x=1&")
+    other = await client.get("/api/articles?limit=2&x=2", headers={"Host": "two.example"})
+    assert cache_outcome(other) == "hit"
+    expected = await truth.get("/api/articles?limit=2&x=2", headers={"Host": "two.example"})
+    assert other.headers["link"] == expected.headers["link"]
+    following = other.headers["link"].split(">")[0].removeprefix("<http://two.example")
+    page_two = await client.get(following, headers={"Host": "two.example"})
+    _same(page_two, await truth.get(following, headers={"Host": "two.example"}), "page two")
+
+
+async def test_if_none_match_on_a_hit_is_a_304_like_a_misses(
+    client: httpx.AsyncClient, truth: httpx.AsyncClient, blog: dict[str, Any]
+) -> None:
+    signed_in = blog["users"]["reader"]
+    for headers in ({}, signed_in):
+        etag = (await client.get("/api/articles", headers=headers)).headers["etag"]
+        conditional = {**headers, "If-None-Match": etag}
+        hit = await client.get("/api/articles", headers=conditional)
+        _same(hit, await truth.get("/api/articles", headers=conditional), headers)
+        assert hit.status_code == 304

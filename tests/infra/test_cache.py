@@ -1,4 +1,6 @@
-"""The cache stores and the read-through facade, on the in-process store and on real Redis."""
+"""The tagged stores and the cache facade, on the in-process store and on real Redis: one
+round trip per lookup, purges by tag, fills that raced a purge dropped, tokens that never
+repeat, the epoch in every key, and failures that never fail a read."""
 
 from __future__ import annotations
 
@@ -9,21 +11,16 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 
 import pytest
 
-from quillpress.infra.cache import Cache, CacheStats, CacheStore, MemoryStore, RedisStore, Slot
+from quillpress.infra.cache import (
+    Cache,
+    CacheStats,
+    CacheStore,
+    FixedEpoch,
+    Found,
+    MemoryStore,
+    RedisStore,
+)
 from quillpress.infra.cache import current_cache_stats as stats_var
-
-
-class Loader:
-    """A database stand-in for the facade: counts what it was asked to load."""
-
-    def __init__(self, values: dict[str, bytes | None]) -> None:
-        self.values = values
-        self.calls: list[list[str]] = []
-
-    async def __call__(self, keys: list[str]) -> dict[str, bytes | None]:
-        self.calls.append(keys)
-        await asyncio.sleep(0.01)
-        return {key: self.values.get(key) for key in keys}
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -39,149 +36,159 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[CacheStore]:
     await redis.close()
 
 
-async def test_a_miss_loads_once_and_the_next_read_is_a_hit(store: CacheStore) -> None:
-    cache, load = Cache(store), Loader({"article:1": b"one"})
-    assert await cache.fetch(["article:1"], load) == {"article:1": b"one"}
-    assert await cache.fetch(["article:1"], load) == {"article:1": b"one"}
-    assert load.calls == [["article:1"]]
+async def _filled(store: CacheStore, key: str, tags: Sequence[str], payload: bytes) -> None:
+    miss = await store.lookup(key)
+    assert miss.payload is None
+    assert await store.fill(key, tags, payload, miss.mark, 60, b"")
 
 
-async def test_a_purged_key_is_loaded_again(store: CacheStore) -> None:
-    cache, load = Cache(store), Loader({"article:1": b"old", "article:2": b"two"})
-    await cache.fetch(["article:1", "article:2"], load)
-    load.values["article:1"] = b"new"
-    await cache.purge(keys=["article:1"])
-    assert await cache.fetch(["article:1", "article:2"], load) == {
-        "article:1": b"new",
-        "article:2": b"two",
-    }
-    assert load.calls[-1] == ["article:1"]
+async def test_a_filled_entry_is_found_until_one_of_its_tags_is_purged(store: CacheStore) -> None:
+    await _filled(store, "r:/a", ["article:1", "profile:2"], b"head\nbody")
+    assert (await store.lookup("r:/a")).payload == b"head\nbody"
+    await store.purge(["article:9"])  # another article: the entry stays
+    assert (await store.lookup("r:/a")).payload == b"head\nbody"
+    await store.purge(["profile:2"])
+    assert (await store.lookup("r:/a")).payload is None
+
+
+async def test_one_purge_retires_every_entry_carrying_the_tag(store: CacheStore) -> None:
+    await _filled(store, "r:/list", ["list:all", "article:1"], b"h\nlist")
+    await _filled(store, "r:/one", ["article:1"], b"h\none")
+    await _filled(store, "r:/two", ["article:2"], b"h\ntwo")
+    await store.purge(["article:1"])
+    assert (await store.lookup("r:/list")).payload is None
+    assert (await store.lookup("r:/one")).payload is None
+    assert (await store.lookup("r:/two")).payload == b"h\ntwo"
 
 
 async def test_a_fill_that_read_before_a_purge_is_dropped(store: CacheStore) -> None:
-    """The classic stale fill: a reader loads the old row, a write commits and purges,
-    then the reader's fill arrives. It must not leave the old row in the cache."""
-    cache = Cache(store)
-    values: dict[str, bytes | None] = {"article:1": b"old"}
-
-    async def load_then_a_write_lands(keys: list[str]) -> dict[str, bytes | None]:
-        found = {key: values[key] for key in keys}  # read the old row…
-        values["article:1"] = b"new"  # …a write commits…
-        await cache.purge(keys=["article:1"])  # …and purges, before the fill
-        return found
-
-    assert await cache.fetch(["article:1"], load_then_a_write_lands) == {"article:1": b"old"}
-    fresh = Loader(values)
-    assert await cache.fetch(["article:1"], fresh) == {"article:1": b"new"}
-    assert fresh.calls == [["article:1"]]
+    """The reader looked up (mark), read the old row, and a write purged the tag before
+    the fill arrived: storing it would keep the old row until the next purge."""
+    await store.purge(["article:1"])  # the tag exists, as it does once anything wrote
+    miss = await store.lookup("r:/a")
+    await store.purge(["article:1"])
+    assert not await store.fill("r:/a", ["article:1"], b"h\nold", miss.mark, 60, b"")
+    assert (await store.lookup("r:/a")).payload is None
+    again = await store.lookup("r:/a")
+    assert await store.fill("r:/a", ["article:1"], b"h\nnew", again.mark, 60, b"")
+    assert (await store.lookup("r:/a")).payload == b"h\nnew"
 
 
-async def test_bumping_a_namespace_retires_all_its_entries_and_no_others(
-    store: CacheStore,
-) -> None:
-    cache = Cache(store)
-    keys = ["list:tag:python:20/0", "list:tag:python:20/20", "list:tag:rust:20/0", "tags:all"]
-    load = Loader(dict.fromkeys(keys, b"page"))
-    await cache.fetch(keys, load)
-    await cache.purge(namespaces=["list:tag:python"])
-    await cache.fetch(keys, load)
-    assert load.calls[-1] == ["list:tag:python:20/0", "list:tag:python:20/20"]
-
-
-async def test_a_fill_racing_a_namespace_bump_is_dropped(store: CacheStore) -> None:
-    cache = Cache(store)
-
-    async def load_then_bump(keys: list[str]) -> dict[str, bytes | None]:
-        await cache.purge(namespaces=["list:all"])
-        return dict.fromkeys(keys, b"old page")
-
-    await cache.fetch(["list:all:20/0"], load_then_bump)
-    fresh = Loader({"list:all:20/0": b"new page"})
-    assert await cache.fetch(["list:all:20/0"], fresh) == {"list:all:20/0": b"new page"}
-
-
-async def test_concurrent_misses_of_one_key_do_one_load(store: CacheStore) -> None:
-    cache, load = Cache(store), Loader({"profile:7": b"p"})
-    results = await asyncio.gather(*(cache.fetch(["profile:7"], load) for _ in range(20)))
-    assert all(result == {"profile:7": b"p"} for result in results)
-    assert load.calls == [["profile:7"]]
-
-
-async def test_a_reader_after_a_purge_never_joins_a_load_that_began_before_it(
-    store: CacheStore,
-) -> None:
-    """Single flight must not serve a write's reader the load that read the old row."""
-    cache = Cache(store)
-    values: dict[str, bytes | None] = {"article:1": b"old"}
-    loading, release = asyncio.Event(), asyncio.Event()
-
-    async def slow_load(keys: list[str]) -> dict[str, bytes | None]:
-        found = {key: values[key] for key in keys}
-        loading.set()
-        await release.wait()
-        return found
-
-    before = asyncio.create_task(cache.fetch(["article:1"], slow_load))
-    await loading.wait()
-    values["article:1"] = b"new"  # a write commits and purges while that load runs
-    await cache.purge(keys=["article:1"])
-    after = asyncio.create_task(cache.fetch(["article:1"], Loader(values)))
-    await asyncio.sleep(0.05)
-    release.set()
-    assert await before == {"article:1": b"old"}  # concurrent with the write: either is fine
-    assert await after == {"article:1": b"new"}  # after the write: only the new row
-
-
-async def test_concurrent_misses_share_one_load_even_when_it_ends_before_their_reads(
-    store: CacheStore,
-) -> None:
-    """A reader whose store read raced the fill still shares the finished load."""
-    cache = Cache(store)
-    load = Loader({"profile:7": b"p"})
-    results = await asyncio.gather(*(cache.fetch(["profile:7"], load) for _ in range(50)))
-    assert all(result == {"profile:7": b"p"} for result in results)
-    assert len(load.calls) == 1
-
-
-async def test_absence_is_cached_only_in_a_store_every_writer_purges(store: CacheStore) -> None:
-    cache, load = Cache(store), Loader({})
-    assert await cache.fetch(["uid:nobody"], load) == {"uid:nobody": None}
-    assert await cache.fetch(["uid:nobody"], load) == {"uid:nobody": None}
-    assert len(load.calls) == (1 if store.shared else 2)
+async def test_a_matching_etag_returns_only_the_head(store: CacheStore) -> None:
+    miss = await store.lookup("r:/a")
+    await store.fill("r:/a", ["tags:all"], b'{"h":1}\n{"big":"body"}', miss.mark, 60, b'W/"e1"')
+    found = await store.lookup("r:/a", b'W/"e1"')
+    assert (found.payload, found.not_modified) == (b'{"h":1}', True)
+    other = await store.lookup("r:/a", b'"e2"')
+    assert (other.payload, other.not_modified) == (b'{"h":1}\n{"big":"body"}', False)
 
 
 async def test_entries_expire_after_their_ttl(store: CacheStore) -> None:
-    cache, load = Cache(store, ttl_seconds=1), Loader({"article:1": b"one"})
-    await cache.fetch(["article:1"], load)
-    await asyncio.sleep(1.2)
-    await cache.fetch(["article:1"], load)
-    assert len(load.calls) == 2
+    miss = await store.lookup("r:/a")
+    await store.fill("r:/a", ["tags:all"], b"h\nx", miss.mark, 1, b"")
+    await asyncio.sleep(1.1)
+    assert (await store.lookup("r:/a")).payload is None
 
 
-async def test_outcomes_are_counted_per_request(store: CacheStore) -> None:
-    cache, load = Cache(store), Loader({"article:1": b"one", "article:2": b"two"})
-    await cache.fetch(["article:1"], load)
+async def test_an_expired_tag_token_never_validates_an_old_entry() -> None:
+    """A token is never reused: a tag whose key expired reads as missing, and the next
+    fill gives it a token no stored entry carries."""
+    store = MemoryStore()
+    await _filled(store, "r:/a", ["article:1"], b"h\nold")
+    store._tags.pop("article:1", None)  # as if evicted
+    await store.purge(["article:1"])
+    assert (await store.lookup("r:/a")).payload is None
+
+
+async def test_the_epoch_is_part_of_every_key(store: CacheStore) -> None:
+    epoch = FixedEpoch("e1")
+    cache = Cache(store)
+    cache.epoch = epoch
+    key = cache.key("r:/a")
+    assert key is not None
+    assert key.startswith("e1:")
+    found = await cache.lookup(key)
+    assert found is not None
+    await cache.fill(key, ["tags:all"], b"h\nx", found.mark)
+    cache.epoch = FixedEpoch("e2")
+    moved = cache.key("r:/a")
+    assert moved is not None
+    assert moved != key
+    after = await cache.lookup(moved)
+    assert after is not None
+    assert after.payload is None
+    cache.epoch = FixedEpoch(None)
+    assert cache.key("r:/a") is None  # epoch unknown: bypassed
+
+
+async def test_concurrent_misses_of_one_key_do_one_load(store: CacheStore) -> None:
+    cache = Cache(store)
+    calls = 0
+
+    async def load() -> bytes:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.02)
+        return b"admin"
+
+    values = await asyncio.gather(*(cache.fetch("s:1", ["session:1"], load) for _ in range(10)))
+    assert values == [b"admin"] * 10
+    assert calls == 1
+    assert await cache.fetch("s:1", ["session:1"], load) == b"admin"
+    assert calls == 1
+    await cache.purge(["session:1"])
+    assert await cache.fetch("s:1", ["session:1"], load) == b"admin"
+    assert calls == 2
+
+
+async def test_a_none_load_is_not_stored(store: CacheStore) -> None:
+    cache = Cache(store)
+    calls = 0
+
+    async def load() -> bytes | None:
+        nonlocal calls
+        calls += 1
+        return None
+
+    assert await cache.fetch("s:1", ["session:1"], load) is None
+    assert await cache.fetch("s:1", ["session:1"], load) is None
+    assert calls == 2
+
+
+async def test_outcomes_and_round_trips_are_counted_per_request(store: CacheStore) -> None:
+    cache = Cache(store)
     stats = CacheStats()
     token = stats_var.set(stats)
     try:
-        await cache.fetch(["article:1", "article:2"], load)
+        key = cache.key("r:/a")
+        assert key is not None
+        found = await cache.lookup(key)
+        assert found is not None
+        await cache.fill(key, ["tags:all"], b"h\nx", found.mark)
+        hit = CacheStats()
+        stats_var.set(hit)
+        await cache.lookup(key)
     finally:
         stats_var.reset(token)
-    assert (stats.hits, stats.misses, stats.bypassed, stats.outcome) == (1, 1, 0, "miss")
+    assert stats.outcome == "miss"
+    trips = 1 if store.shared else 0
+    assert hit.description == f"hit, {trips} round trip{'' if trips == 1 else 's'}"
 
 
 def test_off_means_every_read_goes_to_the_database() -> None:
     async def run() -> None:
-        cache, load = Cache(None), Loader({"article:1": b"one"})
-        stats = CacheStats()
-        token = stats_var.set(stats)
-        try:
-            await cache.fetch(["article:1"], load)
-            await cache.fetch(["article:1"], load)
-        finally:
-            stats_var.reset(token)
-        assert len(load.calls) == 2
-        assert stats.outcome == "bypass"
+        cache = Cache(None)
+        calls = 0
+
+        async def load() -> bytes:
+            nonlocal calls
+            calls += 1
+            return b"x"
+
+        await cache.fetch("s:1", ["session:1"], load)
+        await cache.fetch("s:1", ["session:1"], load)
+        assert calls == 2
+        assert cache.key("r:/a") is None
 
     asyncio.run(run())
 
@@ -198,57 +205,59 @@ class Flaky:
         if self.broken:
             raise ConnectionError("connection refused (injected)")
 
-    async def read(self, keys: Sequence[str]) -> list[Slot]:
+    async def lookup(self, key: str, etag: bytes = b"") -> Found:
         self._check()
-        return await self.inner.read(keys)
+        return await self.inner.lookup(key, etag)
 
-    async def fill(self, items: Sequence[tuple[str, Slot, bytes]], ttl: int) -> None:
+    async def fill(
+        self, key: str, tags: Sequence[str], payload: bytes, mark: bytes, ttl: int, etag: bytes
+    ) -> bool:
         self._check()
-        await self.inner.fill(items, ttl)
+        return await self.inner.fill(key, tags, payload, mark, ttl, etag)
 
-    async def purge(self, keys: Iterable[str]) -> None:
+    async def purge(self, tags: Iterable[str]) -> None:
         self._check()
-        await self.inner.purge(keys)
-
-    async def bump(self, namespaces: Iterable[str]) -> None:
-        self._check()
-        await self.inner.bump(namespaces)
+        await self.inner.purge(tags)
 
     async def close(self) -> None:
         await self.inner.close()
 
 
-async def test_a_purge_lost_in_a_blip_retires_the_namespace_once_the_store_answers(
+async def test_a_purge_lost_in_a_blip_is_reported_and_delivered_before_the_store_is_trusted(
     store: CacheStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     flaky = Flaky(store)
-    cache = Cache(flaky, cooldown_seconds=0.05)
-    load = Loader({"article:1": b"old", "article:2": b"two"})
-    await cache.fetch(["article:1", "article:2"], load)
+    reported = 0
+
+    async def on_purge_failure() -> None:
+        nonlocal reported
+        reported += 1
+
+    cache = Cache(flaky, cooldown_seconds=0.05, on_purge_failure=on_purge_failure)
+    key = cache.key("r:/a")
+    assert key is not None
+    found = await cache.lookup(key)
+    assert found is not None
+    await cache.fill(key, ["article:1"], b"h\nold", found.mark)
 
     flaky.broken = True
-    load.values["article:1"] = b"new"
     with caplog.at_level(logging.WARNING, logger="quillpress.cache"):
-        await cache.purge(keys=["article:1"])  # lost: the store is down
-        for _ in range(5):  # served from the database meanwhile, logged once
-            assert (await cache.fetch(["article:1"], load))["article:1"] == b"new"
+        await cache.purge(["article:1"])  # lost: the store is down
+        for _ in range(5):  # bypassed meanwhile, logged once
+            assert cache.key("r:/a") is None or await cache.lookup(key) is None
+    assert reported == 1
     assert [r.message for r in caplog.records].count(
         "cache unavailable, serving from the database"
     ) == 1
 
     flaky.broken = False
     await asyncio.sleep(0.06)
-    calls = len(load.calls)
-    assert await cache.fetch(["article:1", "article:2"], load) == {
-        "article:1": b"new",
-        "article:2": b"two",
-    }
-    assert load.calls[calls:] == [["article:1", "article:2"]]  # the whole namespace retired
+    after = await cache.lookup(key)
+    assert after is not None
+    assert after.payload is None
 
 
-async def test_an_unreachable_redis_serves_from_the_database_quickly(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+async def test_an_unreachable_redis_is_bypassed_quickly(caplog: pytest.LogCaptureFixture) -> None:
     server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)  # accepts, never answers
     port = server.sockets[0].getsockname()[1]
     try:
@@ -256,12 +265,16 @@ async def test_an_unreachable_redis_serves_from_the_database_quickly(
             store = RedisStore.from_url(
                 url, prefix="x:", timeout_seconds=0.05, max_connections=2, ttl=60
             )
-            cache, load = Cache(store), Loader({"article:1": b"one"})
+            cache = Cache(store, cooldown_seconds=0.0)
+
+            async def load() -> bytes:
+                return b"one"
+
             started = time.monotonic()
             with caplog.at_level(logging.WARNING, logger="quillpress.cache"):
                 for _ in range(3):
-                    assert await cache.fetch(["article:1"], load) == {"article:1": b"one"}
-                    await cache.purge(keys=["article:1"])
+                    assert await cache.fetch("s:1", ["session:1"], load) == b"one"
+                    await cache.purge(["session:1"])
             assert time.monotonic() - started < 1.0
             await store.close()
     finally:

@@ -22,7 +22,6 @@ from quillpress.domain.events import SessionRevoked, UserUpdated
 from quillpress.infra.resources import Resources
 from quillpress.services import admin as admin_service
 from quillpress.services import articles, authentication, users
-from quillpress.services.cached_reads import CACHE_OFF
 from tests.services.conftest import (
     PASSWORD,
     Published,
@@ -106,9 +105,7 @@ async def test_a_role_change_records_an_event_that_purges_sessions_and_an_audit_
     assert isinstance(event, UserUpdated)
     assert (event.user_id, event.fields) == (ann.user_id, frozenset({"role"}))
     assert await audit_actions(resources) == ["user.register", "user.register", "admin.role_change"]
-    role = await authentication.live_role(
-        resources.database, CACHE_OFF, ann.user_id, str(ann.session_id)
-    )
+    role = await authentication.live_role(resources.database, ann.user_id, str(ann.session_id))
     assert role == "admin"
 
 
@@ -169,7 +166,7 @@ async def test_a_banned_user_cannot_refresh(
         await users.refresh(resources.database, resources.security, signed_in.refresh_token)
     # and the one way in refuses a session a direct SQL ban left live
     role = await authentication.live_role(
-        resources.database, CACHE_OFF, ann.user_id, str(signed_in.session_id)
+        resources.database, ann.user_id, str(signed_in.session_id)
     )
     assert role is None
 

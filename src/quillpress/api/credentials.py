@@ -13,6 +13,10 @@ from quillpress.infra.request_context import current_request_id
 from quillpress.services.authentication import Credentials
 from quillpress.services.sessions import ClientInfo
 
+AUTHENTICATED = "quillpress.authenticated"
+"""Where a layer that authenticated the request before routing (``api.response_cache``)
+leaves the result, so the request is not authenticated twice."""
+
 REFRESH_COOKIE = "qp_refresh"
 CSRF_COOKIE = "qp_csrf"
 CSRF_HEADER = "x-csrf-token"

@@ -35,7 +35,7 @@ def etag_of(body: bytes) -> bytes:
     return b'W/"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
 
 
-def _matches(if_none_match: bytes, etag: bytes) -> bool:
+def matches(if_none_match: bytes, etag: bytes) -> bool:
     """Weak comparison (RFC 9110 §13.1.2): ``W/`` prefixes do not count."""
     wanted = etag.removeprefix(b"W/")
     for candidate in if_none_match.split(b","):
@@ -120,7 +120,7 @@ class HttpCaching:
             etag = etag_of(body)
             headers.append((b"etag", etag))
             if_none_match = request_headers.get(b"if-none-match")
-            if if_none_match is not None and _matches(if_none_match, etag):
+            if if_none_match is not None and matches(if_none_match, etag):
                 kept = [(name, value) for name, value in headers if name not in DROPPED_ON_304]
                 await send({**start, "status": 304, "headers": kept})
                 await send({"type": "http.response.body", "body": b""})

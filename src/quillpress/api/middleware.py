@@ -83,6 +83,10 @@ UNTIMED_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 statement histograms (probes every few seconds would drown the real traffic's figures)."""
 
 
+ROUTE_KEY = "quillpress.route"
+"""Where a layer that answers before routing names the route template it answered."""
+
+
 def route_template(scope: Scope) -> str:
     """The matched route's template (``/api/articles/{slug}``), read after routing; never
     the raw path (one series per slug would explode), ``"unmatched"`` when nothing matched.
@@ -91,6 +95,9 @@ def route_template(scope: Scope) -> str:
     effective route (prefix applied) is what it put in its own scope entry. Plain
     Starlette routes (``/graphql``, ``/metrics``, the ``/static`` mount) leave only their
     endpoint in the scope: their template is looked up among the app's routes."""
+    named = scope.get(ROUTE_KEY)
+    if isinstance(named, str):  # answered before routing (api.response_cache)
+        return named
     effective = (scope.get("fastapi") or {}).get("effective_route_context")
     template = getattr(effective, "path_format", None) or getattr(
         scope.get("route"), "path_format", None
@@ -143,7 +150,7 @@ class RequestStats:
                 noun = "statement" if stats.count == 1 else "statements"
                 timing = (
                     f'db;dur={stats.milliseconds:.1f};desc="{stats.count} {noun}", '
-                    f'cache;desc="{cache.outcome}"'
+                    f'cache;desc="{cache.description}"'
                 )
                 if stats.route is not None:  # only with replicas configured
                     timing += f', dbroute;desc="{stats.route}"'

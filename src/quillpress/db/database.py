@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.exc import (
     DataError,
@@ -41,6 +41,21 @@ UseCaseSpan = Callable[[str, str], AbstractContextManager[None]]
 """Opens a tracing span named after a use case (``articles.get_article``) for one unit
 of work (``"read"`` or ``"write"``); ``infra.otel.use_case_span`` when tracing is on."""
 _T = TypeVar("_T")
+
+
+class ReadThrough(Protocol):
+    """The cache as the use cases see it behind the database handle (``infra.cache``):
+    a value read through it is the database's, served from the store while current."""
+
+    @property
+    def shared(self) -> bool:
+        """Whether every writer's purges reach the store (only then may a session, which
+        another process can revoke, be kept in it)."""
+        ...
+
+    async def fetch(
+        self, key: str, tags: Iterable[str], load: Callable[[], Awaitable[bytes | None]]
+    ) -> bytes | None: ...
 
 
 async def _publish_nowhere(_events: Sequence[Event]) -> None:
@@ -68,8 +83,10 @@ class Database:
         publish: Publish = _publish_nowhere,
         router: Router | None = None,
         span: UseCaseSpan | None = None,
+        cache: ReadThrough | None = None,
     ) -> None:
         self.engine = engine
+        self.cache = cache
         self._publish = publish
         # Replicas (db.replicas): reads may go to one; each commit publishes its position.
         self._router = router

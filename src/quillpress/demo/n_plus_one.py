@@ -52,7 +52,6 @@ from quillpress.db.engine import create_engine, execute_outside_transaction
 from quillpress.db.models import Article, Comment
 from quillpress.db.stats import StatementStats, current_stats
 from quillpress.demo.report import render
-from quillpress.infra.cache import Cache
 from quillpress.infra.security import Security
 from quillpress.repositories import seed as seed_repo
 from quillpress.repositories.listings import NEWEST_FIRST
@@ -244,7 +243,7 @@ async def load_through_graphql(
     """Quillpress's real schema, executed with a fresh per-request context (its
     DataLoaders must never outlive one request). Statements stay constant: the page,
     then one batch for every post's ``comments``."""
-    context = Context(db=db, security=security, settings=settings, viewer=None, cache=Cache(None))
+    context = Context(db=db, security=security, settings=settings, viewer=None)
     result = await graphql(schema, QUERY, context_value=context, variable_values={"first": posts})
     if result.errors or result.data is None:
         raise RuntimeError(f"the demo query failed: {result.errors}")

@@ -1,29 +1,36 @@
-"""A cache that is never stale: stores (Redis, in-process, off) and the read-through facade.
+"""The one cache: a store (Redis, or in-process memory) of entries tagged with what they
+depend on, the way Varnish ``xkey``, Fastly surrogate keys and Next.js ``revalidateTag``
+work.
 
-Keys are ``"<namespace>:<id>"``: the namespace is everything before the last colon, and
-the id part never holds one (e.g. ``article:42``, or ``list:tag:python:20/0`` for a page
-of the ``list:tag:python`` scope). Three mechanisms keep entries exact:
+An entry is a payload (a served response, a session's role) stored under a key together
+with the *tokens* of its tags as they were when it was filled (``article:42``,
+``profile:7``, ``list:all``: the vocabulary is ``infra.cache_keys``). A write purges the
+tags it touched (``infra.invalidation``, after commit): each purged tag gets a new token,
+so every entry that carries the old one is no longer served, wherever it is.
 
-- **Purge markers.** Purging a key overwrites it with a unique marker (for a minute)
-  instead of deleting it, and a fill writes only if the key still holds what the read
-  saw (compare-and-set). A fill that read the old row before a write committed, and
-  arrives after that write's purge, is therefore dropped instead of caching old data.
-- **Namespace generations.** Every stored value carries its namespace's generation;
-  bumping the generation retires every entry of the namespace at once (a whole list
-  scope, or everything after a purge was lost while Redis was unreachable).
-- **TTL** on every entry, as a backstop.
-
-Redis failing or slow never fails a request: operations time out quickly, the cache is
-bypassed for a short cooldown (logged once per outage), and namespaces whose purge could
-not be delivered are bumped before the cache is trusted again.
+- **One round trip per lookup.** Redis checks the entry's tag tokens in the same call
+  that reads it (one ``EVALSHA``); the memory store does the same in process.
+- **Tokens never repeat.** A token is the purge time (the store's own clock: Redis
+  ``TIME``, or a process-wide counter in memory) and a sequence number. A tag whose key
+  expired or was evicted reads as missing, which no entry carries.
+- **Fills that raced a purge are dropped.** A lookup returns a *read mark* (the store's
+  clock then); a fill is refused when any of its tags was purged at or after that mark,
+  i.e. while the data it stores was being read.
+- **The epoch** (``infra.epoch``, a token kept in the database) is part of every entry's
+  key: bumping it makes every older entry unreachable at once, on every instance. While
+  it is unknown (the database cannot be read) the cache is bypassed.
+- **Failures never fail a request.** Redis errors and timeouts bypass the store for a
+  short cooldown (logged once per outage). A purge that could not be delivered is
+  reported (``on_purge_failure``: the epoch is bumped) and retried before the store is
+  trusted again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextvars import ContextVar
@@ -37,134 +44,145 @@ from quillpress.infra.redis_pool import blocking_pool
 
 log = logging.getLogger("quillpress.cache")
 
-MARKER = b"\x00purged:"
-PURGE_MARKER_SECONDS = 60  # longer than any fill takes, so a late fill cannot slip in
-SEPARATOR = b"|"
+TAG_TTL_FACTOR = 4
+"""A tag's token outlives every entry that can carry it (entry TTL times this)."""
 
-
-def namespace_of(key: str) -> str:
-    return key.rpartition(":")[0]
+CACHE_ERRORS = (RedisError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True, slots=True)
-class Slot:
-    """What a read saw for one key: the payload if it is valid, and what a fill must
-    find unchanged (the raw stored value and the namespace generation)."""
+class Found:
+    """What a lookup saw: ``payload`` when the entry exists and every tag is current (only
+    its head, up to the first newline, when ``not_modified``: the caller's ETag matched),
+    and the read mark a later fill of the same key must present."""
 
     payload: bytes | None
-    raw: bytes | None
-    generation: bytes
-
-
-def _parse(raw: bytes | None, generation: bytes) -> Slot:
-    if raw is None or raw.startswith(MARKER):
-        return Slot(None, raw, generation)
-    stored_generation, _, payload = raw.partition(SEPARATOR)
-    return Slot(payload if stored_generation == generation else None, raw, generation)
+    mark: bytes
+    not_modified: bool = False
 
 
 class CacheStore(Protocol):
     shared: bool
     """Whether other processes see this store (and so receive this process's purges)."""
 
-    async def read(self, keys: Sequence[str]) -> list[Slot]: ...
+    async def lookup(self, key: str, etag: bytes = b"") -> Found: ...
 
-    async def fill(self, items: Sequence[tuple[str, Slot, bytes]], ttl: int) -> None: ...
+    async def fill(
+        self, key: str, tags: Sequence[str], payload: bytes, mark: bytes, ttl: int, etag: bytes
+    ) -> bool: ...
 
-    async def purge(self, keys: Iterable[str]) -> None: ...
-
-    async def bump(self, namespaces: Iterable[str]) -> None: ...
+    async def purge(self, tags: Iterable[str]) -> None: ...
 
     async def close(self) -> None: ...
 
 
-# Compare-and-set: write only if neither the key nor its namespace generation changed
-# since the read. KEYS: key, generation key. ARGV: raw seen ('' = nil), generation seen
-# ('0' = nil), value, ttl.
+# One round trip: the entry, checked against its tags' current tokens, and the read mark.
+# KEYS[1]: entry. ARGV[1]: tag key prefix, ARGV[2]: the caller's If-None-Match ('' = none).
+# An entry is "<tag>=<token> …\n<etag>\n<payload>"; the payload's head is its first line.
+# Returns {payload or false, mark, not_modified (0/1)}.
+_LOOKUP = """
+local t = redis.call('TIME')
+local mark = t[1] .. string.format('%06d', tonumber(t[2]))
+local entry = redis.call('GET', KEYS[1])
+if not entry then return {false, mark, 0} end
+local first = string.find(entry, '\\n', 1, true)
+local second = string.find(entry, '\\n', first + 1, true)
+for tag, token in string.gmatch(string.sub(entry, 1, first - 1), '(%S+)=(%S+)') do
+  if redis.call('GET', ARGV[1] .. tag) ~= token then return {false, mark, 0} end
+end
+local etag = string.sub(entry, first + 1, second - 1)
+if etag ~= '' and ARGV[2] ~= '' and string.find(ARGV[2], etag, 1, true) then
+  local head_end = string.find(entry, '\\n', second + 1, true) or (#entry + 1)
+  return {string.sub(entry, second + 1, head_end - 1), mark, 1}
+end
+return {string.sub(entry, second + 1), mark, 0}
+"""
+
+# KEYS[1]: entry. ARGV: tag prefix, read mark, entry ttl, tag ttl, etag, payload, tags…
+# A tag never purged (or whose token expired) gets a token older than every mark.
 _FILL = """
-local current = redis.call('GET', KEYS[1]) or ''
-if current ~= ARGV[1] then return 0 end
-local generation = redis.call('GET', KEYS[2]) or '0'
-if generation ~= ARGV[2] then return 0 end
-redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
+local header = {}
+for i = 7, #ARGV do
+  local key = ARGV[1] .. ARGV[i]
+  local token = redis.call('GET', key)
+  if not token then
+    token = '0.' .. redis.call('INCR', ARGV[1] .. '~seq')
+    redis.call('SET', key, token, 'EX', ARGV[4])
+  elseif tonumber(string.match(token, '^(%d+)')) >= tonumber(ARGV[2]) then
+    return 0
+  end
+  header[#header + 1] = ARGV[i] .. '=' .. token
+end
+redis.call('SET', KEYS[1], table.concat(header, ' ') .. '\\n' .. ARGV[5] .. '\\n' .. ARGV[6],
+  'EX', ARGV[3])
 return 1
+"""
+
+# KEYS: the tags' keys. ARGV[1]: the sequence key, ARGV[2]: tag ttl.
+_PURGE = """
+local t = redis.call('TIME')
+local now = t[1] .. string.format('%06d', tonumber(t[2]))
+for i = 1, #KEYS do
+  redis.call('SET', KEYS[i], now .. '.' .. redis.call('INCR', ARGV[1]), 'EX', ARGV[2])
+end
+return #KEYS
 """
 
 
 class RedisStore:
     shared = True
 
-    def __init__(self, client: Redis, *, prefix: str, generation_ttl: int) -> None:
+    def __init__(self, client: Redis, *, prefix: str, tag_ttl: int) -> None:
         self._redis = client
         self._prefix = prefix
-        self._generation_ttl = generation_ttl
+        self._tags = f"{prefix}t:"
+        self._tag_ttl = tag_ttl
+        self._lookup = client.register_script(_LOOKUP)
         self._fill = client.register_script(_FILL)
+        self._purge = client.register_script(_PURGE)
 
     @classmethod
     def from_url(
         cls, url: str, *, prefix: str, timeout_seconds: float, max_connections: int, ttl: int
     ) -> RedisStore:
         pool = blocking_pool(url, timeout_seconds=timeout_seconds, max_connections=max_connections)
-        return cls(Redis(connection_pool=pool), prefix=prefix, generation_ttl=ttl * 4)
+        return cls(Redis(connection_pool=pool), prefix=prefix, tag_ttl=ttl * TAG_TTL_FACTOR)
+
+    @property
+    def client(self) -> Redis:
+        return self._redis
 
     def _key(self, key: str) -> str:
-        return f"{self._prefix}{key}"
+        return f"{self._prefix}e:{key}"
 
-    def _generation_key(self, namespace: str) -> str:
-        return f"{self._prefix}gen:{namespace}"
-
-    async def read(self, keys: Sequence[str]) -> list[Slot]:
-        namespaces = list(dict.fromkeys(namespace_of(key) for key in keys))
+    async def lookup(self, key: str, etag: bytes = b"") -> Found:
         # bytes, never str: the client is built without decode_responses.
-        values = cast(
-            list[bytes | None],
-            await self._redis.mget(
-                [self._generation_key(ns) for ns in namespaces] + [self._key(k) for k in keys]
-            ),
+        payload, mark, not_modified = cast(
+            list[Any], await self._lookup(keys=[self._key(key)], args=[self._tags, etag])
         )
-        generations = {ns: values[i] or b"0" for i, ns in enumerate(namespaces)}
-        raws = values[len(namespaces) :]
-        return [
-            _parse(raw, generations[namespace_of(key)]) for key, raw in zip(keys, raws, strict=True)
-        ]
+        return Found(payload or None, mark, bool(not_modified))
 
-    async def fill(self, items: Sequence[tuple[str, Slot, bytes]], ttl: int) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for key, slot, payload in items:
-                await self._fill(
-                    keys=[self._key(key), self._generation_key(namespace_of(key))],
-                    args=[
-                        slot.raw or b"",
-                        slot.generation,
-                        slot.generation + SEPARATOR + payload,
-                        ttl,
-                    ],
-                    client=pipe,
-                )
-            await pipe.execute()
+    async def fill(
+        self, key: str, tags: Sequence[str], payload: bytes, mark: bytes, ttl: int, etag: bytes
+    ) -> bool:
+        args: list[bytes | str | int] = [self._tags, mark, ttl, self._tag_ttl]
+        args += [etag.removeprefix(b"W/"), payload, *tags]
+        return bool(await self._fill(keys=[self._key(key)], args=args))
 
-    async def purge(self, keys: Iterable[str]) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.set(self._key(key), MARKER + uuid.uuid4().bytes, ex=PURGE_MARKER_SECONDS)
-            await pipe.execute()
-
-    async def bump(self, namespaces: Iterable[str]) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for namespace in namespaces:
-                pipe.incr(self._generation_key(namespace))
-                pipe.expire(self._generation_key(namespace), self._generation_ttl)
-            await pipe.execute()
+    async def purge(self, tags: Iterable[str]) -> None:
+        keys = [f"{self._tags}{tag}" for tag in tags]
+        if keys:
+            await self._purge(keys=keys, args=[f"{self._tags}~seq", self._tag_ttl])
 
     async def ping(self) -> bool:
         """Whether Redis answers now (startup reports an unreachable one; never raises)."""
         try:
             return bool(await self._redis.ping())
-        except (RedisError, OSError, TimeoutError):
+        except CACHE_ERRORS:
             return False
 
     async def delete_everything(self) -> None:
-        """Remove every key under this store's prefix (tests and ``cache clear``)."""
+        """Remove every key under this store's prefix (tests)."""
         async for batch in self._redis.scan_iter(match=f"{self._prefix}*", count=500):
             await self._redis.delete(batch)
 
@@ -173,51 +191,55 @@ class RedisStore:
 
 
 class MemoryStore:
-    """In-process store for the single-instance embedded default. Bounded (least recently
-    used entries go first); the same marker and generation rules as Redis."""
+    """In-process store for the single-instance embedded default: the same tokens, marks
+    and rules as Redis, bounded (least recently used entries go first)."""
 
     shared = False
 
-    def __init__(self, *, max_entries: int = 50_000) -> None:
-        self._entries: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
-        self._generations: dict[str, int] = {}
+    def __init__(self, *, max_entries: int = 20_000) -> None:
+        # key → (tag tokens, etag, payload, expiry)
+        self._entries: OrderedDict[str, tuple[tuple[tuple[str, int], ...], bytes, bytes, float]]
+        self._entries = OrderedDict()
+        self._tags: dict[str, int] = {}  # tag → the clock value of its last purge
+        self._clock = itertools.count(1)
+        self._now = 0
         self._max = max_entries
 
-    def _get(self, key: str) -> bytes | None:
+    async def lookup(self, key: str, etag: bytes = b"") -> Found:
+        mark = str(self._now).encode()
         entry = self._entries.get(key)
         if entry is None:
-            return None
-        if entry[1] < time.monotonic():
+            return Found(None, mark)
+        tokens, stored_etag, payload, expiry = entry
+        tags = self._tags
+        if expiry < time.monotonic() or any(tags.get(tag, 0) != token for tag, token in tokens):
             del self._entries[key]
-            return None
+            return Found(None, mark)
         self._entries.move_to_end(key)
-        return entry[0]
+        if stored_etag and etag and stored_etag in etag:
+            return Found(payload.partition(b"\n")[0], mark, not_modified=True)
+        return Found(payload, mark)
 
-    def _set(self, key: str, raw: bytes, ttl: float) -> None:
-        self._entries[key] = (raw, time.monotonic() + ttl)
+    async def fill(
+        self, key: str, tags: Sequence[str], payload: bytes, mark: bytes, ttl: int, etag: bytes
+    ) -> bool:
+        read_at = int(mark)
+        tokens = tuple((tag, self._tags.get(tag, 0)) for tag in tags)
+        if any(token > read_at for _, token in tokens):
+            return False
+        self._entries[key] = (tokens, etag.removeprefix(b"W/"), payload, time.monotonic() + ttl)
         self._entries.move_to_end(key)
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
+        return True
 
-    def _generation(self, namespace: str) -> bytes:
-        return str(self._generations.get(namespace, 0)).encode()
+    async def purge(self, tags: Iterable[str]) -> None:
+        for tag in tags:
+            self._now = next(self._clock)
+            self._tags[tag] = self._now
 
-    async def read(self, keys: Sequence[str]) -> list[Slot]:
-        return [_parse(self._get(key), self._generation(namespace_of(key))) for key in keys]
-
-    async def fill(self, items: Sequence[tuple[str, Slot, bytes]], ttl: int) -> None:
-        for key, slot, payload in items:
-            namespace = namespace_of(key)
-            if self._get(key) == slot.raw and self._generation(namespace) == slot.generation:
-                self._set(key, slot.generation + SEPARATOR + payload, ttl)
-
-    async def purge(self, keys: Iterable[str]) -> None:
-        for key in keys:
-            self._set(key, MARKER + uuid.uuid4().bytes, PURGE_MARKER_SECONDS)
-
-    async def bump(self, namespaces: Iterable[str]) -> None:
-        for namespace in namespaces:
-            self._generations[namespace] = self._generations.get(namespace, 0) + 1
+    def clear(self) -> None:
+        self._entries.clear()
 
     async def close(self) -> None:
         self._entries.clear()
@@ -230,6 +252,7 @@ class CacheStats:
     hits: int = 0
     misses: int = 0
     bypassed: int = 0
+    round_trips: int = 0
 
     @property
     def outcome(self) -> str:
@@ -239,22 +262,40 @@ class CacheStats:
             return "hit"
         return "bypass" if self.bypassed else "none"
 
+    @property
+    def description(self) -> str:
+        """``Server-Timing``'s ``desc``: the outcome, and the store round trips a hit
+        cost (``hit, 1 round trip``; none for the in-process store)."""
+        if self.outcome != "hit":
+            return self.outcome
+        noun = "round trip" if self.round_trips == 1 else "round trips"
+        return f"hit, {self.round_trips} {noun}"
+
 
 current_cache_stats: ContextVar[CacheStats | None] = ContextVar(
     "quillpress_cache_stats", default=None
 )
 
-Load = Callable[[list[str]], Awaitable[dict[str, bytes | None]]]
-"""Loads missing keys from the database: payload per key, ``None`` for "does not exist"."""
 
-ABSENT = b"\x00absent"
+class EpochSource(Protocol):
+    @property
+    def value(self) -> str | None: ...
 
-SlotIdent = tuple[str, bytes | None, bytes]
-"""A key and the slot a reader saw (raw value, generation): what a load is shared by."""
+
+@dataclass(frozen=True, slots=True)
+class FixedEpoch:
+    """An epoch that never changes: tests, and processes that keep no epoch."""
+
+    value: str | None = "0"
+
+
+Load = Callable[[], Awaitable[bytes | None]]
+"""Loads a missing value from the database (``None``: nothing to cache)."""
 
 
 class Cache:
-    """Read-through cache over a store, or a pass-through when ``store`` is ``None``."""
+    """The store behind an epoch, a cooldown and single flight; a pass-through when
+    ``store`` is ``None`` (``QUILLPRESS_CACHE=off``)."""
 
     def __init__(
         self,
@@ -262,29 +303,36 @@ class Cache:
         *,
         ttl_seconds: int = 300,
         cooldown_seconds: float = 1.0,
-        linger_seconds: float = 0.2,
+        epoch: EpochSource | None = None,
+        on_purge_failure: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
-        self._ttl = ttl_seconds
+        self.ttl = ttl_seconds
         self._cooldown = cooldown_seconds
         self._down_until = 0.0
         self._outage = False  # logged once when it starts, once when it ends
-        self._dirty: set[str] = set()
-        self._inflight: dict[SlotIdent, asyncio.Future[bytes | None]] = {}
-        self._linger = linger_seconds
+        self._unpurged: set[str] = set()
+        self._inflight: dict[str, asyncio.Future[bytes | None]] = {}
+        self.epoch: EpochSource = epoch or FixedEpoch()
+        self.on_purge_failure = on_purge_failure
 
     @property
     def enabled(self) -> bool:
         return self.store is not None
 
     @property
-    def caches_absence(self) -> bool:
-        """Negative lookups ("no such username") are cached only where every writer's
-        purge reaches the store: a CLI process cannot purge a server's memory."""
+    def shared(self) -> bool:
+        """Whether every writer's purge reaches the store (Redis): only then may a
+        session, which a CLI process can revoke, be cached."""
         return self.store is not None and self.store.shared
 
-    def _available(self) -> bool:
-        return self.store is not None and time.monotonic() >= self._down_until
+    def key(self, key: str) -> str | None:
+        """``key`` under the current epoch, or ``None`` when the cache must be bypassed
+        (off, in a cooldown after a failure, or the epoch unknown)."""
+        if self.store is None or time.monotonic() < self._down_until:
+            return None
+        epoch = self.epoch.value
+        return None if epoch is None else f"{epoch}:{key}"
 
     def _answered(self) -> None:
         if self._outage:
@@ -301,131 +349,102 @@ class Cache:
         self._down_until = time.monotonic() + self._cooldown
 
     async def _recover(self) -> bool:
-        """Bump the namespaces whose purges were lost before trusting the store again."""
-        if not self._dirty:
+        """Deliver the purges that failed before trusting the store again."""
+        if not self._unpurged:
             return True
         assert self.store is not None
-        dirty = set(self._dirty)
+        tags = set(self._unpurged)
         try:
-            await self.store.bump(dirty)
-        except (RedisError, OSError, TimeoutError) as error:
-            self._failed("bump", error)
+            await self.store.purge(sorted(tags))
+        except CACHE_ERRORS as error:
+            self._failed("purge", error)
             return False
-        self._dirty -= dirty
-        log.info("retired namespaces whose purges were lost", extra={"namespaces": sorted(dirty)})
+        self._unpurged -= tags
+        log.info("delivered purges that had failed", extra={"tags": len(tags)})
         return True
 
-    async def fetch(self, keys: Sequence[str], load: Load) -> dict[str, bytes | None]:
-        """Every key's payload, from the store where valid, else from ``load`` (once per
-        key even under concurrent misses), filling the store for the next reader."""
+    async def lookup(self, key: str, etag: bytes = b"") -> Found | None:
+        """The entry under ``key`` (``Found.payload`` ``None`` on a miss), or ``None`` when
+        the cache is bypassed. ``key`` is already under the epoch (:meth:`key`)."""
         stats = current_cache_stats.get()
-        unique = list(dict.fromkeys(keys))
-        if not unique:
-            return {}
-        if not self._available() or not await self._recover():
+        if self.store is None or not await self._recover():
             if stats is not None:
-                stats.bypassed += len(unique)
-            return await load(unique)
-        assert self.store is not None
+                stats.bypassed += 1
+            return None
         try:
-            slots = await self.store.read(unique)
-        except (RedisError, OSError, TimeoutError) as error:
+            found = await self.store.lookup(key, etag)
+        except CACHE_ERRORS as error:
             self._failed("read", error)
             if stats is not None:
-                stats.bypassed += len(unique)
-            return await load(unique)
+                stats.bypassed += 1
+            return None
         self._answered()
-        found: dict[str, bytes | None] = {}
-        missing: list[tuple[str, Slot]] = []
-        for key, slot in zip(unique, slots, strict=True):
-            if slot.payload is not None:
-                found[key] = None if slot.payload == ABSENT else slot.payload
-            else:
-                missing.append((key, slot))
         if stats is not None:
-            stats.hits += len(found)
-            stats.misses += len(missing)
-        if missing:
-            found.update(await self._load_missing(missing, load))
+            stats.round_trips += self.store.shared
+            if found.payload is None:
+                stats.misses += 1
+            else:
+                stats.hits += 1
         return found
 
-    async def _load_missing(
-        self, missing: list[tuple[str, Slot]], load: Load
-    ) -> dict[str, bytes | None]:
-        # Single flight per key *and the slot its reader saw*: a reader that saw the same
-        # slot may share a load, while one that read after a purge (any instance's: the
-        # purge changed the slot) never joins a load that began before it.
-        ident = {key: (key, slot.raw, slot.generation) for key, slot in missing}
-        waiting = {
-            key: self._inflight[ident[key]] for key, _ in missing if ident[key] in self._inflight
-        }
-        mine = [(key, slot) for key, slot in missing if key not in waiting]
-        loaded: dict[str, bytes | None] = {}
-        if mine:
-            loop = asyncio.get_running_loop()
-            futures = {ident[key]: loop.create_future() for key, _ in mine}
-            self._inflight.update(futures)
-            try:
-                loaded = await load([key for key, _ in mine])
-                for (key, _, _), future in futures.items():
-                    future.set_result(loaded.get(key))
-            except BaseException as error:
-                for slot_ident, future in futures.items():
-                    self._forget(slot_ident, future)
-                    if not future.done():
-                        future.set_exception(error)
-                        future.exception()  # retrieved: waiters re-raise it, none must
-                raise
-            filled = await self._fill(mine, loaded)
-            # A reader whose store read raced the fill saw the same slot: it shares this
-            # result for a moment instead of loading again. Only filled keys linger, so
-            # an uncached absence is never served to a later reader.
-            for slot_ident, future in futures.items():
-                if slot_ident[0] in filled:
-                    loop.call_later(self._linger, self._forget, slot_ident, future)
-                else:
-                    self._forget(slot_ident, future)
-        for key, future in waiting.items():
-            loaded[key] = await future
-        return loaded
-
-    def _forget(self, slot_ident: SlotIdent, future: asyncio.Future[bytes | None]) -> None:
-        if self._inflight.get(slot_ident) is future:
-            del self._inflight[slot_ident]
-
-    async def _fill(
-        self, mine: list[tuple[str, Slot]], loaded: dict[str, bytes | None]
-    ) -> set[str]:
-        """Store what was loaded; returns the keys it tried to store."""
+    async def fill(
+        self, key: str, tags: Iterable[str], payload: bytes, mark: bytes, etag: bytes = b""
+    ) -> bool:
+        """Store ``payload`` under ``key`` unless a tag was purged since ``mark``."""
         assert self.store is not None
-        items = []
-        for key, slot in mine:
-            payload = loaded.get(key)
-            if payload is None and not self.caches_absence:
-                continue
-            items.append((key, slot, ABSENT if payload is None else payload))
-        if not items:
-            return set()
         try:
-            await self.store.fill(items, self._ttl)
-        except (RedisError, OSError, TimeoutError) as error:
+            return await self.store.fill(key, sorted(set(tags)), payload, mark, self.ttl, etag)
+        except CACHE_ERRORS as error:
             self._failed("fill", error)
-        return {key for key, _, _ in items}
+            return False
 
-    async def purge(self, keys: Iterable[str] = (), namespaces: Iterable[str] = ()) -> None:
-        """Retire ``keys`` and every entry of ``namespaces``. Never raises: a purge that
-        cannot be delivered marks the namespaces for a generation bump on recovery."""
-        keys, namespaces = list(keys), list(namespaces)
-        if self.store is None or not (keys or namespaces):
+    async def fetch(self, key: str, tags: Iterable[str], load: Load) -> bytes | None:
+        """A read-through value (sessions): from the store when current, else from
+        ``load`` (once per key even under concurrent misses in this process), filling the
+        store for the next reader. A ``None`` load is returned and not stored."""
+        epoch_key = self.key(key)
+        found = None if epoch_key is None else await self.lookup(epoch_key)
+        if epoch_key is None or found is None:
+            return await load()
+        if found.payload is not None:
+            return found.payload
+        waiting = self._inflight.get(epoch_key)
+        if waiting is not None:
+            return await asyncio.shield(waiting)
+        future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        self._inflight[epoch_key] = future
+        try:
+            value = await load()
+            future.set_result(value)
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: waiters re-raise it, none must
+            raise
+        finally:
+            del self._inflight[epoch_key]
+        if value is not None:
+            await self.fill(epoch_key, tags, value, found.mark)
+        return value
+
+    async def purge(self, tags: Iterable[str]) -> None:
+        """Retire every entry carrying one of ``tags``. Never raises: a purge that cannot
+        be delivered is reported (the epoch is bumped) and retried later."""
+        tags = sorted(set(tags))
+        if self.store is None or not tags:
             return
         try:
-            if keys:
-                await self.store.purge(keys)
-            if namespaces:
-                await self.store.bump(namespaces)
-        except (RedisError, OSError, TimeoutError) as error:
-            self._dirty |= {namespace_of(key) for key in keys} | set(namespaces)
+            await self.store.purge(tags)
+        except CACHE_ERRORS as error:
+            self._unpurged |= set(tags)
             self._failed("purge", error)
+            if self.on_purge_failure is not None:
+                await self.on_purge_failure()
+
+    def forget_everything(self) -> None:
+        """The epoch changed: an in-process store drops what it holds (its keys are
+        unreachable already; this frees the memory)."""
+        if isinstance(self.store, MemoryStore):
+            self.store.clear()
 
     async def close(self) -> None:
         if self.store is not None:

@@ -1,34 +1,27 @@
-"""The cache's key scheme, in one place for the readers and the invalidation subscriber.
+"""The cache's tag vocabulary, in one place for the read path (which records what a
+view depends on) and the invalidation subscriber (which purges what a write touched).
 
-A key is ``<namespace>:<id>``; the namespace is everything before the last colon, so a
-value that might hold a colon (a tag, a slug from a URL) is percent-quoted. Entities are
-keyed by id and composed at read time: a username change purges ``profile:{id}``, not
-every page that shows the author. A list page lives in the namespace of its scope (one
-filter), so a write retires every page of a scope by bumping the scope's generation.
+A cached entry carries the tags of everything it shows; a write purges the tags it
+changed, and every entry carrying one is no longer served. Values that might hold a
+space or an ``=`` (a tag name, a username) are percent-quoted.
 
-=====================  =================================================
-``article:{id}``       article without body: text, sorted tags, counts, author id
-``body:{id}``          its body (lists never need it)
-``slug:{slug}``        slug → article id
-``profile:{id}``       username, bio, image
-``uid:{username}``     lower-cased username → user id (ASCII names only, see below)
-``comments:{id}``      an article's comment rows, newest first (authors by id)
-``tags:all``           the popular tags
-``list:all``           scope of the unfiltered list; ``list:tag:{name}``,
-                       ``list:author:{user id}``, ``list:fav:{user id}``: one filter
-``{scope}:{l}/{o}``    a page of a scope (ids, total, has_next); ``{l}/c{cursor}``
-                       for a keyset page
-``session:{uid}:{sid}`` a live session's user role (Redis only: see
-                       ``services.authentication``); the namespace ``session:{uid}``
-                       holds all of a user's sessions, retired together by one bump
-=====================  =================================================
+=========================  ==============================================================
+``article:{id}``           an article's text, body, tags, counts and existence
+``profile:{id}``           a user's public profile (username, bio, image)
+``uid:{username}``         "no such user" as seen by a list filtered by that name
+``comments:{article id}``  an article's comments
+``tags:all``               the popular tags
+``list:all``               membership and order of the unfiltered list;
+                           ``list:tag:{name}``, ``list:author:{user id}``,
+                           ``list:fav:{user id}``: of one filter's list
+``session:{uid}``          all of a user's sessions (role, ban, password: UserUpdated);
+                           ``session:{uid}:{sid}``: one session (logout, revoke)
+=========================  ==============================================================
 """
 
 from __future__ import annotations
 
 from urllib.parse import quote
-
-from quillpress.domain.commands import Page
 
 
 def _part(value: str) -> str:
@@ -39,24 +32,15 @@ def article(article_id: int) -> str:
     return f"article:{article_id}"
 
 
-def body(article_id: int) -> str:
-    return f"body:{article_id}"
-
-
-def slug(value: str) -> str:
-    return f"slug:{_part(value)}"
-
-
 def profile(user_id: int) -> str:
     return f"profile:{user_id}"
 
 
 def uid(username: str) -> str | None:
-    """The key of a username lookup, or ``None`` for a name that is not cached.
-
-    Lookups are case-insensitive in SQL, and SQLite's ``lower()`` folds only ASCII while
-    PostgreSQL's folds all of Unicode: only for ASCII names do SQL and Python agree on
-    which spellings are one name, so only those lookups are cached."""
+    """The tag of a username lookup that found nobody, or ``None`` for a name whose
+    answer must not be cached. SQL compares names case-insensitively, and SQLite's
+    ``lower()`` folds only ASCII while PostgreSQL's folds all of Unicode: only for ASCII
+    names do SQL and Python agree on which spellings are one name."""
     folded = username.lower()
     return f"uid:{_part(folded)}" if folded.isascii() else None
 
@@ -83,20 +67,8 @@ def favorites_scope(user_id: int) -> str:
 
 
 def session(user_id: int, session_id: str) -> str:
-    return f"{session_namespace(user_id)}:{_part(session_id)}"
+    return f"{sessions(user_id)}:{_part(session_id)}"
 
 
-def session_namespace(user_id: int) -> str:
+def sessions(user_id: int) -> str:
     return f"session:{user_id}"
-
-
-def page_key(scope: str, page: Page) -> str:
-    if page.after is None:
-        return f"{scope}:{page.limit}/{page.offset}"
-    cursor = page.after
-    return f"{scope}:{page.limit}/c{_part(cursor.created_at.isoformat())}.{cursor.id}"
-
-
-def id_of(key: str) -> int:
-    """The integer id at the end of an entity key (``article:42`` → 42)."""
-    return int(key.rpartition(":")[2])

@@ -1,10 +1,11 @@
-"""Cache invalidation: what each committed change purges, run as an after-commit subscriber.
+"""Cache invalidation: the tags each committed change purges, run as an after-commit
+subscriber. This is the one place that knows what a write touches.
 
-Precise by construction: entities are keyed by id, so a write purges the few keys it
-touched and bumps only the list scopes whose membership or order it changed. The
-subscriber runs after the commit and finishes before the write's response (see
-``infra.events``), so a read that follows the response, on any instance sharing the
-store, sees the write."""
+Precise by construction: an entry carries the tags of the articles, profiles and list
+scopes it shows (``infra.cache_keys``), so a write purges the few tags it changed and
+every entry showing one of them, and only those, is no longer served. The subscriber runs
+after the commit and finishes before the write's response (see ``infra.events``), so a
+read that follows the response, on any instance sharing the store, sees the write."""
 
 from __future__ import annotations
 
@@ -28,69 +29,58 @@ from quillpress.infra.cache import Cache
 from quillpress.infra.events import Subscriber
 
 
-def _names(*usernames: str) -> list[str]:
-    return [key for key in (k.uid(name) for name in usernames) if key is not None]
+def _names(*usernames: str) -> set[str]:
+    return {tag for tag in (k.uid(name) for name in usernames) if tag is not None}
 
 
-def _article(article_id: int) -> list[str]:
+def _article(article_id: int) -> set[str]:
     # Ids can come back on SQLite (a new row may take the largest deleted rowid), so a
-    # new article also retires whatever its id held, absent entries included.
-    return [k.article(article_id), k.body(article_id), k.comments(article_id)]
+    # new article also retires whatever its id was tagged with.
+    return {k.article(article_id), k.comments(article_id)}
 
 
-def purges(events: Iterable[Event]) -> tuple[set[str], set[str]]:
-    """The keys and the namespaces that ``events`` make stale."""
-    keys: set[str] = set()
-    namespaces: set[str] = set()
+def purges(events: Iterable[Event]) -> set[str]:
+    """The tags that ``events`` make stale."""
+    tags: set[str] = set()
     for event in events:
         match event:
-            case ArticleCreated():
-                keys |= {*_article(event.article_id), k.slug(event.slug), k.TAGS}
-                namespaces |= {k.ALL_ARTICLES, k.author_scope(event.author_id)}
-                namespaces |= {k.tag_scope(tag) for tag in event.tags}
+            case ArticleCreated() | ArticleDeleted():
+                tags |= {*_article(event.article_id), k.TAGS, k.ALL_ARTICLES}
+                tags |= {k.author_scope(event.author_id), *map(k.tag_scope, event.tags)}
+                if isinstance(event, ArticleDeleted):
+                    tags |= {k.favorites_scope(fan) for fan in event.favorited_by}
             case ArticleUpdated():
-                keys |= {k.article(event.article_id), k.body(event.article_id)}
-                keys |= {k.slug(event.slug), k.slug(event.previous_slug)}
+                tags.add(k.article(event.article_id))
                 changed = set(event.tags) ^ set(event.previous_tags)
                 if changed:
-                    keys.add(k.TAGS)
-                namespaces |= {k.tag_scope(tag) for tag in changed}
-            case ArticleDeleted():
-                keys |= {*_article(event.article_id), k.slug(event.slug), k.TAGS}
-                namespaces |= {k.ALL_ARTICLES, k.author_scope(event.author_id)}
-                namespaces |= {k.tag_scope(tag) for tag in event.tags}
-                namespaces |= {k.favorites_scope(fan) for fan in event.favorited_by}
+                    tags |= {k.TAGS, *map(k.tag_scope, changed)}
             case FavoriteAdded() | FavoriteRemoved():
-                keys.add(k.article(event.article_id))
-                namespaces.add(k.favorites_scope(event.user_id))
+                tags |= {k.article(event.article_id), k.favorites_scope(event.user_id)}
             case CommentAdded() | CommentDeleted():
-                keys.add(k.comments(event.article_id))
+                tags.add(k.comments(event.article_id))
             case UserRegistered():
-                keys |= {k.profile(event.user_id), *_names(event.username)}
+                tags |= {k.profile(event.user_id), *_names(event.username)}
             case SessionRevoked():
                 if event.every_session:
-                    namespaces.add(k.session_namespace(event.user_id))
-                keys |= {k.session(event.user_id, sid) for sid in event.session_ids}
+                    tags.add(k.sessions(event.user_id))
+                tags |= {k.session(event.user_id, sid) for sid in event.session_ids}
             case UserUpdated():
-                # The role (or the password, ending other sessions) may have changed:
-                # every cached session of the user is looked up again.
-                namespaces.add(k.session_namespace(event.user_id))
-                keys |= {k.profile(event.user_id)}
-                keys |= {*_names(event.username, event.previous_username)}
+                # The role, a ban or the password may have changed: every cached
+                # session of the user is looked up again.
+                tags |= {k.sessions(event.user_id), k.profile(event.user_id)}
+                tags |= _names(event.username, event.previous_username)
                 if event.username != event.previous_username:
-                    # A list loaded by the old name while the rename committed must not
-                    # be kept: bumping the user's scopes drops such a fill.
-                    namespaces |= {k.author_scope(event.user_id), k.favorites_scope(event.user_id)}
-            case _:  # follows: nothing cached holds them (``following`` is per viewer)
+                    # Lists filtered by the old or the new name.
+                    tags |= {k.author_scope(event.user_id), k.favorites_scope(event.user_id)}
+            case _:  # follows: nothing shared shows them (``following`` is per viewer)
                 pass
-    return keys, namespaces
+    return tags
 
 
 def invalidator(cache: Cache) -> Subscriber:
     """The after-commit subscriber that purges ``cache`` (one purge per commit)."""
 
     async def invalidate_cache(events: Sequence[Event]) -> None:
-        keys, namespaces = purges(events)
-        await cache.purge(keys=sorted(keys), namespaces=sorted(namespaces))
+        await cache.purge(purges(events))
 
     return invalidate_cache

@@ -144,7 +144,9 @@ async def open_resources(
                 metrics.watch_pool(replica_engine)
         yield Resources(
             settings=settings,
-            database=Database(engine, publish=events.publish, router=router, span=span),
+            database=Database(
+                engine, publish=events.publish, router=router, span=span, cache=cache
+            ),
             security=security or Security.from_settings(settings),
             events=events,
             cache=cache,

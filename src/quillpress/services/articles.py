@@ -29,12 +29,11 @@ from quillpress.domain.events import (
     FavoriteRemoved,
 )
 from quillpress.domain.views import ArticleView, Paged
-from quillpress.infra.cache import Cache
+from quillpress.infra import cache_keys
 from quillpress.repositories import articles as article_repo
 from quillpress.repositories import batches, listings
 from quillpress.repositories.listings import Criteria
-from quillpress.services import assemble, audit, cached_reads, slugs
-from quillpress.services.cached_reads import CACHE_OFF
+from quillpress.services import assemble, audit, read_tags, slugs
 from quillpress.services.sessions import NO_CLIENT, ClientInfo
 
 TAGS_LIMIT = 500
@@ -52,15 +51,18 @@ class PageFields:
 LIST_ITEMS = PageFields()
 
 
-def _fields(wanted: PageFields) -> dict[str, bool]:
-    return {"with_body": wanted.with_body, "with_total": wanted.with_total}
-
-
 async def _page(
-    db: Database, criteria: Criteria, viewer: Viewer, page: Page, wanted: PageFields
+    db: Database,
+    criteria: Criteria,
+    viewer: Viewer,
+    page: Page,
+    wanted: PageFields,
+    filters: ArticleFilter | None = None,
 ) -> Paged[ArticleView]:
     """A whole page in one to three statements; one more row than asked says if more follow."""
     async with db.read() as conn:
+        if filters is not None:
+            await read_tags.list_scope(conn, filters)
         listing = await listings.list_page(
             conn,
             criteria,
@@ -73,6 +75,7 @@ async def _page(
         )
     rows = listing.rows[: page.limit]
     views = assemble.article_views_from(rows, listing.tags, with_body=wanted.with_body)
+    read_tags.articles(views)
     return Paged(items=views, total=listing.total, has_next=len(listing.rows) > page.limit)
 
 
@@ -82,13 +85,9 @@ async def list_articles(
     filters: ArticleFilter,
     page: Page,
     wanted: PageFields = LIST_ITEMS,
-    *,
-    cache: Cache = CACHE_OFF,
 ) -> Paged[ArticleView]:
-    if cache.enabled:
-        return await cached_reads.list_articles(db, cache, viewer, filters, page, **_fields(wanted))
     criteria = Criteria(tag=filters.tag, author=filters.author, favorited_by=filters.favorited)
-    return await _page(db, criteria, viewer, page, wanted)
+    return await _page(db, criteria, viewer, page, wanted, filters)
 
 
 async def feed(
@@ -96,11 +95,7 @@ async def feed(
     principal: Principal,
     page: Page,
     wanted: PageFields = LIST_ITEMS,
-    *,
-    cache: Cache = CACHE_OFF,
 ) -> Paged[ArticleView]:
-    if cache.enabled:
-        return await cached_reads.feed(db, cache, principal, page, **_fields(wanted))
     return await _page(db, Criteria(feed_of=principal.user_id), principal, page, wanted)
 
 
@@ -128,6 +123,9 @@ async def articles_per_group(
         totals = {}
         if wanted.with_total:
             totals = await batches.count_per_group(conn, group, group_ids)
+    scope = cache_keys.author_scope if group == "author" else cache_keys.favorites_scope
+    read_tags.note(*map(scope, group_ids))
+    read_tags.articles(views)
     grouped: dict[int, list[ArticleView]] = {group_id: [] for group_id in group_ids}
     for row, view in zip(rows, views, strict=True):
         grouped[row.group_id].append(view)
@@ -152,14 +150,12 @@ async def _read_back(db: Database, article_id: int, principal: Principal) -> Art
         return await _single(conn, row)
 
 
-async def get_article(
-    db: Database, viewer: Viewer, slug: str, *, cache: Cache = CACHE_OFF
-) -> ArticleView:
-    if cache.enabled:
-        return await cached_reads.get_article(db, cache, viewer, slug)
+async def get_article(db: Database, viewer: Viewer, slug: str) -> ArticleView:
     async with db.read() as conn:
         row = await article_repo.get_by_slug(conn, slug, viewer_id=viewer_id(viewer))
-        return await _single(conn, row)
+        view = await _single(conn, row)
+    read_tags.articles([view])
+    return view
 
 
 async def create_article(db: Database, principal: Principal, command: CreateArticle) -> ArticleView:
@@ -308,8 +304,7 @@ async def unfavorite(db: Database, principal: Principal, slug: str) -> ArticleVi
     return await _set_favorite(db, principal, slug, on=False)
 
 
-async def list_tags(db: Database, *, cache: Cache = CACHE_OFF) -> list[str]:
-    if cache.enabled:
-        return await cached_reads.list_tags(db, cache, limit=TAGS_LIMIT)
+async def list_tags(db: Database) -> list[str]:
+    read_tags.note(cache_keys.TAGS)
     async with db.read() as conn:
         return await article_repo.popular_tags(conn, limit=TAGS_LIMIT)

@@ -7,13 +7,14 @@ role change all apply from the next request, on every instance.
 
 Without a shared cache the check is one indexed statement (session ⋈ user, two primary
 keys) per authenticated request: correctness wins over the saved round trip. With Redis
-the answer is cached under ``session:{user id}:{sid}`` and purged by the after-commit
-events (``SessionRevoked``, ``UserUpdated``), so a cached request adds no statement. An
-in-process cache is never used for it: a CLI process or another worker could not purge it.
+the answer is read through the cache behind the database handle, tagged with the session
+and the user's sessions and purged by the after-commit events (``SessionRevoked``,
+``UserUpdated``), so a cached request adds no statement. An in-process cache is never
+used for it: a CLI process or another worker could not purge it.
 
-What bounds a cached session: every revocation and user update purges it; deleting an
-account's row directly (there is no such use case) cascades its sessions in the database,
-and the cached entry then lives at most the cache TTL (``QUILLPRESS_CACHE_TTL_SECONDS``)."""
+What bounds a cached session: every revocation and user update purges it, and an entry
+is trusted only under the current cache epoch (``infra.epoch``), which every write that
+could not purge, and every command that writes outside the server, moves on."""
 
 from __future__ import annotations
 
@@ -27,14 +28,12 @@ from quillpress.domain.auth import Principal, Role
 from quillpress.domain.errors import CsrfRejected, Unauthenticated
 from quillpress.infra import cache_keys
 from quillpress.infra.activity import ActivityThrottle
-from quillpress.infra.cache import Cache
 from quillpress.infra.limits import Limiter
 from quillpress.infra.request_context import note_user
 from quillpress.infra.security import Security
 from quillpress.infra.tokens import parse_authorization
 from quillpress.repositories import sessions as session_repo
 from quillpress.services import limits
-from quillpress.services.cached_reads import CACHE_OFF
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -78,7 +77,6 @@ async def authenticate(
     security: Security,
     credentials: Credentials,
     *,
-    cache: Cache = CACHE_OFF,
     activity: ActivityThrottle | None = None,
     limiter: Limiter = limits.NO_LIMITS,
 ) -> Authenticated | None:
@@ -99,7 +97,7 @@ async def authenticate(
     claimed = security.tokens.verify(token)
     session_id = claimed.session_id
     assert session_id is not None  # verify requires the claim
-    role = await live_role(db, cache, claimed.user_id, session_id)
+    role = await live_role(db, claimed.user_id, session_id)
     if role is None:
         raise Unauthenticated.invalid()
     if activity is not None and activity.due(session_id):
@@ -121,18 +119,19 @@ def _check_csrf(credentials: Credentials) -> None:
         raise CsrfRejected()
 
 
-async def live_role(db: Database, cache: Cache, user_id: int, session_id: str) -> str | None:
-    if not cache.caches_absence:  # only a shared store receives every writer's purges
-        async with db.read() as conn:
-            return await session_repo.live_role(conn, session_id, user_id)
-    key = cache_keys.session(user_id, session_id)
+async def live_role(db: Database, user_id: int, session_id: str) -> str | None:
+    """The role of a live session's account (``None``: ended, revoked, or no account)."""
 
-    async def load(_missing: list[str]) -> dict[str, bytes | None]:
+    async def load() -> bytes | None:
         async with db.read() as conn:
             role = await session_repo.live_role(conn, session_id, user_id)
-        return {key: role.encode() if role is not None else None}
+        return role.encode() if role is not None else None
 
-    raw = (await cache.fetch([key], load))[key]
+    if db.cache is None or not db.cache.shared:
+        raw = await load()
+    else:
+        key = cache_keys.session(user_id, session_id)
+        raw = await db.cache.fetch(key, (key, cache_keys.sessions(user_id)), load)
     return raw.decode() if raw is not None else None
 
 

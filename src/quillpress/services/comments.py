@@ -11,39 +11,35 @@ from quillpress.domain.commands import AddComment
 from quillpress.domain.errors import NotFound
 from quillpress.domain.events import CommentAdded, CommentDeleted
 from quillpress.domain.views import CommentView
-from quillpress.infra.cache import Cache
 from quillpress.repositories import articles as article_repo
 from quillpress.repositories import comments as comment_repo
-from quillpress.services import audit, cached_reads
+from quillpress.services import audit, read_tags
 from quillpress.services.assemble import comment_view
-from quillpress.services.cached_reads import CACHE_OFF
 from quillpress.services.sessions import NO_CLIENT, ClientInfo
 
 
-async def list_comments(
-    db: Database, viewer: Viewer, slug: str, *, cache: Cache = CACHE_OFF
-) -> list[CommentView]:
-    if cache.enabled:
-        return await cached_reads.list_comments(db, cache, viewer, slug)
+async def list_comments(db: Database, viewer: Viewer, slug: str) -> list[CommentView]:
     async with db.read() as conn:
         ref = await article_repo.get_ref(conn, slug)
         if ref is None:
             raise NotFound("article")
         rows = await comment_repo.list_for_article(conn, ref.id, viewer_id=viewer_id(viewer))
-    return [comment_view(row) for row in rows]
+    views = [comment_view(row) for row in rows]
+    read_tags.comments(ref.id, views)
+    return views
 
 
 async def comments_per_article(
-    db: Database, viewer: Viewer, article_ids: Sequence[int], *, cache: Cache = CACHE_OFF
+    db: Database, viewer: Viewer, article_ids: Sequence[int]
 ) -> dict[int, list[CommentView]]:
     """Comments of many articles in one statement: the batch behind ``Article.comments``."""
-    if cache.enabled:
-        return await cached_reads.comments_per_article(db, cache, viewer, article_ids)
     async with db.read() as conn:
         rows = await comment_repo.list_for_articles(conn, article_ids, viewer_id=viewer_id(viewer))
     grouped: dict[int, list[CommentView]] = {article_id: [] for article_id in article_ids}
     for row in rows:
         grouped[row.article_id].append(comment_view(row))
+    for article_id, views in grouped.items():
+        read_tags.comments(article_id, views)
     return grouped
 
 

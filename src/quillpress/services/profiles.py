@@ -8,23 +8,19 @@ from quillpress.domain.auth import Principal, Viewer, viewer_id
 from quillpress.domain.errors import Invalid, NotFound
 from quillpress.domain.events import FollowAdded, FollowRemoved
 from quillpress.domain.views import ProfileView
-from quillpress.infra.cache import Cache
 from quillpress.repositories import users as user_repo
-from quillpress.services import cached_reads
+from quillpress.services import read_tags
 from quillpress.services.assemble import profile_view
-from quillpress.services.cached_reads import CACHE_OFF
 
 
-async def get_profile(
-    db: Database, viewer: Viewer, username: str, *, cache: Cache = CACHE_OFF
-) -> ProfileView:
-    if cache.enabled:
-        return await cached_reads.get_profile(db, cache, viewer, username)
+async def get_profile(db: Database, viewer: Viewer, username: str) -> ProfileView:
     async with db.read() as conn:
         row = await user_repo.get_profile(conn, username, viewer_id=viewer_id(viewer))
     if row is None:
         raise NotFound("profile")
-    return profile_view(row, id_field="id")
+    view = profile_view(row, id_field="id")
+    read_tags.profiles([view])
+    return view
 
 
 async def _set_following(

@@ -11,7 +11,6 @@ from quillpress.api.graphql.loaders import Loaders
 from quillpress.config import Settings
 from quillpress.domain.auth import Principal
 from quillpress.domain.errors import Unauthenticated
-from quillpress.infra.cache import Cache
 from quillpress.infra.resources import Database, Limiter
 from quillpress.infra.security import Security
 from quillpress.services.sessions import ClientInfo
@@ -23,14 +22,13 @@ class Context:
     security: Security
     settings: Settings
     viewer: Principal | None
-    cache: Cache
     client: ClientInfo = field(default_factory=ClientInfo)
     limiter: Limiter = field(default_factory=Limiter.disabled)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         # Built per request: loaders cache per viewer, so they must never outlive it.
-        self.loaders = Loaders(self.db, self.viewer, self.cache)
+        self.loaders = Loaders(self.db, self.viewer)
 
     def principal(self) -> Principal:
         if self.viewer is None:

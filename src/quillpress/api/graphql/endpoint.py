@@ -210,7 +210,6 @@ class GraphQLEndpoint:
                     credentials_of(request, self.settings),
                     writes=protections.mutation_fields(document, operation),
                 ),
-                cache=found.cache,
                 activity=found.activity,
                 limiter=found.limiter,
             )
@@ -258,7 +257,6 @@ class GraphQLEndpoint:
             security=found.security,
             settings=self.settings,
             viewer=viewer,
-            cache=found.cache,
             client=client,
             limiter=found.limiter,
         )

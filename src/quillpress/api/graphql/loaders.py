@@ -12,7 +12,6 @@ from aiodataloader import DataLoader
 from quillpress.domain.auth import Principal
 from quillpress.domain.commands import Group, Page
 from quillpress.domain.views import ArticleView, CommentView, Paged
-from quillpress.infra.cache import Cache
 from quillpress.infra.resources import Database
 from quillpress.services import articles as article_service
 from quillpress.services import comments as comment_service
@@ -22,17 +21,14 @@ PagesKey = tuple[Group, Page, PageFields]
 
 
 class Loaders:
-    def __init__(self, db: Database, viewer: Principal | None, cache: Cache) -> None:
+    def __init__(self, db: Database, viewer: Principal | None) -> None:
         self._db = db
         self._viewer = viewer
-        self._cache = cache
         self.comments: DataLoader[int, list[CommentView]] = DataLoader(self._comments)
         self._pages: dict[PagesKey, DataLoader[int, Paged[ArticleView]]] = {}
 
     async def _comments(self, article_ids: Sequence[int]) -> list[list[CommentView]]:
-        found = await comment_service.comments_per_article(
-            self._db, self._viewer, article_ids, cache=self._cache
-        )
+        found = await comment_service.comments_per_article(self._db, self._viewer, article_ids)
         return [found[article_id] for article_id in article_ids]
 
     def article_pages(

@@ -45,18 +45,14 @@ async def _viewer(_root: None, info: Info) -> UserView | None:
 
 async def _profile(_root: None, info: Info, username: str) -> ProfileView | None:
     try:
-        return await profile_service.get_profile(
-            info.context.db, info.context.viewer, username, cache=info.context.cache
-        )
+        return await profile_service.get_profile(info.context.db, info.context.viewer, username)
     except NotFound:
         return None
 
 
 async def _article(_root: None, info: Info, slug: str) -> ArticleView | None:
     try:
-        return await article_service.get_article(
-            info.context.db, info.context.viewer, slug, cache=info.context.cache
-        )
+        return await article_service.get_article(info.context.db, info.context.viewer, slug)
     except NotFound:
         return None
 
@@ -81,7 +77,7 @@ async def _articles(
     ctx = info.context
     return Connection(
         await article_service.list_articles(
-            ctx.db, ctx.viewer, filters, page, connection_fields(info), cache=ctx.cache
+            ctx.db, ctx.viewer, filters, page, connection_fields(info)
         )
     )
 
@@ -92,14 +88,12 @@ async def _feed(
     ctx = info.context
     page = page_from(info, first, after)
     return Connection(
-        await article_service.feed(
-            ctx.db, ctx.principal(), page, connection_fields(info), cache=ctx.cache
-        )
+        await article_service.feed(ctx.db, ctx.principal(), page, connection_fields(info))
     )
 
 
 async def _tags(_root: None, info: Info) -> list[str]:
-    return await article_service.list_tags(info.context.db, cache=info.context.cache)
+    return await article_service.list_tags(info.context.db)
 
 
 QueryType = GraphQLObjectType(

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request, Response
 from quillpress.api.rest import envelopes, links
 from quillpress.api.rest.bodies import CreateArticleBody, UpdateArticleBody
 from quillpress.api.rest.deps import (
-    CacheDep,
     Client,
     CurrentPrincipal,
     CurrentViewer,
@@ -38,14 +37,13 @@ async def list_articles(
     request: Request,
     viewer: CurrentViewer,
     db: Db,
-    cache: CacheDep,
     page: Pagination,
     tag: FilterValue = None,
     author: FilterValue = None,
     favorited: FilterValue = None,
 ) -> JsonResponse:
     filters = parse(ArticleFilter, {"tag": tag, "author": author, "favorited": favorited})
-    paged = await article_service.list_articles(db, viewer, filters, page, cache=cache)
+    paged = await article_service.list_articles(db, viewer, filters, page)
     return JsonResponse(envelopes.articles(paged), headers=links.next_page(request, paged, page))
 
 
@@ -57,9 +55,9 @@ async def list_articles(
 )
 @cacheable_per_viewer
 async def feed(
-    request: Request, viewer: CurrentPrincipal, db: Db, cache: CacheDep, page: Pagination
+    request: Request, viewer: CurrentPrincipal, db: Db, page: Pagination
 ) -> JsonResponse:
-    paged = await article_service.feed(db, viewer, page, cache=cache)
+    paged = await article_service.feed(db, viewer, page)
     return JsonResponse(envelopes.articles(paged), headers=links.next_page(request, paged, page))
 
 
@@ -82,8 +80,8 @@ async def create_article(body: CreateArticleBody, viewer: CurrentPrincipal, db: 
     operation_id="GetArticle",
     summary="Get an article",
 )
-async def get_article(slug: str, viewer: CurrentViewer, db: Db, cache: CacheDep) -> JsonResponse:
-    view = await article_service.get_article(db, viewer, slug, cache=cache)
+async def get_article(slug: str, viewer: CurrentViewer, db: Db) -> JsonResponse:
+    view = await article_service.get_article(db, viewer, slug)
     return JsonResponse(envelopes.article(view))
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Response
 
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.bodies import AddCommentBody
-from quillpress.api.rest.deps import CacheDep, Client, CurrentPrincipal, CurrentViewer, Db
+from quillpress.api.rest.deps import Client, CurrentPrincipal, CurrentViewer, Db
 from quillpress.api.rest.openapi import MultipleCommentsResponse, SingleCommentResponse, errors
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import comments as comment_service
@@ -26,8 +26,8 @@ CommentId = Annotated[int, Path(alias="id", ge=1, le=2**63 - 1)]
     operation_id="GetArticleComments",
     summary="Get comments for an article",
 )
-async def list_comments(slug: str, viewer: CurrentViewer, db: Db, cache: CacheDep) -> JsonResponse:
-    views = await comment_service.list_comments(db, viewer, slug, cache=cache)
+async def list_comments(slug: str, viewer: CurrentViewer, db: Db) -> JsonResponse:
+    views = await comment_service.list_comments(db, viewer, slug)
     return JsonResponse(envelopes.comments(views))
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from quillpress.api.credentials import client_of, credentials_of
+from quillpress.api.credentials import AUTHENTICATED, client_of, credentials_of
 from quillpress.api.resources import resources
 from quillpress.api.rest.cookies import SessionMode
 from quillpress.config import Settings
@@ -15,7 +15,6 @@ from quillpress.domain import cursors
 from quillpress.domain.auth import Principal
 from quillpress.domain.commands import Page, make_page
 from quillpress.domain.errors import Invalid, Unauthenticated
-from quillpress.infra.cache import Cache
 from quillpress.infra.resources import Database, Limiter
 from quillpress.infra.security import Security
 from quillpress.services.authentication import Authenticated, authenticate
@@ -28,10 +27,6 @@ from quillpress.services.sessions import ClientInfo
 
 async def _db(request: Request) -> Database:
     return resources(request).database
-
-
-async def _cache(request: Request) -> Cache:
-    return resources(request).cache
 
 
 async def _settings(request: Request) -> Settings:
@@ -60,13 +55,15 @@ async def _limiter(request: Request) -> Limiter:
 
 
 async def _authenticated_or_none(request: Request) -> Authenticated | None:
+    done: Authenticated | None = request.scope.get(AUTHENTICATED)
+    if done is not None:
+        return done
     found = resources(request)
     credentials = credentials_of(request, found.settings)
     return await authenticate(
         found.database,
         found.security,
         credentials,
-        cache=found.cache,
         activity=found.activity,
         limiter=found.limiter,
     )
@@ -124,7 +121,6 @@ Db = Annotated[Database, Depends(_db)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 Mode = Annotated[SessionMode, Depends(_session_mode)]
 Client = Annotated[ClientInfo, Depends(_client)]
-CacheDep = Annotated[Cache, Depends(_cache)]
 SecurityDep = Annotated[Security, Depends(_security)]
 LimiterDep = Annotated[Limiter, Depends(_limiter)]
 CurrentViewer = Annotated[Principal | None, Depends(_viewer)]

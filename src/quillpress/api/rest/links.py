@@ -3,11 +3,18 @@
 The next page is always a keyset ``cursor`` after the last item shown, whether this page
 was asked for by offset or by cursor: following the links costs the same at any depth.
 Clients that read only the body see no change (browsers read the header through CORS
-``Access-Control-Expose-Headers``)."""
+``Access-Control-Expose-Headers``).
+
+The URL is the request's own (base URL, path and other query parameters kept), so it is
+built per request: the response cache stores only the next cursor and page size
+(:func:`next_of`) and rebuilds the header for each request it answers (:func:`link`)."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from fastapi import Request
+from starlette.datastructures import URL
 
 from quillpress.domain import cursors
 from quillpress.domain.commands import Page
@@ -16,12 +23,25 @@ from quillpress.domain.views import ArticleView, Paged
 REPLACED = ("cursor", "offset", "limit")
 
 
+def link(url: URL, cursor: str, limit: int) -> str:
+    """The header value announcing the page after ``cursor``, for a request to ``url``."""
+    following = url.remove_query_params(REPLACED).include_query_params(cursor=cursor, limit=limit)
+    return f'<{following}>; rel="next"'
+
+
 def next_page(request: Request, paged: Paged[ArticleView], page: Page) -> dict[str, str]:
-    """The ``Link`` header announcing the next page, or none on the last page. Its URL is
-    this request's (base URL, path and other query parameters kept)."""
+    """The ``Link`` header announcing the next page, or none on the last page."""
     if not paged.has_next or not paged.items:
         return {}
-    url = request.url.remove_query_params(REPLACED).include_query_params(
-        cursor=cursors.encode(paged.items[-1]), limit=page.limit
-    )
-    return {"Link": f'<{url}>; rel="next"'}
+    return {"Link": link(request.url, cursors.encode(paged.items[-1]), page.limit)}
+
+
+def next_of(value: str) -> tuple[str, int] | None:
+    """The cursor and page size a :func:`link` header announces (``None`` if it is not one)."""
+    if not value.startswith("<") or '>; rel="next"' not in value:
+        return None
+    query = parse_qs(urlsplit(value[1 : value.index(">")]).query)
+    try:
+        return query["cursor"][-1], int(query["limit"][-1])
+    except (KeyError, ValueError):
+        return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from quillpress.api.rest import envelopes
-from quillpress.api.rest.deps import CacheDep, CurrentPrincipal, CurrentViewer, Db
+from quillpress.api.rest.deps import CurrentPrincipal, CurrentViewer, Db
 from quillpress.api.rest.openapi import ProfileResponse
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import profiles as profile_service
@@ -19,10 +19,8 @@ router = APIRouter(prefix="/profiles", tags=["Profile"])
     operation_id="GetProfileByUsername",
     summary="Get a profile",
 )
-async def get_profile(
-    username: str, viewer: CurrentViewer, db: Db, cache: CacheDep
-) -> JsonResponse:
-    view = await profile_service.get_profile(db, viewer, username, cache=cache)
+async def get_profile(username: str, viewer: CurrentViewer, db: Db) -> JsonResponse:
+    view = await profile_service.get_profile(db, viewer, username)
     return JsonResponse(envelopes.profile(view))
 
 

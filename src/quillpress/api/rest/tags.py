@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from quillpress.api.rest.deps import CacheDep, CurrentViewer, Db
+from quillpress.api.rest.deps import CurrentViewer, Db
 from quillpress.api.rest.openapi import TagsResponse
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import articles as article_service
@@ -13,6 +13,6 @@ router = APIRouter(tags=["Tags"])
 
 
 @router.get("/tags", response_model=TagsResponse, operation_id="GetTags", summary="Get tags")
-async def list_tags(_viewer: CurrentViewer, db: Db, cache: CacheDep) -> JsonResponse:
+async def list_tags(_viewer: CurrentViewer, db: Db) -> JsonResponse:
     # ``_viewer`` only authenticates: an invalid token is 401 on every endpoint.
-    return JsonResponse({"tags": await article_service.list_tags(db, cache=cache)})
+    return JsonResponse({"tags": await article_service.list_tags(db)})

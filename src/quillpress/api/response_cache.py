@@ -1,0 +1,388 @@
+"""The response cache's front: a cached anonymous read answered before routing.
+
+For a ``GET`` of a public read this layer looks the shared answer up in the cache
+(``infra.cache``) in one round trip and, when it is current, sends it without the
+framework's routing, validation or dependency solving. On a miss it lets the request
+through with a read record open (``infra.read_tags``): the read use cases note the tags
+of what they read and the ids behind each ``favorited``/``following`` flag, and a ``200``
+whose record is complete is stored with those tags, its ``ETag`` and its headers.
+
+The stored answer is the anonymous one (every flag false). A signed-in request is
+authenticated here, through the one way in (``services.authentication``), and gets the
+shared answer with its own flags filled in from one statement
+(``services.viewer_flags``); a signed-in miss stores its answer with the flags cleared.
+"Anonymous" means no ``Authorization`` header and no session cookie.
+
+The hit contract: a hit is header for header what a miss answers. Everything added per
+request (request id, ``Server-Timing``, security headers, CORS) is added by the layers
+around this one, for hits and misses alike; the ``Link`` header, built from the request's
+own URL, is rebuilt for each request from the cursor the entry stores; a matching
+``If-None-Match`` is a ``304`` decided in the store, without the body being sent back.
+The key is the route and its known query parameters, normalised (unknown ones are
+ignored, as the API ignores them). Concurrent misses of one key in this process run the
+request once (single flight); the others are answered from its result."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
+
+import orjson
+from starlette.datastructures import URL
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from quillpress.api.credentials import AUTHENTICATED, credentials_of
+from quillpress.api.http_caching import DROPPED_ON_304, etag_of, matches
+from quillpress.api.middleware import ROUTE_KEY
+from quillpress.api.rest import links
+from quillpress.domain.errors import DomainError
+from quillpress.infra import read_tags
+from quillpress.infra.read_tags import ReadTags
+from quillpress.infra.resources import Resources
+from quillpress.services import viewer_flags
+from quillpress.services.authentication import Authenticated, authenticate
+
+SESSION_COOKIE = b"qp_session="
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A public read whose anonymous answers are shared: its template (for metrics and
+    logs), its path and the query parameters that change the answer."""
+
+    template: str
+    path: re.Pattern[str]
+    params: frozenset[str] = frozenset()
+
+
+LIST_PARAMS = frozenset({"tag", "author", "favorited", "limit", "offset", "cursor"})
+ROUTES = (
+    Route("/api/articles", re.compile(r"/api/articles"), LIST_PARAMS),
+    Route("/api/tags", re.compile(r"/api/tags")),
+    Route("/api/articles/{slug}", re.compile(r"/api/articles/(?!feed$)[^/]+")),
+    Route("/api/articles/{slug}/comments", re.compile(r"/api/articles/[^/]+/comments")),
+    Route("/api/profiles/{username}", re.compile(r"/api/profiles/[^/]+")),
+)
+
+
+def route_of(path: str) -> Route | None:
+    for route in ROUTES:
+        if route.path.fullmatch(path):
+            return route
+    return None
+
+
+def key_of(route: Route, scope: Scope) -> str:
+    """``r:<path>?<known parameters, sorted>``; a repeated parameter counts by its last
+    value, as FastAPI reads it."""
+    known: dict[str, str] = {}
+    if route.params and scope["query_string"]:
+        for name, value in parse_qsl(scope["query_string"].decode("latin-1"), True):
+            if name in route.params:
+                known[name] = value
+    query = urlencode(sorted(known.items()))
+    return f"r:{quote(scope['path'], safe='/')}?{query}"
+
+
+def anonymous(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name == b"authorization" or (name == b"cookie" and SESSION_COOKIE in value):
+            return False
+    return True
+
+
+KEPT_OUT = frozenset({b"content-length", b"link"})
+"""Headers rebuilt per answer rather than stored."""
+
+PUBLIC = b"public, no-cache"
+PRIVATE = b"private, no-cache"
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A shared (anonymous) answer as the cache keeps it: a head line (its headers, the
+    next page's cursor, the ids behind its viewer flags) and the body."""
+
+    headers: list[tuple[bytes, bytes]]
+    following_page: tuple[str, int] | None
+    favorited: list[int]
+    following: list[int]
+    body: bytes
+
+    def payload(self) -> bytes:
+        pairs = [[name.decode("latin-1"), value.decode("latin-1")] for name, value in self.headers]
+        head = {"h": pairs, "n": self.following_page, "f": self.favorited, "u": self.following}
+        return orjson.dumps(head) + b"\n" + self.body
+
+    @staticmethod
+    def parse(payload: bytes) -> Stored:
+        line, _, body = payload.partition(b"\n")
+        head = orjson.loads(line)
+        headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in head["h"]]
+        page = head["n"]
+        return Stored(headers, (page[0], page[1]) if page else None, head["f"], head["u"], body)
+
+    @property
+    def etag(self) -> bytes:
+        return next((value for name, value in self.headers if name == b"etag"), b"")
+
+
+class FlagsMismatch(Exception):
+    """The answer shows more or fewer viewer flags than the reads recorded."""
+
+
+def _set_flags(node: Any, favorited: Iterator[bool], following: Iterator[bool]) -> None:
+    """Set each ``favorited`` and ``following`` in ``node``, in document order."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "favorited":
+                node[key] = next(favorited)
+            elif key == "following":
+                node[key] = next(following)
+            elif isinstance(value, dict | list):
+                _set_flags(value, favorited, following)
+    elif isinstance(node, list):
+        for item in node:
+            if isinstance(item, dict | list):
+                _set_flags(item, favorited, following)
+
+
+def with_flags(body: bytes, favorited: list[bool], following: list[bool]) -> bytes:
+    """``body`` with its viewer flags set to these, serialized as the app serializes."""
+    favorites, follows = iter(favorited), iter(following)
+    document = orjson.loads(body)
+    try:
+        _set_flags(document, favorites, follows)
+    except StopIteration:
+        raise FlagsMismatch from None
+    if next(favorites, None) is not None or next(follows, None) is not None:
+        raise FlagsMismatch
+    return orjson.dumps(document)
+
+
+def _replaced(
+    headers: list[tuple[bytes, bytes]], policy: bytes, etag: bytes
+) -> list[tuple[bytes, bytes]]:
+    """``headers`` with the answer's ``Cache-Control`` and ``ETag`` (in place)."""
+    swapped = {b"cache-control": policy, b"etag": etag}
+    return [(name, swapped.get(name, value)) for name, value in headers]
+
+
+def _shared(start: Message, body: bytes, record: ReadTags, signed_in: bool) -> Stored | None:
+    """The shared answer to store from a complete ``200``, or ``None``: not one that sets
+    a cookie, whose reads were not all tagged, or whose flags the reads did not name."""
+    if not record.cacheable or not record.tags:
+        return None
+    headers: list[tuple[bytes, bytes]] = []
+    page: tuple[str, int] | None = None
+    for name, value in start.get("headers", []):
+        if name == b"set-cookie":
+            return None
+        if name == b"link":
+            page = links.next_of(value.decode("latin-1"))
+            if page is None:
+                return None
+        elif name not in KEPT_OUT:
+            headers.append((name, value))
+    # The viewer's flags out (what an anonymous reader is answered). This also checks
+    # that the reads named every flag the answer shows, so a signed-in hit can fill
+    # them in; an anonymous answer must come out unchanged.
+    try:
+        shared = with_flags(body, [False] * len(record.favorited), [False] * len(record.following))
+    except FlagsMismatch:
+        return None
+    if signed_in:
+        body = shared
+        headers = _replaced(headers, PUBLIC, etag_of(body))
+    elif shared != body:
+        return None
+    return Stored(headers, page, list(record.favorited), list(record.following), body)
+
+
+class ResponseCache:
+    def __init__(self, app: ASGIApp, *, resources_of: Callable[[Scope], Resources | None]) -> None:
+        self.app = app
+        self._resources_of = resources_of
+        self._inflight: dict[str, asyncio.Future[Stored | None]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        route = route_of(scope["path"])
+        found_resources = None if route is None else self._resources_of(scope)
+        if route is None or found_resources is None or not found_resources.cache.enabled:
+            await self.app(scope, receive, send)
+            return
+        cache = found_resources.cache
+        key = cache.key(key_of(route, scope))
+        if key is None:  # cooling down after a failure, or the epoch unknown
+            await self.app(scope, receive, send)
+            return
+        viewer: Authenticated | None = None
+        if not anonymous(scope["headers"]):
+            viewer = await _authenticated(scope, found_resources)
+            if viewer is None:  # refused: the app answers it as it answers every refusal
+                await self.app(scope, receive, send)
+                return
+            scope[AUTHENTICATED] = viewer
+        if_none_match = b""
+        for name, value in scope["headers"]:
+            if name == b"if-none-match":
+                if_none_match = value
+        # A signed-in answer's ETag is the viewer's own: the store cannot compare it.
+        found = await cache.lookup(key, b"" if viewer is not None else if_none_match)
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        if found.payload is not None and found.not_modified:
+            line = found.payload
+            head = Stored.parse(line + b"\n")
+            if matches(if_none_match, head.etag):
+                scope[ROUTE_KEY] = route.template
+                await self._answer(scope, send, head, if_none_match, not_modified=True)
+                return
+            found = await cache.lookup(key)  # the store's substring test was too loose
+            if found is None:
+                await self.app(scope, receive, send)
+                return
+        if found.payload is not None:
+            scope[ROUTE_KEY] = route.template
+            stored = Stored.parse(found.payload)
+            await self._serve(scope, send, stored, viewer, found_resources, if_none_match)
+            return
+        waiting = self._inflight.get(key)
+        if waiting is not None:
+            shared = await asyncio.shield(waiting)
+            if shared is not None:
+                scope[ROUTE_KEY] = route.template
+                await self._serve(scope, send, shared, viewer, found_resources, if_none_match)
+                return
+            await self.app(scope, receive, send)
+            return
+        await self._miss(scope, receive, send, key, found.mark, viewer, found_resources)
+
+    async def _serve(
+        self,
+        scope: Scope,
+        send: Send,
+        stored: Stored,
+        viewer: Authenticated | None,
+        found: Resources,
+        if_none_match: bytes,
+    ) -> None:
+        if viewer is not None:
+            stored = await _for_viewer(stored, viewer, found)
+        await self._answer(scope, send, stored, if_none_match)
+
+    async def _miss(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        key: str,
+        mark: bytes,
+        viewer: Authenticated | None,
+        found: Resources,
+    ) -> None:
+        """Run the request with a read record open, answer it as the app did, and store
+        the shared form of a complete ``200`` under the tags it read."""
+        future: asyncio.Future[Stored | None] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        start: Message | None = None
+        chunks: list[bytes] = []
+        done = False
+
+        async def capture(message: Message) -> None:
+            nonlocal start, done
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                start = message
+            elif start is not None and message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                done = not message.get("more_body", False)
+            else:
+                await send(message)
+
+        stored: Stored | None = None
+        record, token = read_tags.begin()
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            read_tags.end(token)
+            if start is not None and done:
+                stored = _shared(start, b"".join(chunks), record, viewer is not None)
+            future.set_result(stored)
+            del self._inflight[key]
+        if start is None:
+            return
+        await send(start)
+        await send({"type": "http.response.body", "body": b"".join(chunks)})
+        if stored is not None:
+            await found.cache.fill(key, record.tags, stored.payload(), mark, stored.etag)
+
+    async def _answer(
+        self,
+        scope: Scope,
+        send: Send,
+        stored: Stored,
+        if_none_match: bytes,
+        *,
+        not_modified: bool = False,
+    ) -> None:
+        headers = list(stored.headers)
+        if stored.following_page is not None:
+            cursor, limit = stored.following_page
+            headers.append((b"link", links.link(URL(scope=scope), cursor, limit).encode("latin-1")))
+        if not_modified or (if_none_match and matches(if_none_match, stored.etag)):
+            kept = [(name, value) for name, value in headers if name not in DROPPED_ON_304]
+            await send({"type": "http.response.start", "status": 304, "headers": kept})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        headers.append((b"content-length", str(len(stored.body)).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": stored.body})
+
+
+async def _authenticated(scope: Scope, found: Resources) -> Authenticated | None:
+    """The request's principal through the one way in; ``None`` when it is refused (the
+    app then answers the refusal itself, as it answers every other)."""
+    try:
+        return await authenticate(
+            found.database,
+            found.security,
+            credentials_of(Request(scope), found.settings),
+            activity=found.activity,
+            limiter=found.limiter,
+        )
+    except DomainError:
+        return None
+
+
+async def _for_viewer(stored: Stored, viewer: Authenticated, found: Resources) -> Stored:
+    """The shared answer with the viewer's flags (one statement), and the headers a
+    signed-in answer carries."""
+    flags = await viewer_flags.flags(
+        found.database,
+        viewer.principal,
+        article_ids=set(stored.favorited),
+        author_ids=set(stored.following),
+    )
+    body = stored.body
+    if flags.favorited or flags.following:
+        body = with_flags(
+            body,
+            [article_id in flags.favorited for article_id in stored.favorited],
+            [user_id in flags.following for user_id in stored.following],
+        )
+    return replace(stored, headers=_replaced(stored.headers, PRIVATE, etag_of(body)), body=body)
+
+
+def resources_of_app(scope: Scope) -> Resources | None:
+    """The running app's resources (``None`` before the lifespan opened them)."""
+    found: Any = getattr(getattr(scope.get("app"), "state", None), "resources", None)
+    return found if isinstance(found, Resources) else None
