@@ -329,10 +329,15 @@ class Cache:
     def key(self, key: str) -> str | None:
         """``key`` under the current epoch, or ``None`` when the cache must be bypassed
         (off, in a cooldown after a failure, or the epoch unknown)."""
-        if self.store is None or time.monotonic() < self._down_until:
+        if self.store is None:
             return None
         epoch = self.epoch.value
-        return None if epoch is None else f"{epoch}:{key}"
+        if epoch is None or time.monotonic() < self._down_until:
+            stats = current_cache_stats.get()
+            if stats is not None:
+                stats.bypassed += 1
+            return None
+        return f"{epoch}:{key}"
 
     def _answered(self) -> None:
         if self._outage:
