@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from typing import Any
 
 import jwt
 import orjson
@@ -173,7 +174,7 @@ class ReadFloors(Floor):
         }
         await _respond(send, 200, orjson.dumps({"user": user}))
 
-    def _verify(self, header: str | None) -> tuple[dict[str, object] | None, str]:
+    def _verify(self, header: str | None) -> tuple[dict[str, Any] | None, str]:
         """The token's claims (``None`` when it fails a check) and the token itself."""
         if not self._secret:
             self._load_key()

@@ -9,6 +9,7 @@ target is asked once for its ``Server-Timing`` (SQL statements, cache descriptio
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import mean
 
-from bench.harness import Sample, cpu_seconds, fetch, write_script, wrk
+from bench.harness import Running, Sample, cpu_seconds, fetch, write_script, wrk
 
 STATEMENTS = re.compile(r'db;[^,]*desc="(\d+) statements?"')
 CACHE = re.compile(r'cache;desc="([^"]*)"')
@@ -50,6 +51,7 @@ class Figures:
     statements: int | None = None  # per request, from Server-Timing (Quillpress only)
     cache: str | None = None  # Server-Timing's cache description, read after warm-up
     unavailable: str | None = None  # why the target could not be measured
+    logged: Counter[str] = field(default_factory=Counter)  # server WARNINGs during its runs
 
     @property
     def measured(self) -> bool:
@@ -78,10 +80,10 @@ class Figures:
 
 @dataclass(frozen=True, slots=True)
 class Load:
-    """Where and how the rounds run: ports and pids per server, wrk's settings."""
+    """Where and how the rounds run: ports and processes per server, wrk's settings."""
 
     ports: Mapping[str, int]
-    pids: Mapping[str, int]
+    servers: Mapping[str, Running]
     token: str
     logs: Path
     args: argparse.Namespace
@@ -146,27 +148,45 @@ def run_rounds(
     for round_number in range(1, args.rounds + 1):
         for target in active:
             fig = figures[target.label]
+            since = _size(load.servers[target.server].log)
             if args.warmup:
                 one_run(load, target, scripts[target.label], args.warmup)
             if round_number == 1 and not target.is_floor:
                 probe(load, target, fig)
-            sample, cpu_ms = one_run(load, target, scripts[target.label], args.duration)
+            run = one_run(load, target, scripts[target.label], args.duration, since)
+            sample = run.sample
             fig.samples.append(sample)
-            if cpu_ms is not None:
-                fig.cpu_ms.append(cpu_ms)
+            if run.cpu_ms is not None:
+                fig.cpu_ms.append(run.cpu_ms)
+            fig.logged.update(run.logged)
             refused = f"  refused {sample.refused}" if sample.refused else ""
-            cpu = f"  CPU {cpu_ms:.2f} ms/req" if cpu_ms is not None else ""
+            cpu = f"  CPU {run.cpu_ms:.2f} ms/req" if run.cpu_ms is not None else ""
+            logged = f"  logged {run.logged.total()}" if run.logged else ""
             print(
                 f"round {round_number}    {target.label:<33} {sample.rps:>7.0f} req/s  "
-                f"p50 {sample.p50_ms:.1f} ms  p99 {sample.p99_ms:.1f} ms{cpu}{refused}"
+                f"p50 {sample.p50_ms:.1f} ms  p99 {sample.p99_ms:.1f} ms{cpu}{refused}{logged}"
             )
     return scripts
 
 
-def one_run(load: Load, target: Target, script: Path, seconds: int) -> tuple[Sample, float | None]:
-    """One wrk run and the server's CPU milliseconds per request during it."""
-    pid = load.pids[target.server]
-    before = cpu_seconds(pid)
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One wrk run: wrk's figures, the server's CPU per request, and what the server
+    logged at WARNING or above meanwhile (say, a cache that fell back to the database)."""
+
+    sample: Sample
+    cpu_ms: float | None
+    logged: Counter[str]
+
+
+def one_run(
+    load: Load, target: Target, script: Path, seconds: int, since: int | None = None
+) -> Run:
+    """``since``: the log offset to read warnings from (the warm-up's start: an outage
+    logs once, when it starts); the run's own start by default."""
+    running = load.servers[target.server]
+    offset = _size(running.log) if since is None else since
+    before = cpu_seconds(running.pid)
     sample = wrk(
         load.url(target),
         script,
@@ -175,10 +195,44 @@ def one_run(load: Load, target: Target, script: Path, seconds: int) -> tuple[Sam
         threads=load.args.threads,
         allow_status=target.allow_status,
     )
-    after = cpu_seconds(pid)
+    after = cpu_seconds(running.pid)
+    logged = log_problems(running.log, offset)
     if before is None or after is None or not sample.requests:
-        return sample, None
-    return sample, (after - before) * 1000 / sample.requests
+        return Run(sample, None, logged)
+    return Run(sample, (after - before) * 1000 / sample.requests, logged)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def log_problems(path: Path, offset: int) -> Counter[str]:
+    """WARNING-or-worse records (JSON lines) and any other output a server wrote to its
+    log after ``offset``, counted by message."""
+    found: Counter[str] = Counter()
+    try:
+        with path.open("rb") as log:
+            log.seek(offset)
+            text = log.read().decode(errors="replace")
+    except OSError:
+        return found
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            found[line.strip()[:120]] += 1
+            continue
+        if not isinstance(record, dict):
+            found[line.strip()[:120]] += 1
+        elif str(record.get("level", "")).lower() in {"warning", "error", "critical"}:
+            error = f" ({str(record['error'])[:80]})" if record.get("error") else ""
+            found[f"{record['level']}: {record.get('msg')}{error}"] += 1
+    return found
 
 
 def ratio(figures: Mapping[str, Figures], target: Target) -> float | None:
@@ -281,3 +335,16 @@ def print_goals(
     shown = "; ".join(more) if more else "every target"
     print(f"  {'statements per request':<{width}} <= before: {shown} - {verdict(not more)}")
     return missed
+
+
+def print_logged(targets: Sequence[Target], figures: Mapping[str, Figures]) -> None:
+    """What servers logged at WARNING or above while a target was warmed up and measured:
+    a cached target whose cache fell back to the database measured the database too."""
+    noisy = [t for t in targets if figures[t.label].logged]
+    if not noisy:
+        print("  server logs during the measured runs: no warnings")
+        return
+    for target in noisy:
+        logged = figures[target.label].logged
+        shown = "; ".join(f"{count}x {message}" for message, count in logged.most_common(3))
+        print(f"  {target.label} (server log during its runs, figure suspect): {shown}")

@@ -49,12 +49,12 @@ def record(load: Load, target: Target, script: Path, directory: Path) -> Path:
     seconds = load.args.duration
     if load.args.warmup:
         one_run(load, target, script, load.args.warmup)
-    command = [tool, "record", "--pid", str(load.pids[target.server]), "--duration"]
+    command = [tool, "record", "--pid", str(load.servers[target.server].pid), "--duration"]
     command += [str(seconds), "--rate", "200", "--format", "raw", "--nonblocking"]
     command += ["--output", str(out)]
     spy = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        sample, cpu_ms = one_run(load, target, script, seconds)
+        run = one_run(load, target, script, seconds)
         output, _ = spy.communicate(timeout=seconds + 30)
     finally:
         if spy.poll() is None:
@@ -63,8 +63,8 @@ def record(load: Load, target: Target, script: Path, directory: Path) -> Path:
     if spy.returncode != 0 or not out.exists():
         text = output.decode(errors="replace")[-1500:]
         raise BenchError(f"py-spy failed on {target.label} (ptrace permission?):\n{text}")
-    cpu = f", CPU {cpu_ms:.2f} ms/request" if cpu_ms is not None else ""
-    print(f"\nprofile    {target.label}: {sample.rps:.0f} req/s under py-spy{cpu} → {out}")
+    cpu = f", CPU {run.cpu_ms:.2f} ms/request" if run.cpu_ms is not None else ""
+    print(f"\nprofile    {target.label}: {run.sample.rps:.0f} req/s under py-spy{cpu} → {out}")
     return out
 
 

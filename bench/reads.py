@@ -81,7 +81,7 @@ def _body(port: int, path: str, headers: Mapping[str, str], what: str) -> bytes:
 def check_same_answers(ports: Mapping[str, int], token: str, slug: str, username: str) -> None:
     """Each floor's body equals Quillpress's on every server that serves it (miss, hit)."""
     auth = {"Authorization": f"Token {token}"}
-    cases = (
+    cases: tuple[tuple[str, str, Mapping[str, str], tuple[str, ...]], ...] = (
         ("tags", TAGS, {}, ("off", "redis", "memory")),
         ("article", f"/api/articles/{slug}", {}, ("off", "redis", "memory")),
         ("profile", f"/api/profiles/{username}", {}, ("off", "redis", "memory")),

@@ -51,6 +51,7 @@ from bench.harness import (
     INSTALL_WRK,
     REPO,
     BenchError,
+    Running,
     base_env,
     bench_database,
     describe_machine,
@@ -69,6 +70,7 @@ from bench.measure import (
     Load,
     Target,
     print_goals,
+    print_logged,
     print_table,
     ratio,
     run_rounds,
@@ -256,8 +258,8 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 def start_servers(
     stack: ExitStack, env: Mapping[str, str], logs: Path, prefix: str, tables: Sequence[str]
-) -> tuple[dict[str, int], dict[str, int]]:
-    """Ports and process ids per server: the floors, then Quillpress per cache mode (and,
+) -> tuple[dict[str, int], dict[str, Running]]:
+    """Ports and running processes per server: the floors, then Quillpress per cache mode (and,
     for the list, the Redis one again with the default rate limits on)."""
     floors = {"floor": "bench.floor:app"} if "list" in tables else {}
     if "reads" in tables:
@@ -275,12 +277,12 @@ def start_servers(
     if "list" in tables:
         caches["limits"] = redis_env
     ports = {key: free_port() for key in [*floors, *caches]}
-    pids: dict[str, int] = {}
+    running: dict[str, Running] = {}
     for key, module in floors.items():
         command = [sys.executable, "-m", "uvicorn", module, "--app-dir", str(REPO)]
         command += ["--host", "127.0.0.1", "--port", str(ports[key]), "--workers", "1"]
         command += ["--log-level", "warning", "--no-access-log"]
-        pids[key] = stack.enter_context(server(key, command, env, logs, ports[key])).pid
+        running[key] = stack.enter_context(server(key, command, env, logs, ports[key]))
     for key, extra in caches.items():
         server_env = {**env, **extra}
         if key == "limits":
@@ -289,9 +291,9 @@ def start_servers(
         else:
             name = f"Quillpress cache {key}"
         command = quillpress_command(ports[key])
-        pids[key] = stack.enter_context(server(name, command, server_env, logs, ports[key])).pid
+        running[key] = stack.enter_context(server(name, command, server_env, logs, ports[key]))
     print("serving    " + ", ".join(f"{key} on :{port}" for key, port in ports.items()))
-    return ports, pids
+    return ports, running
 
 
 def check_same_answers(ports: Mapping[str, int], token: str, expected_total: int) -> None:
@@ -388,7 +390,7 @@ def run_default(args: argparse.Namespace, stack: ExitStack) -> None:
     logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="quillpress-bench-")))
     seed(database, args.articles, args)
     prefix = stack.enter_context(redis_prefix())
-    ports, pids = start_servers(stack, base_env(database), logs, prefix, args.tables)
+    ports, running = start_servers(stack, base_env(database), logs, prefix, args.tables)
     token = login(ports["off"], VIEWER_EMAIL, bulk.PASSWORD)
 
     figures: dict[str, Figures] = {}
@@ -406,7 +408,7 @@ def run_default(args: argparse.Namespace, stack: ExitStack) -> None:
         figures.update({target.label: Figures() for target in cheap})
 
     describe_machine(args, args.connections)
-    load = Load(ports=ports, pids=pids, token=token, logs=logs, args=args)
+    load = Load(ports=ports, servers=running, token=token, logs=logs, args=args)
     scripts = run_rounds(load, [*main, *cheap], figures)
     missed: list[str] = []
     if main:
@@ -414,6 +416,7 @@ def run_default(args: argparse.Namespace, stack: ExitStack) -> None:
     if cheap:
         missed += print_reads_table(cheap, figures)
     print(f"\nhit contract: {HIT_CONTRACT}, checked on the cached anonymous targets")
+    print_logged([*main, *cheap], figures)
     end_load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"load average at the end: {end_load} (other work on the machine skews absolute figures)")
     if args.profile:
