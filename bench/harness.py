@@ -143,10 +143,20 @@ def quillpress_command(port: int) -> list[str]:
     return [*command, "--port", str(port), "--workers", "1"]
 
 
+@dataclass(frozen=True, slots=True)
+class Running:
+    """A started server: its process id (the process that serves: every server here runs
+    one worker in-process) and its log file."""
+
+    name: str
+    pid: int
+    log: Path
+
+
 @contextmanager
 def server(
     name: str, command: list[str], env: Mapping[str, str], logs: Path, port: int
-) -> Iterator[Path]:
+) -> Iterator[Running]:
     """A server subprocess in its own session (so the terminal's Ctrl-C reaches only us
     and we stop it in order), ready when this yields; output goes to a log file shown if
     it misbehaves."""
@@ -162,7 +172,7 @@ def server(
         )
     try:
         wait_ready(name, port, log_path, process)
-        yield log_path
+        yield Running(name=name, pid=process.pid, log=log_path)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)  # uvicorn's graceful shutdown
@@ -172,6 +182,18 @@ def server(
                 process.kill()
                 process.wait()
         print(f"stopped    {name}")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds the process has used so far (``/proc/<pid>/stat``, all
+    its threads); ``None`` where there is no procfs."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # the name in parentheses may hold spaces
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
 def fetch(
@@ -232,6 +254,8 @@ class Sample:
     rps: float
     p50_ms: float
     p99_ms: float
+    requests: int = 0
+    refused: int = 0  # non-2xx/3xx answers, counted only where ``wrk(allow_status=True)``
 
 
 def write_script(
@@ -249,8 +273,17 @@ def write_script(
     return path
 
 
-def wrk(url: str, script: Path, *, seconds: int, connections: int, threads: int = 1) -> Sample:
-    """Load ``url`` for ``seconds``; any socket error or non-2xx/3xx fails the run."""
+def wrk(
+    url: str,
+    script: Path,
+    *,
+    seconds: int,
+    connections: int,
+    threads: int = 1,
+    allow_status: bool = False,
+) -> Sample:
+    """Load ``url`` for ``seconds``; any socket error or non-2xx/3xx fails the run (with
+    ``allow_status``, non-2xx/3xx answers such as 429 are counted in ``refused`` instead)."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s"]
     command += ["--latency", "--timeout", "10s", "-s", str(script), url]
     result = subprocess.run(
@@ -260,13 +293,16 @@ def wrk(url: str, script: Path, *, seconds: int, connections: int, threads: int 
     if result.returncode != 0 or line is None:
         raise BenchError(f"wrk failed on {url}:\n{result.stdout}\n{result.stderr}")
     report = json.loads(line.removeprefix("BENCH_RESULT "))
-    errors = {k: report[k] for k in ("connect", "read", "write", "status", "timeout") if report[k]}
+    kinds = ("connect", "read", "write", "timeout") + (() if allow_status else ("status",))
+    errors = {k: report[k] for k in kinds if report[k]}
     if errors:
         raise BenchError(f"{url} had errors under load: {errors}\n{result.stdout}")
     return Sample(
         rps=report["requests"] / (report["duration_us"] / 1e6),
         p50_ms=report["p50_us"] / 1000,
         p99_ms=report["p99_us"] / 1000,
+        requests=report["requests"],
+        refused=report["status"],
     )
 
 

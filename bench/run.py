@@ -1,15 +1,22 @@
-"""Benchmark Quillpress's article list against a raw-asyncpg floor, or how lists grow with data.
+"""Benchmark Quillpress's article list and cheapest reads against raw-asyncpg floors, or
+how lists grow with data.
 
     .venv/bin/python bench/run.py [--articles 20000] [--duration 10] [--rounds 2]
-                                  [--connections 32] [--plot DIR] [--keep-db]
+                                  [--connections 32] [--tables list,reads]
+                                  [--profile LABEL|missed ...] [--plot DIR] [--keep-db]
     .venv/bin/python bench/run.py --scale [--sizes 20000,200000,1000000] [--duration 5]
 
 Default run: a throwaway PostgreSQL database seeded with ``bench/bulk.py`` (COPY), the
-floor (``bench/floor.py``) and Quillpress three times over, one worker each: cache off,
-cache in Redis (a key prefix of this run's own, deleted afterwards), cache in memory. It
-checks that every target answers the same, then loads them with ``wrk`` in interleaved
-rounds (every target once per round) so drift in the machine's load hits all alike, and
-prints each target's requests/s, p50/p99 and ratio to the floor as ``N.NNx floor``.
+floors (``bench/floor.py`` for the list, ``bench/floors.py`` for the cheap reads) and
+Quillpress four times over, one worker each: cache off, cache in Redis (a key prefix of
+this run's own, deleted afterwards), cache in memory, and cache in Redis with the default
+rate limits on (every other server runs with them off). It checks that every target
+answers the same, then loads them with ``wrk`` in interleaved rounds (every target once
+per round) so drift in the machine's load hits all alike, and prints two tables (the
+article list; the cheap reads) with each target's requests/s, p50/p99, SQL statements,
+server CPU per request, cache description and ratio to its floor as ``N.NNx floor``,
+then the goals, each met or MISSED. ``--profile`` records where a target's time goes
+(py-spy, ``bench/profiling.py``).
 
 ``--scale``: one database grown 20k → 200k → 1M articles; at each size p50/p99 of every
 list endpoint at low concurrency (cache off: the database path), then the growth ratio
@@ -25,7 +32,6 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -33,25 +39,23 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
-from statistics import mean
 from typing import Any
 
 if __package__ in (None, ""):  # run as a script: make ``bench.*`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bulk
+from bench import bulk, persisted, reads
 from bench.harness import (
     INSTALL_WRK,
     REPO,
     BenchError,
-    Sample,
+    Running,
     base_env,
     bench_database,
     describe_machine,
     fail,
-    fetch,
     fetch_json,
     first_difference,
     free_port,
@@ -59,8 +63,17 @@ from bench.harness import (
     pg_url,
     quillpress_command,
     server,
-    write_script,
-    wrk,
+)
+from bench.measure import (
+    HIT_CONTRACT,
+    Figures,
+    Load,
+    Target,
+    print_goals,
+    print_logged,
+    print_table,
+    ratio,
+    run_rounds,
 )
 
 LIST_PATH = "/api/articles?limit=20"
@@ -68,61 +81,65 @@ GRAPHQL_QUERY = (
     "{ articles(first: 20) { totalCount edges { node { slug title description tagList "
     "createdAt updatedAt favorited favoritesCount author { username bio image following } } } } }"
 )
-SERVER_TIMING = re.compile(r'desc="(\d+) statements?"')
+GRAPHQL_BODY = json.dumps({"query": GRAPHQL_QUERY}).encode()
 DEFAULT_PLOTS = REPO / "bench" / "out"
-VIEWER_EMAIL = "user2@example.com"  # the signed-in reader of the authenticated target
+VIEWER_EMAIL = "user2@example.com"  # the signed-in reader of the authenticated targets
+PERSISTED = "GraphQL persisted cached"
+LIMITS_ON = "REST cached anonymous, limits on"
+TABLES = ("list", "reads")
 
-# Minimum ratio to the floor of the same run, per target (the issue's goals).
-GOALS = {
-    "REST cached anonymous": 1.5,
-    "REST cached authenticated": 1.0,
-    "REST uncached": 0.6,
-    "GraphQL uncached": 0.45,
-}
-TAIL_GOAL = 3.0  # p99 at most this many times p50, at the run's connections
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    label: str
-    server: str  # key into the ports: floor, off, redis, memory
-    path: str
-    body: bytes | None = None  # a POST body; GET when None
-    signed_in: bool = False
-
-
+# The issue's goals: minimum ratio to the floor of the same run, per target.
 TARGETS = (
     Target("floor", "floor", LIST_PATH),
-    Target("REST uncached", "off", LIST_PATH),
-    Target("REST cached anonymous", "redis", LIST_PATH),
-    Target("REST cached authenticated", "redis", LIST_PATH, signed_in=True),
-    Target("GraphQL uncached", "off", "/graphql", json.dumps({"query": GRAPHQL_QUERY}).encode()),
+    Target("REST uncached", "off", LIST_PATH, floor="floor", goal=0.7),
+    Target("REST cached anonymous", "redis", LIST_PATH, floor="floor", goal=2.5, hit_contract=True),
+    Target(
+        "REST cached authenticated", "redis", LIST_PATH, signed_in=True, floor="floor", goal=1.2
+    ),
+    Target("GraphQL uncached", "off", "/graphql", GRAPHQL_BODY, floor="floor", goal=0.4),
     Target(
         "GraphQL cached anonymous",
         "redis",
         "/graphql",
-        json.dumps({"query": GRAPHQL_QUERY}).encode(),
+        GRAPHQL_BODY,
+        floor="floor",
+        goal=1.0,
+        hit_contract=True,
     ),
-    Target("REST cached anonymous, memory", "memory", LIST_PATH),
+    # The path is filled in once the query is registered (``bench/persisted.py``).
+    Target(PERSISTED, "redis", "/graphql", floor="floor", goal=2.0, hit_contract=True),
+    Target(
+        "REST cached anonymous, memory",
+        "memory",
+        LIST_PATH,
+        floor="floor",
+        goal=3.0,
+        hit_contract=True,
+    ),
+    # The second figure of REST cached anonymous: the same, the default rate limits on.
+    Target(
+        LIMITS_ON,
+        "limits",
+        LIST_PATH,
+        floor="floor",
+        hit_contract=True,
+        allow_status=True,
+    ),
 )
 
-
-@dataclass(slots=True)
-class Figures:
-    samples: list[Sample] = field(default_factory=list)
-    statements: int | None = None  # per request, from Server-Timing (Quillpress only)
-
-    @property
-    def rps(self) -> float:
-        return mean(sample.rps for sample in self.samples)
-
-    @property
-    def p50(self) -> float:
-        return mean(sample.p50_ms for sample in self.samples)
-
-    @property
-    def p99(self) -> float:
-        return mean(sample.p99_ms for sample in self.samples)
+# SQL statements per request before this issue's work (measured on main, 2026-12-05):
+# "unchanged or fewer" is checked against these.
+STATEMENTS_BEFORE = {
+    "REST uncached": 1,
+    "REST cached anonymous": 0,
+    "REST cached authenticated": 1,
+    "GraphQL uncached": 1,
+    "GraphQL cached anonymous": 0,
+    PERSISTED: 0,  # new: no figure on main; a cached GraphQL page's
+    "REST cached anonymous, memory": 0,
+    LIMITS_ON: 0,  # new: REST cached anonymous's
+}
+ALL_LABELS = [t.label for t in TARGETS] + [t.label for t in reads.targets("s", "u")]
 
 
 def positive_sizes(text: str) -> list[int]:
@@ -134,9 +151,16 @@ def positive_sizes(text: str) -> list[int]:
     return sizes
 
 
+def table_names(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names or any(name not in TABLES for name in names):
+        raise argparse.ArgumentTypeError(f"comma-separated, of: {', '.join(TABLES)}")
+    return names
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Benchmark Quillpress's article list against a raw-asyncpg floor.",
+        description="Benchmark Quillpress's article list and cheap reads against raw floors.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--scale", action="store_true", help="measure growth with data size")
@@ -158,6 +182,23 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--threads", type=int, default=1, help="wrk threads (one leaves the cores to the servers)"
     )
     parser.add_argument(
+        "--tables",
+        type=table_names,
+        default=list(TABLES),
+        help="which tables: list (the article list), reads (the cheap reads), comma-separated",
+    )
+    parser.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        metavar="LABEL",
+        help="after the rounds, record a py-spy profile of this target (repeatable; "
+        "'missed': every target that missed a goal)",
+    )
+    parser.add_argument(
+        "--profile-dir", type=Path, default=DEFAULT_PLOTS, help="directory for the profiles"
+    )
+    parser.add_argument(
         "--plot", type=Path, default=DEFAULT_PLOTS, help="directory for the PNG plots"
     )
     parser.add_argument("--no-plot", action="store_true", help="print figures only")
@@ -170,6 +211,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--articles must be at least 40 (two full pages) and --warmup at least 0")
     if args.users < 2:
         parser.error("--users must be at least 2")
+    unknown = [label for label in args.profile if label not in [*ALL_LABELS, "missed"]]
+    if unknown:
+        parser.error(f"--profile {unknown[0]!r}: not a target (known: {', '.join(ALL_LABELS)})")
+    if args.profile:
+        from bench import profiling
+
+        if profiling.py_spy() is None:
+            parser.error(profiling.INSTALL)
     return args
 
 
@@ -208,29 +257,43 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def start_servers(
-    stack: ExitStack, env: Mapping[str, str], logs: Path, prefix: str
-) -> dict[str, int]:
-    ports = {key: free_port() for key in ("floor", "off", "redis", "memory")}
-    floor_cmd = [sys.executable, "-m", "uvicorn", "bench.floor:app", "--app-dir", str(REPO)]
-    floor_cmd += ["--host", "127.0.0.1", "--port", str(ports["floor"]), "--workers", "1"]
-    floor_cmd += ["--log-level", "warning", "--no-access-log"]
-    stack.enter_context(server("floor", floor_cmd, env, logs, ports["floor"]))
-    caches = {
+    stack: ExitStack, env: Mapping[str, str], logs: Path, prefix: str, tables: Sequence[str]
+) -> tuple[dict[str, int], dict[str, Running]]:
+    """Ports and running processes per server: the floors, then Quillpress per cache mode (and,
+    for the list, the Redis one again with the default rate limits on)."""
+    floors = {"floor": "bench.floor:app"} if "list" in tables else {}
+    if "reads" in tables:
+        floors["floors"] = "bench.floors:app"
+    redis_env = {
+        "QUILLPRESS_CACHE": "redis",
+        "QUILLPRESS_REDIS_URL": REDIS_URL,
+        "QUILLPRESS_REDIS_PREFIX": prefix,
+    }
+    caches: dict[str, dict[str, str]] = {
         "off": {"QUILLPRESS_CACHE": "off"},
-        "redis": {
-            "QUILLPRESS_CACHE": "redis",
-            "QUILLPRESS_REDIS_URL": REDIS_URL,
-            "QUILLPRESS_REDIS_PREFIX": prefix,
-        },
+        "redis": redis_env,
         "memory": {"QUILLPRESS_CACHE": "memory"},
     }
+    if "list" in tables:
+        caches["limits"] = redis_env
+    ports = {key: free_port() for key in [*floors, *caches]}
+    running: dict[str, Running] = {}
+    for key, module in floors.items():
+        command = [sys.executable, "-m", "uvicorn", module, "--app-dir", str(REPO)]
+        command += ["--host", "127.0.0.1", "--port", str(ports[key]), "--workers", "1"]
+        command += ["--log-level", "warning", "--no-access-log"]
+        running[key] = stack.enter_context(server(key, command, env, logs, ports[key]))
     for key, extra in caches.items():
+        server_env = {**env, **extra}
+        if key == "limits":
+            del server_env["QUILLPRESS_RATE_LIMITS"]  # the defaults: what production runs
+            name = "Quillpress cache redis, limits on"
+        else:
+            name = f"Quillpress cache {key}"
         command = quillpress_command(ports[key])
-        stack.enter_context(
-            server(f"Quillpress cache {key}", command, {**env, **extra}, logs, ports[key])
-        )
+        running[key] = stack.enter_context(server(name, command, server_env, logs, ports[key]))
     print("serving    " + ", ".join(f"{key} on :{port}" for key, port in ports.items()))
-    return ports
+    return ports, running
 
 
 def check_same_answers(ports: Mapping[str, int], token: str, expected_total: int) -> None:
@@ -238,7 +301,7 @@ def check_same_answers(ports: Mapping[str, int], token: str, expected_total: int
     uncached signed-in list returns), or its figure means nothing."""
     for path in (LIST_PATH, "/api/articles?limit=20&offset=40", "/api/articles?limit=7"):
         floor = fetch_json(ports["floor"], path)
-        for key in ("off", "redis", "memory"):
+        for key in ("off", "redis", "memory", "limits"):
             for attempt in ("miss", "hit"):
                 difference = first_difference(floor, fetch_json(ports[key], path))
                 if difference:
@@ -260,10 +323,9 @@ def check_same_answers(ports: Mapping[str, int], token: str, expected_total: int
             )
     if not any(a["favorited"] or a["author"]["following"] for a in signed_in["articles"]):
         print("note       the signed-in page has no favorited or followed item")
-    body = json.dumps({"query": GRAPHQL_QUERY}).encode()
     for key in ("off", "redis"):
         for attempt in ("miss", "hit"):
-            graphql = fetch_json(ports[key], "/graphql", body)
+            graphql = fetch_json(ports[key], "/graphql", GRAPHQL_BODY)
             if "errors" in graphql:
                 raise BenchError(f"GraphQL errors: {graphql['errors']}")
             connection = graphql["data"]["articles"]
@@ -275,41 +337,52 @@ def check_same_answers(ports: Mapping[str, int], token: str, expected_total: int
             if difference:
                 raise BenchError(f"GraphQL ({key}, {attempt}) and REST differ at {difference}")
     print(
-        "checked    floor == REST (off, redis, memory; 3 pages) == GraphQL (off, redis); "
-        "signed-in cached == uncached"
+        "checked    floor == REST (off, redis, memory, limits on; 3 pages) == GraphQL "
+        "(off, redis); signed-in cached == uncached"
     )
 
 
-def statements_per_request(port: int, target: Target, headers: Mapping[str, str]) -> int | None:
-    _, _, response = fetch(port, target.path, target.body, headers)
-    found = SERVER_TIMING.search(response.getheader("server-timing") or "")
-    return int(found.group(1)) if found else None
+def list_targets(ports: Mapping[str, int], figures: dict[str, Figures]) -> list[Target]:
+    """The list table's targets, the persisted query's path filled in (or the target
+    marked unavailable, with what the server said)."""
+    targets = []
+    for target in TARGETS:
+        figures[target.label] = Figures()
+        if target.label == PERSISTED:
+            try:
+                path = persisted.prepare(ports[target.server], GRAPHQL_QUERY)
+            except persisted.Unavailable as error:
+                figures[target.label].unavailable = str(error)
+                print(f"unavailable {PERSISTED}: {error}")  # and MISSED under the goals
+            else:
+                print(f"checked    {PERSISTED}: GET {path[:60]}… == the POSTed query's data")
+                target = replace(target, path=path)
+        targets.append(target)
+    return targets
 
 
-def print_table(figures: Mapping[str, Figures]) -> None:
-    floor = figures["floor"].rps
-    header = f"{'target':<31} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8}"
-    header += f" {'stmts':>6}  ratio"
-    print("\n" + header + "\n" + "-" * (len(header) + 6))
-    for label, fig in figures.items():
-        statements = (
-            "1" if label == "floor" else str(fig.statements if fig.statements is not None else "?")
-        )
-        print(
-            f"{label:<31} {fig.rps:>8.0f} {fig.p50:>8.1f} {fig.p99:>8.1f} "
-            f"{fig.p99 / fig.p50:>7.1f}x "
-            f"{statements:>6}  {fig.rps / floor:.2f}x floor"
-        )
+def print_list_table(targets: Sequence[Target], figures: Mapping[str, Figures]) -> list[str]:
+    print_table("article list", targets, figures)
     print("\ngoals (ratio to the floor of this run):")
-    for label, goal in GOALS.items():
-        ratio = figures[label].rps / floor
-        verdict = "met" if ratio >= goal else "MISSED"
-        print(f"  {label:<27} >= {goal:.2f}x floor: {ratio:.2f}x floor - {verdict}")
-    for label in ("floor", "REST uncached"):
-        fig = figures[label]
-        tail = fig.p99 / fig.p50
-        verdict = "met" if tail <= TAIL_GOAL else "MISSED"
-        print(f"  {label + ' p99/p50':<27} <= {TAIL_GOAL:.1f}x:       {tail:.1f}x - {verdict}")
+    missed = print_goals(targets, figures, STATEMENTS_BEFORE)
+    limits = [t for t in targets if t.label in ("REST cached anonymous", LIMITS_ON)]
+    shown = [ratio(figures, target) for target in limits]
+    if all(value is not None for value in shown):
+        refused = figures[LIMITS_ON].refused
+        print(
+            f"  REST cached anonymous: {shown[0]:.2f}x floor with rate limits off, "
+            f"{shown[1]:.2f}x floor with the default limits on ({refused} answers refused)"
+        )
+    return missed
+
+
+def print_reads_table(targets: Sequence[Target], figures: Mapping[str, Figures]) -> list[str]:
+    print_table("cheap reads", targets, figures)
+    print("\ngoals (ratio to each read's own floor):")
+    missed = print_goals(targets, figures, reads.STATEMENTS_BEFORE)
+    if not reads.print_cpu(figures) and reads.SIGNED_IN not in missed:
+        missed.append(reads.SIGNED_IN)
+    return missed
 
 
 def run_default(args: argparse.Namespace, stack: ExitStack) -> None:
@@ -317,45 +390,68 @@ def run_default(args: argparse.Namespace, stack: ExitStack) -> None:
     logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="quillpress-bench-")))
     seed(database, args.articles, args)
     prefix = stack.enter_context(redis_prefix())
-    ports = start_servers(stack, base_env(database), logs, prefix)
+    ports, running = start_servers(stack, base_env(database), logs, prefix, args.tables)
     token = login(ports["off"], VIEWER_EMAIL, bulk.PASSWORD)
-    check_same_answers(ports, token, args.articles)
 
-    scripts: dict[str, Path] = {}
     figures: dict[str, Figures] = {}
-    for number, target in enumerate(TARGETS):
-        headers = {"Authorization": f"Token {token}"} if target.signed_in else {}
-        scripts[target.label] = write_script(logs / f"target{number}.lua", target.body, headers)
-        figures[target.label] = Figures()
-        if target.server != "floor":
-            figures[target.label].statements = statements_per_request(
-                ports[target.server], target, headers
-            )
+    main: list[Target] = []
+    cheap: list[Target] = []
+    if "list" in args.tables:
+        check_same_answers(ports, token, args.articles)
+        main = list_targets(ports, figures)
+    if "reads" in args.tables:
+        auth = {"Authorization": f"Token {token}"}
+        slug = fetch_json(ports["off"], "/api/articles?limit=1")["articles"][0]["slug"]
+        username = fetch_json(ports["off"], "/api/user", headers=auth)["user"]["username"]
+        reads.check_same_answers(ports, token, slug, username)
+        cheap = list(reads.targets(slug, username))
+        figures.update({target.label: Figures() for target in cheap})
 
     describe_machine(args, args.connections)
-    for round_number in range(1, args.rounds + 1):
-        for target in TARGETS:
-            url = f"http://127.0.0.1:{ports[target.server]}{target.path}"
-            load = {"connections": args.connections, "threads": args.threads}
-            if args.warmup:
-                wrk(url, scripts[target.label], seconds=args.warmup, **load)
-            sample = wrk(url, scripts[target.label], seconds=args.duration, **load)
-            figures[target.label].samples.append(sample)
-            print(
-                f"round {round_number}    {target.label:<31} {sample.rps:>7.0f} req/s  "
-                f"p50 {sample.p50_ms:.1f} ms  p99 {sample.p99_ms:.1f} ms"
-            )
-    print_table(figures)
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"\nload average at the end: {load} (other work on the machine skews absolute figures)")
-    if not args.no_plot:
+    load = Load(ports=ports, servers=running, token=token, logs=logs, args=args)
+    scripts = run_rounds(load, [*main, *cheap], figures)
+    missed: list[str] = []
+    if main:
+        missed += print_list_table(main, figures)
+    if cheap:
+        missed += print_reads_table(cheap, figures)
+    print(f"\nhit contract: {HIT_CONTRACT}, checked on the cached anonymous targets")
+    print_logged([*main, *cheap], figures)
+    end_load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average at the end: {end_load} (other work on the machine skews absolute figures)")
+    if args.profile:
+        profile(load, [*main, *cheap], scripts, missed, args)
+    if main and not args.no_plot:
         from bench import plots
 
-        floor = figures["floor"].rps
+        measured = [t for t in main if figures[t.label].measured]
         written = plots.throughput(
-            args.plot, {label: (fig.rps, fig.rps / floor) for label, fig in figures.items()}
+            args.plot,
+            {t.label: (figures[t.label].rps, ratio(figures, t) or 0.0) for t in measured},
         )
         print(f"plotted    {written}")
+
+
+def profile(
+    load: Load,
+    targets: Sequence[Target],
+    scripts: Mapping[str, Path],
+    missed: Sequence[str],
+    args: argparse.Namespace,
+) -> None:
+    from bench import profiling
+
+    chosen = [label for label in args.profile if label != "missed"]
+    if "missed" in args.profile:
+        chosen += [label for label in missed if label not in chosen]
+    by_label = {target.label: target for target in targets}
+    for label in chosen:
+        target = by_label.get(label)
+        if target is None or label not in scripts:
+            print(f"\nprofile    {label}: not measured in this run, not profiled")
+            continue
+        out = profiling.record(load, target, scripts[label], args.profile_dir)
+        profiling.summarize(out)
 
 
 # --- main ----------------------------------------------------------------------------
