@@ -16,6 +16,7 @@ from quillpress.config import Settings
 from quillpress.infra.persisted_queries import MAX_DOCUMENT_BYTES
 from tests.conftest import make_settings
 from tests.helpers import create_article, gql_error, register, serve, statement_count
+from tests.infra.test_metrics import scrape, value
 
 TAGS = "query Tags { tags }"
 ARTICLE = "query Article($slug: String!) { article(slug: $slug) { title favorited } }"
@@ -103,6 +104,14 @@ async def test_unknown_hash_then_document_then_hash_alone(
         assert again.headers["content-type"].startswith("application/json")
         assert again.headers["cache-control"] == "no-store"
         assert statement_count(again) == 1
+
+    metrics = await scrape(client)
+    assert value(metrics, "graphql_persisted_queries_total", result="miss") == 1
+    assert value(metrics, "graphql_persisted_queries_total", result="registered") == 1
+    assert value(metrics, "graphql_persisted_queries_total", result="hit") == 2
+    assert (await with_document(client, TAGS, method=method)).status_code == 200
+    again_registered = await scrape(client)  # already known: not counted twice
+    assert value(again_registered, "graphql_persisted_queries_total", result="registered") == 1
 
 
 async def test_registered_by_post_answers_get_with_variables(client: httpx.AsyncClient) -> None:

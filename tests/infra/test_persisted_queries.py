@@ -28,7 +28,8 @@ def test_document_hash_is_apollos() -> None:
 async def test_memory_store_keeps_the_most_recently_used() -> None:
     store = PersistedQueries(max_entries=2)
     for document in ("{ a }", "{ b }"):
-        await store.register(sha(document), document)
+        assert await store.register(sha(document), document)
+    assert not await store.register(sha("{ a }"), "{ a }")  # already known
     assert await store.lookup(sha("{ a }")) == "{ a }"  # now the most recent
     await store.register(sha("{ c }"), "{ c }")
     assert await store.lookup(sha("{ b }")) is None

@@ -110,21 +110,25 @@ class PersistedQueries:
         self._remember(sha256, document)
         return document
 
-    async def register(self, sha256: str, document: str) -> None:
+    async def register(self, sha256: str, document: str) -> bool:
+        """Keep ``document`` under ``sha256``: ``True`` when it was new to this process
+        (and given to Redis, if Redis is there and answering), ``False`` when it was
+        already known here or is too long to keep."""
         if len(document) > MAX_DOCUMENT_BYTES or len(document.encode()) > MAX_DOCUMENT_BYTES:
-            return
+            return False
         if sha256 in self._local:
             self._local.move_to_end(sha256)
-            return  # already known here, so already written to Redis (or it was down)
+            return False  # already known here, so already given to Redis (or it was down)
         self._remember(sha256, document)
         if self._redis is None or not self._redis_usable():
-            return
+            return True
         try:
             await self._redis.set(sha256, document)
         except (RedisError, OSError, TimeoutError) as error:
             self._failed(error)
-            return
+            return True
         self._recovered()
+        return True
 
     def _remember(self, sha256: str, document: str) -> None:
         if self._max <= 0:

@@ -264,9 +264,12 @@ class GraphQLEndpoint:
             )
         if request.method == "GET" and operation.operation is not OperationType.QUERY:
             return _get_mutation_refused(operation.operation)
-        if register and document_sha256 is not None:
-            # Only documents that parse, validate and name an operation are kept.
-            await found.persisted_queries.register(document_sha256, query)
+        # Only documents that parse, validate and name an operation are registered.
+        if (
+            register
+            and document_sha256 is not None
+            and await found.persisted_queries.register(document_sha256, query)
+        ):
             found.metrics.persisted_query("registered")
         try:
             auth = await authenticate(
