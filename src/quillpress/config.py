@@ -173,6 +173,11 @@ class Settings(BaseSettings):
     graphql_introspection: bool | None = None  # default: on in development, off in production
     graphql_debug: bool = False  # SQL statement count and time in each response's extensions
     graphql_document_cache_size: int = Field(default=512, ge=0)
+    # Automatic persisted queries (Apollo's APQ, see infra.persisted_queries): off answers
+    # PERSISTED_QUERY_NOT_SUPPORTED. Shared through Redis when the cache is (TTL 0: none).
+    graphql_persisted_queries: bool = True
+    graphql_persisted_query_ttl_seconds: int = Field(default=604_800, ge=0)
+    graphql_persisted_query_cache_size: int = Field(default=1_000, ge=0)
     # Freeze what startup built out of the garbage collector (bench/tail.py: full
     # collections of ~160 ms every few seconds under load became ~4 ms). The test suite,
     # which builds hundreds of apps in one process, turns it off: each freeze costs a full

@@ -36,6 +36,7 @@ CONTRACT = {
     "auth_failures_total": ("counter", {"reason"}),
     "rate_limited_total": ("counter", {"rule"}),
     "graphql_operations_total": ("counter", {"operation", "type"}),
+    "graphql_persisted_queries_total": ("counter", {"result"}),
     "quillpress_build_info": ("gauge", {"version"}),
 }
 

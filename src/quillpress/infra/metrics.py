@@ -42,6 +42,7 @@ so clients sending generated names cannot grow the series without bound."""
 
 STATEMENT_BUCKETS = (0, 1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 50, 100)
 CACHE_RESULTS = frozenset({"hit", "miss", "bypass"})
+PERSISTED_QUERY_RESULTS = ("hit", "miss", "registered")
 AUTH_FAILURE_REASONS = (
     "missing_token",
     "invalid_token",
@@ -127,6 +128,12 @@ class Metrics:
             ["operation", "type"],
             **r,
         )
+        self.persisted_queries = Counter(
+            "graphql_persisted_queries_total",
+            "Automatic persisted queries, by result (hit, miss, registered).",
+            ["result"],
+            **r,
+        )
         self.build_info = Gauge(
             "quillpress_build_info",
             "Always 1; the version is in the label.",
@@ -169,6 +176,8 @@ class Metrics:
             self.auth_failures.labels(reason=reason)
         for result in sorted(CACHE_RESULTS):
             self.cache.labels(result=result)
+        for result in PERSISTED_QUERY_RESULTS:
+            self.persisted_queries.labels(result=result)
 
     # --- updates from the seams ----------------------------------------------------------
 
@@ -206,6 +215,11 @@ class Metrics:
             else:
                 self._operation_names.add(label)
         self.graphql.labels(operation=label, type=kind).inc()
+
+    def persisted_query(self, result: str) -> None:
+        """A persisted-query hash found (``hit``), unknown (``miss``), or a document
+        registered under its hash (``registered``)."""
+        self.persisted_queries.labels(result=result).inc()
 
     def watch_pool(self, engine: AsyncEngine) -> None:
         """Keep ``db_pool_connections_in_use`` current: +1 on checkout, -1 on checkin (so

@@ -26,6 +26,7 @@ from quillpress.infra.events import EventBus, log_changes
 from quillpress.infra.invalidation import invalidator
 from quillpress.infra.limits import Limiter
 from quillpress.infra.metrics import Metrics
+from quillpress.infra.persisted_queries import PersistedQueries, RedisDocuments
 from quillpress.infra.security import Security
 from quillpress.infra.wal_positions import RedisPositions
 
@@ -44,6 +45,7 @@ class Resources:
     activity: ActivityThrottle
     metrics: Metrics
     limiter: Limiter
+    persisted_queries: PersistedQueries
 
 
 async def open_cache(settings: Settings) -> Cache:
@@ -66,6 +68,22 @@ async def open_cache(settings: Settings) -> Cache:
             log.warning("Redis unreachable at startup; serving from the database until it is back")
         store = redis
     return Cache(store, ttl_seconds=settings.cache_ttl_seconds)
+
+
+def open_persisted_queries(settings: Settings) -> PersistedQueries:
+    """The APQ store: shared through Redis when the cache is (the same server and prefix),
+    else in this process only. Nothing connects here: Redis is first asked on a lookup."""
+    redis: RedisDocuments | None = None
+    if settings.cache_mode is CacheMode.REDIS:
+        assert settings.redis_url is not None  # Settings refuses redis without a URL
+        redis = RedisDocuments.from_url(
+            settings.redis_url,
+            prefix=settings.redis_prefix,
+            ttl_seconds=settings.graphql_persisted_query_ttl_seconds or None,
+            timeout_seconds=settings.redis_timeout_ms / 1000,
+            max_connections=settings.redis_max_connections,
+        )
+    return PersistedQueries(max_entries=settings.graphql_persisted_query_cache_size, redis=redis)
 
 
 REPLICA_CONNECT_TIMEOUT_SECONDS = 2.0
@@ -121,6 +139,7 @@ async def open_resources(
     events.subscribe(invalidator(cache))
     activity = ActivityThrottle()
     limiter = Limiter.from_settings(settings)
+    persisted_queries = open_persisted_queries(settings)
     engine = create_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,
@@ -153,9 +172,11 @@ async def open_resources(
             activity=activity,
             metrics=metrics,
             limiter=limiter,
+            persisted_queries=persisted_queries,
         )
     finally:
         await limiter.close()
+        await persisted_queries.close()
         metrics.close()
         if settings.tracing:
             otel.flush()

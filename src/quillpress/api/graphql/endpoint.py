@@ -1,7 +1,12 @@
 """``/graphql`` over HTTP: GraphiQL for browsers, queries by GET, anything by POST.
 
 Malformed requests, syntax errors, rule violations and over-budget queries are refused with
-a 400 before anything executes. Parsed and validated documents are cached by query text."""
+a 400 before anything executes. Parsed and validated documents are cached by query text.
+
+Automatic persisted queries follow Apollo's protocol: ``extensions.persistedQuery``
+(``version: 1``, ``sha256Hash``) stands for the document; an unknown hash is answered
+``PERSISTED_QUERY_NOT_FOUND`` (200, as Apollo Server answers it) and the client resends
+the document with its hash, which is verified, registered and executed."""
 
 from __future__ import annotations
 
@@ -41,6 +46,7 @@ from quillpress.api.graphql.errors import (
     request_error,
 )
 from quillpress.api.graphql.schema import schema as default_schema
+from quillpress.api.graphql.viewer_dependent import request_identity, selects_viewer_data
 from quillpress.api.middleware import statement_stats
 from quillpress.api.resources import resources
 from quillpress.api.security_headers import new_nonce, page_response
@@ -53,6 +59,8 @@ from quillpress.domain.errors import (
     Unavailable,
 )
 from quillpress.infra.metrics import Metrics
+from quillpress.infra.persisted_queries import SHA256_HEX, document_hash
+from quillpress.infra.resources import Resources
 from quillpress.services import limits
 from quillpress.services.authentication import authenticate
 
@@ -69,6 +77,24 @@ def _json(payload: dict[str, Any], status: int = 200) -> Response:
 
 def _refuse(message: str, code: str = "BAD_REQUEST", status: int = 400) -> Response:
     return _json({"errors": [request_error(message, code)]}, status)
+
+
+def _get_mutation_refused(kind: OperationType) -> Response:
+    """A mutation sent by GET: 405 with ``Allow: POST`` (GraphQL over HTTP), never run."""
+    response = _refuse(
+        f"Only queries may be sent with GET, not {kind.value} operations; use POST.", status=405
+    )
+    response.headers["Allow"] = "POST"
+    return response
+
+
+PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+
+
+def _persisted_query_error(message: str, code: str) -> Response:
+    """Apollo's two persisted-query answers (not found, not supported) are 200s: a client
+    retries with the document (or stops hashing) instead of failing on an HTTP error."""
+    return _json({"errors": [request_error(message, code)]})
 
 
 def _unavailable(errors: list[dict[str, Any]]) -> Response:
@@ -109,18 +135,38 @@ def _all_rate_limited(payload: dict[str, Any]) -> bool:
     return bool(errors) and all(error["extensions"].get("code") == RATE_LIMITED for error in errors)
 
 
+class Prepared:
+    """A query text parsed and validated once: its document (``None`` when it does not
+    parse), its formatted errors, and what is learnt about it later, memoised with it."""
+
+    __slots__ = ("_viewer_data", "document", "errors")
+
+    def __init__(self, document: DocumentNode | None, errors: list[dict[str, Any]]) -> None:
+        self.document = document
+        self.errors = errors
+        self._viewer_data: dict[str | None, bool] = {}
+
+    def selects_viewer_data(self, operation_name: str | None) -> bool:
+        """:func:`~quillpress.api.graphql.viewer_dependent.selects_viewer_data`, once per
+        operation name."""
+        found = self._viewer_data.get(operation_name)
+        if found is None:
+            assert self.document is not None  # only asked of executed documents
+            found = selects_viewer_data(self.document, operation_name)
+            self._viewer_data[operation_name] = found
+        return found
+
+
 class DocumentCache:
-    """query text → (document, validation errors); least recently used entries go first."""
+    """query text → :class:`Prepared`; least recently used entries go first."""
 
     def __init__(self, schema: GraphQLSchema, rules: list[Any], size: int) -> None:
         self._schema = schema
         self._rules = rules
         self._size = size
-        self._entries: OrderedDict[str, tuple[DocumentNode | None, list[dict[str, Any]]]] = (
-            OrderedDict()
-        )
+        self._entries: OrderedDict[str, Prepared] = OrderedDict()
 
-    def get(self, query: str) -> tuple[DocumentNode | None, list[dict[str, Any]]]:
+    def get(self, query: str) -> Prepared:
         entry = self._entries.get(query)
         if entry is not None:
             self._entries.move_to_end(query)
@@ -132,13 +178,13 @@ class DocumentCache:
                 self._entries.popitem(last=False)
         return entry
 
-    def _prepare(self, query: str) -> tuple[DocumentNode | None, list[dict[str, Any]]]:
+    def _prepare(self, query: str) -> Prepared:
         try:
             document = parse(query)
         except GraphQLError as error:
-            return None, [format_error(error, default_code="GRAPHQL_PARSE_FAILED")]
+            return Prepared(None, [format_error(error, default_code="GRAPHQL_PARSE_FAILED")])
         errors = validate(self._schema, document, self._rules)
-        return document, [format_error(error) for error in errors]
+        return Prepared(document, [format_error(error) for error in errors])
 
 
 class GraphQLEndpoint:
@@ -156,19 +202,23 @@ class GraphQLEndpoint:
 
     async def handle(self, request: Request) -> Response:
         if request.method == "GET":
-            if "query" not in request.query_params and "text/html" in request.headers.get(
-                "accept", ""
+            asked = request.query_params
+            if (
+                "query" not in asked
+                and "extensions" not in asked
+                and "text/html" in request.headers.get("accept", "")
             ):
                 nonce = new_nonce()  # fresh for every response, or it would be no secret
                 root = request.scope.get("root_path", "")
                 page = graphiql_html(request.url.path, nonce=nonce, root=root)
                 return page_response(page, policy=graphiql_policy(nonce))
-            params: Any = dict(request.query_params)
-            if isinstance(params.get("variables"), str):
-                try:
-                    params["variables"] = orjson.loads(params["variables"])
-                except orjson.JSONDecodeError:
-                    return _refuse("The variables parameter is not valid JSON.")
+            params: Any = dict(asked)
+            for name in ("variables", "extensions"):  # JSON-encoded, as POST bodies carry them
+                if isinstance(params.get(name), str):
+                    try:
+                        params[name] = orjson.loads(params[name])
+                    except orjson.JSONDecodeError:
+                        return _refuse(f"The {name} parameter is not valid JSON.")
         else:
             try:
                 params = orjson.loads(await request.body())
@@ -179,11 +229,23 @@ class GraphQLEndpoint:
     async def _run(self, request: Request, params: Any) -> Response:
         if not isinstance(params, dict):
             return _refuse("The request must be a JSON object with a `query` string.")
-        query, variables, operation_name = (
+        query, variables, operation_name, extensions = (
             params.get("query"),
             params.get("variables"),
             params.get("operationName"),
+            params.get("extensions"),
         )
+        if extensions is not None and not isinstance(extensions, dict):
+            return _refuse("`extensions` must be a JSON object.")
+        found = resources(request)
+        persisted = (extensions or {}).get("persistedQuery")
+        document_sha256: str | None = None  # known when the client named it
+        register = False
+        if persisted is not None:
+            resolved = await self._persisted(found, persisted, query)
+            if isinstance(resolved, Response):
+                return resolved
+            query, document_sha256, register = resolved
         if not isinstance(query, str) or not query.strip():
             return _refuse("The request has no `query` string.")
         if variables is not None and not isinstance(variables, dict):
@@ -191,17 +253,24 @@ class GraphQLEndpoint:
         if operation_name is not None and not isinstance(operation_name, str):
             return _refuse("`operationName` must be a string.")
 
-        document, errors = self.documents.get(query)
-        if document is None or errors:
-            return _json({"errors": errors}, 400)
+        prepared = self.documents.get(query)
+        document = prepared.document
+        if document is None or prepared.errors:
+            return _json({"errors": prepared.errors}, 400)
         operation = get_operation_ast(document, operation_name)
         if operation is None:
             return _refuse(
                 "No operation with that name, or several operations and no `operationName`."
             )
         if request.method == "GET" and operation.operation is not OperationType.QUERY:
-            return _refuse("Only queries may be sent with GET; use POST.", status=405)
-        found = resources(request)
+            return _get_mutation_refused(operation.operation)
+        # Only documents that parse, validate and name an operation are registered.
+        if (
+            register
+            and document_sha256 is not None
+            and await found.persisted_queries.register(document_sha256, query)
+        ):
+            found.metrics.persisted_query("registered")
         try:
             auth = await authenticate(
                 found.database,
@@ -270,7 +339,45 @@ class GraphQLEndpoint:
         )
         if isawaitable(result):
             result = await result
+        if operation.operation is OperationType.QUERY and viewer is None and not result.errors:
+            # response cache: a shared (viewer-independent) answer
+            context.shared = not prepared.selects_viewer_data(operation_name)
+            if context.shared:
+                context.identity = request_identity(
+                    document_sha256 or document_hash(query),
+                    operation.name.value if operation.name is not None else None,
+                    variables,
+                )
         return self._respond(result, found.metrics)
+
+    async def _persisted(
+        self, found: Resources, persisted: Any, query: Any
+    ) -> Response | tuple[Any, str, bool]:
+        """``extensions.persistedQuery`` resolved: ``(query, sha256, register)``, or the
+        answer that ends the request (not supported, bad version or hash, not found)."""
+        if not self.settings.graphql_persisted_queries:
+            return _persisted_query_error(
+                "PersistedQueryNotSupported", "PERSISTED_QUERY_NOT_SUPPORTED"
+            )
+        version = persisted.get("version") if isinstance(persisted, dict) else None
+        if type(version) is not int or version != 1:
+            return _refuse("Unsupported persisted query version")
+        sha256 = persisted.get("sha256Hash")
+        if not isinstance(sha256, str) or not SHA256_HEX.fullmatch(sha256):
+            return _refuse(
+                "`extensions.persistedQuery.sha256Hash` must be the SHA-256 of the query "
+                "as 64 lower-case hex digits."
+            )
+        if query is None:
+            document = await found.persisted_queries.lookup(sha256)
+            if document is None:
+                found.metrics.persisted_query("miss")
+                return _persisted_query_error("PersistedQueryNotFound", PERSISTED_QUERY_NOT_FOUND)
+            found.metrics.persisted_query("hit")
+            return document, sha256, False
+        if isinstance(query, str) and document_hash(query) != sha256:
+            return _refuse("provided sha does not match query")
+        return query, sha256, True
 
     def _respond(self, result: ExecutionResult, metrics: Metrics) -> Response:
         payload: dict[str, Any] = {"data": result.data}
