@@ -116,21 +116,44 @@ async def test_concurrent_misses_of_one_page_run_the_request_once(
 ARTICLES_QUERY = "{ articles(first: 10) { edges { node { slug author { username } } } } }"
 
 
-async def test_graphql_lists_are_served_through_the_same_cache(
+async def test_graphql_queries_are_served_through_the_same_cache(
     client: httpx.AsyncClient, blog: dict[str, dict[str, str]]
 ) -> None:
-    rest = await client.get("/api/articles?limit=10")  # fills the pages and entities
-    assert cache_outcome(rest) == "miss"
+    """An anonymous query's answer is shared and tagged like a REST answer: a hit runs no
+    SQL, and a write to something it shows purges it."""
+    miss = await gql(client, ARTICLES_QUERY)
+    assert miss.status_code == 200, miss.text
+    assert cache_outcome(miss) == "miss"
     hit = await gql(client, ARTICLES_QUERY)
-    assert hit.status_code == 200, hit.text
-    slugs = [edge["node"]["slug"] for edge in hit.json()["data"]["articles"]["edges"]]
-    assert slugs == [article["slug"] for article in rest.json()["articles"]]
-    assert cache_outcome(hit) == "hit"
-    assert statement_count(hit) == 0
+    assert (cache_outcome(hit), statement_count(hit), hit.content) == ("hit", 0, miss.content)
+    assert hit.headers["cache-control"] == miss.headers["cache-control"] == "no-store"
+    signed_in = await gql(client, ARTICLES_QUERY, headers=blog["reader"])
+    assert statement_count(signed_in) > 0  # a viewer's answer is never the shared one
+    await client.put("/api/user", json={"user": {"username": "annie"}}, headers=blog["ann"])
+    renamed = await gql(client, ARTICLES_QUERY)
+    assert cache_outcome(renamed) == "miss"
+    names = {
+        edge["node"]["author"]["username"] for edge in renamed.json()["data"]["articles"]["edges"]
+    }
+    assert names == {"annie", "bob"}
     tags = await gql(client, "{ tags }")
     again = await gql(client, "{ tags }")
     assert statement_count(tags) == 1
     assert statement_count(again) == 0
+
+
+async def test_a_graphql_answer_showing_nothing_is_purged_when_the_thing_appears(
+    client: httpx.AsyncClient, blog: dict[str, dict[str, str]]
+) -> None:
+    """``null`` for a missing profile or article is shared too: the name or slug it looked
+    up is one of its tags, so the registration or article that takes it purges it."""
+    query = '{ tags profile(username: "zed") { username } article(slug: "zed-post") { slug } }'
+    assert (await gql(client, query)).json()["data"]["profile"] is None
+    assert cache_outcome(await gql(client, query)) == "hit"
+    zed = await register(client, "zed")
+    assert (await gql(client, query)).json()["data"]["profile"] == {"username": "zed"}
+    await create_article(client, zed, title="Zed post")
+    assert (await gql(client, query)).json()["data"]["article"] == {"slug": "zed-post"}
 
 
 async def test_get_responses_carry_an_etag_and_a_matching_one_gets_304(

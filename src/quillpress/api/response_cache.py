@@ -25,6 +25,7 @@ request once (single flight); the others are answered from its result."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -37,11 +38,13 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quillpress.api.credentials import AUTHENTICATED, credentials_of
+from quillpress.api.graphql.viewer_dependent import request_identity
 from quillpress.api.http_caching import DROPPED_ON_304, etag_of, matches
 from quillpress.api.middleware import ROUTE_KEY
 from quillpress.api.rest import links
 from quillpress.domain.errors import DomainError
 from quillpress.infra import read_tags
+from quillpress.infra.persisted_queries import SHA256_HEX, document_hash
 from quillpress.infra.read_tags import ReadTags
 from quillpress.infra.resources import Resources
 from quillpress.services import viewer_flags
@@ -87,6 +90,49 @@ def key_of(route: Route, scope: Scope) -> str:
                 known[name] = value
     query = urlencode(sorted(known.items()))
     return f"r:{quote(scope['path'], safe='/')}?{query}"
+
+
+GRAPHQL = "/graphql"
+
+
+def graphql_key(params: Any) -> str | None:
+    """``g:<document sha256>:<operation and variables, hashed>`` for a GraphQL request's
+    parameters (a document or a persisted query's hash: the two agree), or ``None`` for
+    one that cannot be a shared answer (not a query, or not a request at all)."""
+    if not isinstance(params, dict):
+        return None
+    query, extensions = params.get("query"), params.get("extensions")
+    operation_name, variables = params.get("operationName"), params.get("variables")
+    if isinstance(query, str):
+        if query.lstrip().startswith(("mutation", "subscription")):
+            return None
+        document = document_hash(query)
+    else:
+        persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
+        named = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+        if not isinstance(named, str) or not SHA256_HEX.fullmatch(named):
+            return None
+        document = named
+    if not (operation_name is None or isinstance(operation_name, str)):
+        return None
+    if not (variables is None or isinstance(variables, dict)):
+        return None
+    identity = request_identity(document, operation_name, variables)
+    rest = hashlib.sha256(f"{operation_name or ''}\n{identity.variables_json}".encode())
+    return f"g:{document}:{rest.hexdigest()[:32]}"
+
+
+def _graphql_get_params(scope: Scope) -> dict[str, Any] | None:
+    params: dict[str, Any] = dict(parse_qsl(scope["query_string"].decode("latin-1"), True))
+    if "query" not in params and "extensions" not in params:
+        return None  # GraphiQL's page, not a request
+    for name in ("variables", "extensions"):
+        if name in params:
+            try:
+                params[name] = orjson.loads(params[name])
+            except orjson.JSONDecodeError:
+                return None
+    return params
 
 
 def anonymous(headers: list[tuple[bytes, bytes]]) -> bool:
@@ -173,10 +219,15 @@ def _replaced(
     return [(name, swapped.get(name, value)) for name, value in headers]
 
 
-def _shared(start: Message, body: bytes, record: ReadTags, signed_in: bool) -> Stored | None:
+def _shared(
+    start: Message, body: bytes, record: ReadTags, *, signed_in: bool, graphql: bool
+) -> Stored | None:
     """The shared answer to store from a complete ``200``, or ``None``: not one that sets
-    a cookie, whose reads were not all tagged, or whose flags the reads did not name."""
-    if not record.cacheable or not record.tags:
+    a cookie, whose reads were not all tagged, or whose flags the reads did not name.
+    A GraphQL answer must also have been declared shared by the endpoint (a query, no
+    errors, anonymous); its flags are not filled in per viewer (its shape is the
+    client's), so only anonymous requests are answered from it."""
+    if not record.cacheable or not record.tags or (graphql and not record.shared):
         return None
     headers: list[tuple[bytes, bytes]] = []
     page: tuple[str, int] | None = None
@@ -189,6 +240,8 @@ def _shared(start: Message, body: bytes, record: ReadTags, signed_in: bool) -> S
                 return None
         elif name not in KEPT_OUT:
             headers.append((name, value))
+    if graphql:
+        return Stored(headers, page, [], [], body)
     # The viewer's flags out (what an anonymous reader is answered). This also checks
     # that the reads named every flag the answer shows, so a signed-in hit can fill
     # them in; an anonymous answer must come out unchanged.
@@ -211,7 +264,13 @@ class ResponseCache:
         self._inflight: dict[str, asyncio.Future[Stored | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET":
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] == GRAPHQL and scope["method"] in {"GET", "POST"}:
+            await self._graphql(scope, receive, send)
+            return
+        if scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
         route = route_of(scope["path"])
@@ -267,6 +326,48 @@ class ResponseCache:
             return
         await self._miss(scope, receive, send, key, found.mark, viewer, found_resources)
 
+    async def _graphql(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """An anonymous GraphQL query (POST, or GET with a document or a persisted
+        query's hash) answered from the shared answers the endpoint declared shared."""
+        found_resources = self._resources_of(scope)
+        if (
+            found_resources is None
+            or not found_resources.cache.enabled
+            or not anonymous(scope["headers"])
+        ):
+            await self.app(scope, receive, send)
+            return
+        params: Any = None
+        if scope["method"] == "GET":
+            params = _graphql_get_params(scope)
+        else:
+            body, receive = await _buffered(receive)
+            try:
+                params = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                params = None
+        key = None if params is None else graphql_key(params)
+        cache = found_resources.cache
+        key = None if key is None else cache.key(key)
+        found = None if key is None else await cache.lookup(key)
+        if key is None or found is None:
+            await self.app(scope, receive, send)
+            return
+        if found.payload is not None:
+            scope[ROUTE_KEY] = GRAPHQL
+            await self._answer(scope, send, Stored.parse(found.payload), b"")
+            return
+        waiting = self._inflight.get(key)
+        if waiting is not None:
+            shared = await asyncio.shield(waiting)
+            if shared is not None:
+                scope[ROUTE_KEY] = GRAPHQL
+                await self._answer(scope, send, shared, b"")
+                return
+            await self.app(scope, receive, send)
+            return
+        await self._miss(scope, receive, send, key, found.mark, None, found_resources, graphql=True)
+
     async def _serve(
         self,
         scope: Scope,
@@ -289,6 +390,8 @@ class ResponseCache:
         mark: bytes,
         viewer: Authenticated | None,
         found: Resources,
+        *,
+        graphql: bool = False,
     ) -> None:
         """Run the request with a read record open, answer it as the app did, and store
         the shared form of a complete ``200`` under the tags it read."""
@@ -315,7 +418,9 @@ class ResponseCache:
         finally:
             read_tags.end(token)
             if start is not None and done:
-                stored = _shared(start, b"".join(chunks), record, viewer is not None)
+                stored = _shared(
+                    start, b"".join(chunks), record, signed_in=viewer is not None, graphql=graphql
+                )
             future.set_result(stored)
             del self._inflight[key]
         if start is None:
@@ -346,6 +451,29 @@ class ResponseCache:
         headers.append((b"content-length", str(len(stored.body)).encode()))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": stored.body})
+
+
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole request body, and a ``receive`` that hands it to the app once more."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return body, replay
 
 
 async def _authenticated(scope: Scope, found: Resources) -> Authenticated | None:

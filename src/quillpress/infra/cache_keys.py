@@ -8,7 +8,8 @@ space or an ``=`` (a tag name, a username) are percent-quoted.
 =========================  ==============================================================
 ``article:{id}``           an article's text, body, tags, counts and existence
 ``profile:{id}``           a user's public profile (username, bio, image)
-``uid:{username}``         "no such user" as seen by a list filtered by that name
+``uid:{username}``         "no such user", as a lookup by that name saw it
+``slug:{slug}``            "no such article", as a lookup by that slug saw it
 ``comments:{article id}``  an article's comments
 ``tags:all``               the popular tags
 ``list:all``               membership and order of the unfiltered list;
@@ -43,6 +44,11 @@ def uid(username: str) -> str | None:
     names do SQL and Python agree on which spellings are one name."""
     folded = username.lower()
     return f"uid:{_part(folded)}" if folded.isascii() else None
+
+
+def slug(value: str) -> str:
+    """ "No article has this slug", as a read by slug saw it."""
+    return f"slug:{_part(value)}"
 
 
 def comments(article_id: int) -> str:

@@ -45,12 +45,12 @@ def purges(events: Iterable[Event]) -> set[str]:
     for event in events:
         match event:
             case ArticleCreated() | ArticleDeleted():
-                tags |= {*_article(event.article_id), k.TAGS, k.ALL_ARTICLES}
+                tags |= {*_article(event.article_id), k.TAGS, k.ALL_ARTICLES, k.slug(event.slug)}
                 tags |= {k.author_scope(event.author_id), *map(k.tag_scope, event.tags)}
                 if isinstance(event, ArticleDeleted):
                     tags |= {k.favorites_scope(fan) for fan in event.favorited_by}
             case ArticleUpdated():
-                tags.add(k.article(event.article_id))
+                tags |= {k.article(event.article_id), k.slug(event.slug)}
                 changed = set(event.tags) ^ set(event.previous_tags)
                 if changed:
                     tags |= {k.TAGS, *map(k.tag_scope, changed)}

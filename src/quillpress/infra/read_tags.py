@@ -18,6 +18,9 @@ class ReadTags:
     cacheable: bool = True
     """False once a read noted something that cannot be tagged (the answer is then
     served, never stored)."""
+    shared: bool = False
+    """Set by an adapter whose answers are not all shareable (GraphQL: only a query,
+    executed without errors): this one is the same for every anonymous client."""
     favorited: list[int] = field(default_factory=list)
     """The article id behind each ``favorited`` flag the answer shows, in order."""
     following: list[int] = field(default_factory=list)
@@ -52,6 +55,13 @@ def slots(*, favorited: Iterable[int] = (), following: Iterable[int] = ()) -> No
     if record is not None:
         record.favorited.extend(favorited)
         record.following.extend(following)
+
+
+def share() -> None:
+    """The adapter's word that the current answer is the same for every anonymous client."""
+    record = current_read_tags.get()
+    if record is not None:
+        record.shared = True
 
 
 def note_all(tags: Iterable[str]) -> None:

@@ -153,6 +153,8 @@ async def _read_back(db: Database, article_id: int, principal: Principal) -> Art
 async def get_article(db: Database, viewer: Viewer, slug: str) -> ArticleView:
     async with db.read() as conn:
         row = await article_repo.get_by_slug(conn, slug, viewer_id=viewer_id(viewer))
+        if row is None:
+            read_tags.note(cache_keys.slug(slug))  # until an article takes the slug
         view = await _single(conn, row)
     read_tags.articles([view])
     return view

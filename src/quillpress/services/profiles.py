@@ -8,6 +8,7 @@ from quillpress.domain.auth import Principal, Viewer, viewer_id
 from quillpress.domain.errors import Invalid, NotFound
 from quillpress.domain.events import FollowAdded, FollowRemoved
 from quillpress.domain.views import ProfileView
+from quillpress.infra import cache_keys
 from quillpress.repositories import users as user_repo
 from quillpress.services import read_tags
 from quillpress.services.assemble import profile_view
@@ -17,6 +18,7 @@ async def get_profile(db: Database, viewer: Viewer, username: str) -> ProfileVie
     async with db.read() as conn:
         row = await user_repo.get_profile(conn, username, viewer_id=viewer_id(viewer))
     if row is None:
+        read_tags.note(cache_keys.uid(username))  # until someone takes the name
         raise NotFound("profile")
     view = profile_view(row, id_field="id")
     read_tags.profiles([view])

@@ -58,6 +58,7 @@ from quillpress.domain.errors import (
     Unauthenticated,
     Unavailable,
 )
+from quillpress.infra import read_tags
 from quillpress.infra.metrics import Metrics
 from quillpress.infra.persisted_queries import SHA256_HEX, document_hash
 from quillpress.infra.resources import Resources
@@ -340,7 +341,10 @@ class GraphQLEndpoint:
         if isawaitable(result):
             result = await result
         if operation.operation is OperationType.QUERY and viewer is None and not result.errors:
-            # response cache: a shared (viewer-independent) answer
+            # Response cache (api.response_cache): an anonymous query's answer is the same
+            # for every anonymous client, whatever it selects (``viewer`` is null and every
+            # ``favorited``/``following`` false for all of them), so it is shared.
+            read_tags.share()
             context.shared = not prepared.selects_viewer_data(operation_name)
             if context.shared:
                 context.identity = request_identity(
