@@ -28,6 +28,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from quillpress.db import cache_epoch
 from quillpress.db.replicas import Router, RoutingStats
 from quillpress.domain.errors import DomainError, Invalid, NotFound, Unauthenticated, Unavailable
 from quillpress.domain.events import Event
@@ -50,11 +51,13 @@ async def _publish_nowhere(_events: Sequence[Event]) -> None:
 class Transaction:
     """A write in progress: its connection, and the change events it will publish."""
 
-    __slots__ = ("conn", "events")
+    __slots__ = ("conn", "epoch_bumped", "events")
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
         self.events: list[Event] = []
+        self.epoch_bumped = False
+        """Whether this transaction wrote a new cache epoch already (no second bump)."""
 
     def record(self, *events: Event) -> None:
         self.events.extend(events)
@@ -68,8 +71,13 @@ class Database:
         publish: Publish = _publish_nowhere,
         router: Router | None = None,
         span: UseCaseSpan | None = None,
+        bump_epoch_on_write: bool = False,
     ) -> None:
         self.engine = engine
+        # Outside the server (the CLI), every write transaction also bumps the cache
+        # epoch, in the same transaction: a committed write always carries its bump, so
+        # running servers drop what they cached before it within their poll interval.
+        self.bump_epoch_on_write = bump_epoch_on_write
         self._publish = publish
         # Replicas (db.replicas): reads may go to one; each commit publishes its position.
         self._router = router
@@ -98,6 +106,19 @@ class Database:
             return self._read()
         return self._traced(self._read(), _use_case_name(sys._getframe(1)), "read")
 
+    def primary(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """``async with db.primary() as conn: …``: one autocommit connection on the
+        primary, never a replica (what must not lag: the cache epoch). Failures are
+        translated as :meth:`read`'s are."""
+        return self._primary()
+
+    async def bump_epoch(self, *, token: str | None = None) -> str:
+        """Write a new cache epoch on the primary in a transaction of its own and return
+        it (``token``: that one, when retrying a token already announced)."""
+        async with self._write() as tx:
+            tx.epoch_bumped = True
+            return await cache_epoch.bump(tx.conn, token=token)
+
     def write(self) -> AbstractAsyncContextManager[Transaction]:
         """``async with db.write() as tx: … tx.conn … tx.record(event)``; commits on exit."""
         if self._span is None:
@@ -123,6 +144,11 @@ class Database:
             yield conn
 
     @asynccontextmanager
+    async def _primary(self) -> AsyncIterator[AsyncConnection]:
+        async with _translate_failures(), self._reader.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
     async def _write(self) -> AsyncIterator[Transaction]:
         """The write transaction.
 
@@ -133,6 +159,9 @@ class Database:
             async with conn.begin():
                 tx = Transaction(conn)
                 yield tx
+                if self.bump_epoch_on_write and not tx.epoch_bumped:
+                    await cache_epoch.bump(conn)
+                    tx.epoch_bumped = True
             if self._router is not None:
                 # After COMMIT returned, on the same connection: the WAL insert position
                 # is at or past the commit record; it is published before anyone is told
