@@ -22,6 +22,7 @@ from quillpress.db.positions import InProcessPositions, PositionStore
 from quillpress.db.replicas import Replica, ReplicaState, Router
 from quillpress.infra.activity import ActivityThrottle
 from quillpress.infra.cache import Cache, CacheStore, MemoryStore, RedisStore
+from quillpress.infra.epoch import CacheEpoch
 from quillpress.infra.events import EventBus, log_changes
 from quillpress.infra.invalidation import invalidator
 from quillpress.infra.limits import Limiter
@@ -44,6 +45,7 @@ class Resources:
     activity: ActivityThrottle
     metrics: Metrics
     limiter: Limiter
+    epoch: CacheEpoch
 
 
 async def open_cache(settings: Settings) -> Cache:
@@ -111,10 +113,14 @@ async def open_resources(
     security: Security | None = None,
     null_pool: bool = False,
     metrics: Metrics | None = None,
+    outside_server: bool = False,
 ) -> AsyncIterator[Resources]:
     """Build every resource from ``settings``; dispose of them when the block ends.
 
-    ``null_pool`` is for one-shot CLI commands: no connections are kept open."""
+    ``null_pool`` is for one-shot CLI commands: no connections are kept open.
+    ``outside_server`` is for commands that write: every write transaction bumps the
+    cache epoch in the same transaction (running servers drop what they cached before it
+    within their poll interval), and the epoch is not polled."""
     events = EventBus()
     events.subscribe(log_changes)
     cache = await open_cache(settings)
@@ -142,15 +148,27 @@ async def open_resources(
             metrics.watch_routing(router.stats)
             for replica_engine in router.engines:
                 metrics.watch_pool(replica_engine)
+        database = Database(
+            engine,
+            publish=events.publish,
+            router=router,
+            span=span,
+            bump_epoch_on_write=outside_server,
+        )
+        epoch = CacheEpoch.from_settings(settings, database, metrics)
+        stack.push_async_callback(epoch.stop)  # before the engines are disposed
+        if not outside_server:
+            await epoch.start()
         yield Resources(
             settings=settings,
-            database=Database(engine, publish=events.publish, router=router, span=span),
+            database=database,
             security=security or Security.from_settings(settings),
             events=events,
             cache=cache,
             activity=activity,
             metrics=metrics,
             limiter=limiter,
+            epoch=epoch,
         )
     finally:
         await limiter.close()
