@@ -643,10 +643,11 @@ async def _flush_cache(settings: Settings) -> str:
 
 @cache_app.command("flush")
 def cache_flush() -> None:
-    """Retire every cached entry on every running server (bumps the cache epoch).
+    """Retire every cached entry on every running server.
 
-    Run it after restoring the database or changing rows with raw SQL: running servers
-    drop every older entry within QUILLPRESS_CACHE_EPOCH_INTERVAL_MS (default 1 s)."""
+    It bumps the cache epoch kept in the database.
+    Running servers drop older entries within a second.
+    Run it after restoring the database or editing rows with raw SQL."""
     settings = _load_settings(database=True)
     try:
         token = asyncio.run(_flush_cache(settings))

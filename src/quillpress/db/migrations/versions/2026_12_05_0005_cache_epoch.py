@@ -1,6 +1,8 @@
-"""The cache epoch: ``cache_epoch``, one row (``id = 1``) holding a random ``token`` that
-is part of every cache key. Bumping it (a new random token) makes every older cache entry
-unreachable at once, on every instance, within the interval they read it at.
+"""The epoch table: one row holding a random token every instance polls.
+
+``cache_epoch`` has one row (``id = 1``) whose ``token`` is part of every cache key.
+Bumping it (a new random token) makes every older cache entry unreachable at once, on
+every instance, within the interval they read it at.
 
 Tokens are random, never a counter: a database restored from a backup moves the token
 back to one that was current then, and instances compare for inequality, so a restore is
