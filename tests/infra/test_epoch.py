@@ -9,6 +9,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from quillpress.db.database import Database
+from quillpress.db.engine import create_engine
+from quillpress.db.positions import InProcessPositions
+from quillpress.db.replicas import Replica, ReplicaState, Router
 from quillpress.infra.epoch import CacheEpoch
 from quillpress.infra.metrics import Metrics
 from quillpress.infra.resources import open_resources
@@ -125,7 +129,7 @@ async def test_an_epoch_never_read_is_unknown(database_url: str) -> None:
 
 
 async def test_a_bump_the_database_refuses_is_used_at_once_and_retried_until_written(
-    database_url: str,
+    database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with Outage(database_url) as outage, database_at(outage.url) as db:
         epoch = CacheEpoch(db, interval_seconds=INTERVAL)
@@ -134,12 +138,15 @@ async def test_a_bump_the_database_refuses_is_used_at_once_and_retried_until_wri
             old = await stored_token(database_url)
             await outage.begin()
             await epoch.bump("purge_failed")  # never raises into the caller
+            await epoch.bump("purge_failed")  # the latest token is the one retried
             announced = epoch._token
             assert announced not in (None, old)
             assert announced is not None
             await outage.end()
             await until_stored(database_url, announced)
             await eventually(lambda: epoch.value == announced, what="the bump kept")
+            warnings = [r for r in caplog.records if "not written" in r.getMessage()]
+            assert len(warnings) == 1  # one per outage, not one per bump
         finally:
             await epoch.stop()
 
@@ -184,3 +191,36 @@ async def test_a_server_write_does_not_bump(database_url: str) -> None:
         async with db.write():
             pass
         assert await stored_token(database_url) == before
+
+
+async def test_the_epoch_is_read_from_the_primary_even_with_replicas(
+    database_url: str, backend: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("read replicas need a database server (PostgreSQL)")
+    primary = create_engine(database_url, null_pool=True)
+    # A "replica" no read may ever reach: routed reads would fail on it.
+    unreachable = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/none", null_pool=True)
+    router = Router(primary, [Replica(unreachable, ReplicaState(name="r"))], InProcessPositions())
+    db = Database(primary, router=router)
+    try:
+        epoch = CacheEpoch(db, interval_seconds=INTERVAL)
+        await epoch.refresh()
+        assert epoch.value == await stored_token(database_url)
+        assert router.stats.reads == {"primary": 0, "replica": 0}  # never routed
+        async with db.read():
+            pass
+        assert sum(router.stats.reads.values()) == 1  # what an ordinary read goes through
+    finally:
+        await primary.dispose()
+        await unreachable.dispose()
+
+
+def test_the_two_metrics_are_exported_under_their_documented_names() -> None:
+    metrics = Metrics(version="test")
+    metrics.cache_purge_failed()
+    metrics.cache_epoch_bumped("redis_reset")
+    text = metrics.render().decode()
+    assert "quillpress_cache_purge_failures_total 1.0" in text
+    assert 'quillpress_cache_epoch_bumps_total{reason="redis_reset"} 1.0' in text
+    assert 'quillpress_cache_epoch_bumps_total{reason="operator"} 0.0' in text  # from the start

@@ -201,12 +201,12 @@ class CacheEpoch:
         try:
             await self._write(token)
         except Exception as error:
-            log.warning(
-                "cache epoch bump (%s) not written (%s); retrying until the database takes it",
-                reason,
-                _describe(error),
-            )
-            if self._retry_task is None or self._retry_task.done():
+            if self._retry_task is None or self._retry_task.done():  # one warning per outage
+                log.warning(
+                    "cache epoch bump (%s) not written (%s); retrying until the database takes it",
+                    reason,
+                    _describe(error),
+                )
                 self._retry_task = asyncio.create_task(
                     self._retry(), name="quillpress-cache-epoch-retry"
                 )
@@ -234,6 +234,7 @@ class CacheEpoch:
         self._read_at = self._clock()
         if self._pending == token:
             self._pending = None
+        self._notify()  # known now, if it was not before
 
     async def _retry(self) -> None:
         delay = RETRY_FIRST_SECONDS
