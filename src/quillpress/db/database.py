@@ -42,6 +42,10 @@ UseCaseSpan = Callable[[str, str], AbstractContextManager[None]]
 """Opens a tracing span named after a use case (``articles.get_article``) for one unit
 of work (``"read"`` or ``"write"``); ``infra.otel.use_case_span`` when tracing is on."""
 _T = TypeVar("_T")
+UNTRACED = "quillpress_untraced"
+"""Execution option of a connection whose statements get no tracing span: background
+work of no request (the cache epoch's poll, once a second), which would otherwise make a
+root trace of its own each time."""
 
 
 async def _publish_nowhere(_events: Sequence[Event]) -> None:

@@ -35,7 +35,7 @@ from redis.exceptions import RedisError
 
 from quillpress.config import CacheMode, Settings
 from quillpress.db import cache_epoch
-from quillpress.db.database import Database, first_line
+from quillpress.db.database import UNTRACED, Database, first_line
 from quillpress.domain.errors import DomainError
 from quillpress.infra.metrics import Metrics
 from quillpress.infra.redis_pool import blocking_pool
@@ -172,6 +172,7 @@ class CacheEpoch:
         try:
             async with asyncio.timeout(self._read_timeout):
                 async with self._database.primary() as conn:
+                    await conn.execution_options(**{UNTRACED: True})  # no trace per poll
                     token = await cache_epoch.read_token(conn)
         except Exception as error:
             if not self._failing:
