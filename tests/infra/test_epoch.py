@@ -5,6 +5,7 @@ once, counted, told to the listeners, and retried until the database takes it.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -94,7 +95,7 @@ async def test_bump_writes_a_new_token_uses_it_at_once_counts_it_and_tells_the_l
 
 
 async def test_an_unreadable_database_makes_the_epoch_unknown_until_it_is_back(
-    database_url: str,
+    database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with Outage(database_url) as outage, database_at(outage.url) as db:
         epoch = CacheEpoch(db, interval_seconds=INTERVAL)
@@ -107,6 +108,10 @@ async def test_an_unreadable_database_makes_the_epoch_unknown_until_it_is_back(
             await outage.begin()
             await eventually(lambda: epoch.value is None, what="unknown while unreadable")
             await eventually(lambda: seen[-1:] == [None], what="listeners told of None")
+            await asyncio.sleep(5 * INTERVAL)  # several failed polls: still one line
+            messages = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+            assert len([m for m in messages if "cache epoch unreadable" in m]) == 1
+            assert not [m for m in messages if m.startswith("database unavailable")]
             await outage.end()
             await eventually(lambda: epoch.value == token, what="known again")
             assert seen[-1] == token

@@ -110,11 +110,12 @@ class Database:
             return self._read()
         return self._traced(self._read(), _use_case_name(sys._getframe(1)), "read")
 
-    def primary(self) -> AbstractAsyncContextManager[AsyncConnection]:
+    def primary(self, *, quiet: bool = False) -> AbstractAsyncContextManager[AsyncConnection]:
         """``async with db.primary() as conn: …``: one autocommit connection on the
         primary, never a replica (what must not lag: the cache epoch). Failures are
-        translated as :meth:`read`'s are."""
-        return self._primary()
+        translated as :meth:`read`'s are; ``quiet`` leaves logging them to the caller (a
+        poll that would log one line a second through an outage)."""
+        return self._primary(quiet=quiet)
 
     async def bump_epoch(self, *, token: str | None = None) -> str:
         """Write a new cache epoch on the primary in a transaction of its own and return
@@ -148,8 +149,8 @@ class Database:
             yield conn
 
     @asynccontextmanager
-    async def _primary(self) -> AsyncIterator[AsyncConnection]:
-        async with _translate_failures(), self._reader.connect() as conn:
+    async def _primary(self, *, quiet: bool) -> AsyncIterator[AsyncConnection]:
+        async with _translate_failures(quiet=quiet), self._reader.connect() as conn:
             yield conn
 
     @asynccontextmanager
@@ -186,7 +187,7 @@ def _use_case_name(frame: Any) -> str:
 
 
 @asynccontextmanager
-async def _translate_failures() -> AsyncIterator[None]:
+async def _translate_failures(*, quiet: bool = False) -> AsyncIterator[None]:
     try:
         yield
     except DomainError:
@@ -200,13 +201,15 @@ async def _translate_failures() -> AsyncIterator[None]:
         if _is_data_exception(error):
             raise Invalid({key: list(messages) for key, messages in UNSTORABLE.items()}) from None
         if _is_unreachable(error):
-            log.warning("database unavailable: %s", first_line(error))
+            if not quiet:
+                log.warning("database unavailable: %s", first_line(error))
             raise Unavailable.database() from None
         raise
     except (OSError, TimeoutError, PoolTimeoutError) as error:
         # Refused or reset connections and connect timeouts surface untranslated from
         # the driver (asyncpg raises OSError subclasses while connecting).
-        log.warning("database unavailable: %s", first_line(error))
+        if not quiet:
+            log.warning("database unavailable: %s", first_line(error))
         raise Unavailable.database() from None
 
 

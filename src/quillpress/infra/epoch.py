@@ -171,7 +171,7 @@ class CacheEpoch:
         generation = self._generation
         try:
             async with asyncio.timeout(self._read_timeout):
-                async with self._database.primary() as conn:
+                async with self._database.primary(quiet=True) as conn:
                     await conn.execution_options(**{UNTRACED: True})  # no trace per poll
                     token = await cache_epoch.read_token(conn)
         except Exception as error:
