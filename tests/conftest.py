@@ -45,6 +45,8 @@ TABLES = [
     "app_user",
     "counter",
 ]
+# Not ``cache_epoch``: its one row must survive the cleaning between tests (instances read
+# it; a missing row reads as a change, never as an error).
 
 # Cheap argon2 parameters: the production ones are covered by one dedicated test.
 FAST_HASHING = {"password_time_cost": 1, "password_memory_kib": 1024, "password_parallelism": 1}

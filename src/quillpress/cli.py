@@ -53,6 +53,7 @@ from quillpress.domain.commands import AuditFilter, RegisterUser, make_page
 from quillpress.domain.errors import DomainError
 from quillpress.domain.validation import parse
 from quillpress.domain.views import isoformat
+from quillpress.infra.epoch import CacheEpoch
 from quillpress.infra.logging import configure_logging
 from quillpress.infra.metrics import MULTIPROC_ENV
 from quillpress.infra.passwords import PasswordHasher
@@ -166,10 +167,13 @@ def _fail(message: str, code: int = FAILURE) -> NoReturn:
 
 @asynccontextmanager
 async def _database(settings: Settings) -> AsyncIterator[Database]:
-    """A database handle outside the app; the engine is disposed when the command ends."""
+    """A database handle outside the app; the engine is disposed when the command ends.
+
+    Every write through it also bumps the cache epoch in its own transaction, so running
+    servers drop what they cached before it within their poll interval."""
     engine = create_engine(settings.database_url, null_pool=True)
     try:
-        yield Database(engine)
+        yield Database(engine, bump_epoch_on_write=True)
     finally:
         await engine.dispose()
 
@@ -537,7 +541,9 @@ async def _create_user(
 ) -> int:
     # Through the typed resources, so the write's after-commit purge reaches a shared
     # cache (Redis) that running servers read.
-    async with open_resources(settings, security=security, null_pool=True) as resources:
+    async with open_resources(
+        settings, security=security, null_pool=True, outside_server=True
+    ) as resources:
         await migrate.upgrade(resources.database.engine)
         session = await user_service.register(resources.database, security, command, role=role)
     return session.user.id
@@ -621,6 +627,33 @@ def audit_prune() -> None:
         f"Removed {removed} audit event{'s' if removed != 1 else ''} older than "
         f"{settings.audit_retention_days} days."
     )
+
+
+# --- cache ---------------------------------------------------------------------------
+
+cache_app = typer.Typer(help="Operate the response cache.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+
+async def _flush_cache(settings: Settings) -> str:
+    async with _database(settings) as db:
+        await migrate.upgrade(db.engine)  # as the other commands do: the table exists
+        return await CacheEpoch(db).flush("operator")
+
+
+@cache_app.command("flush")
+def cache_flush() -> None:
+    """Retire every cached entry on every running server.
+
+    It bumps the cache epoch kept in the database.
+    Running servers drop older entries within a second.
+    Run it after restoring the database or editing rows with raw SQL."""
+    settings = _load_settings(database=True)
+    try:
+        token = asyncio.run(_flush_cache(settings))
+    except DomainError as error:
+        _fail(f"cannot flush the cache: {error.describe()}")
+    typer.echo(f"Cache flushed (epoch {token[:8]}…): servers drop older entries within a second.")
 
 
 demo_app = typer.Typer(help="Runnable lessons.", no_args_is_help=True)

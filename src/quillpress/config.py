@@ -199,6 +199,11 @@ class Settings(BaseSettings):
     redis_timeout_ms: int = Field(default=50, ge=1, le=1_000)
     redis_max_connections: int = Field(default=32, ge=1, le=1_000)
     redis_prefix: str = "qp:"
+    # How often each instance reads the cache epoch from the primary (infra.epoch): a
+    # write outside the server or an undelivered purge reaches every instance within
+    # this; an epoch unread for twice this long bypasses the cache and checks sessions
+    # in the database. The 2-second staleness bound holds up to 1000.
+    cache_epoch_interval_ms: int = Field(default=1_000, ge=50, le=60_000)
 
     # Operations (see infra.metrics, infra.tracing). Production serves /metrics only with a
     # token (Authorization: Bearer …); development serves it openly unless one is set.

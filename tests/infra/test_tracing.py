@@ -6,6 +6,7 @@ Tracing off imports nothing of the extra (``opentelemetry.sdk``; FastAPI itself 
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -139,6 +140,19 @@ async def test_probes_are_not_traced(database_url: str, spans: InMemorySpanExpor
         for path in ("/healthz", "/readyz", "/metrics"):
             assert (await client.get(path)).status_code == 200
     assert not [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER]
+
+
+async def test_the_cache_epochs_poll_is_not_traced(
+    database_url: str, spans: InMemorySpanExporter
+) -> None:
+    settings = make_settings(database_url, tracing=True, cache_epoch_interval_ms=50)
+    async with serve(settings) as (app, _client):
+        spans.clear()
+        epoch = app.state.resources.epoch
+        first = epoch._read_at
+        await asyncio.sleep(0.3)  # several polls
+        assert epoch._read_at != first
+    assert not [s for s in spans.get_finished_spans() if s.kind is SpanKind.CLIENT]
 
 
 async def test_an_app_without_tracing_records_nothing(

@@ -28,6 +28,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from quillpress.db import cache_epoch
 from quillpress.db.replicas import Router, RoutingStats
 from quillpress.domain.errors import DomainError, Invalid, NotFound, Unauthenticated, Unavailable
 from quillpress.domain.events import Event
@@ -41,6 +42,10 @@ UseCaseSpan = Callable[[str, str], AbstractContextManager[None]]
 """Opens a tracing span named after a use case (``articles.get_article``) for one unit
 of work (``"read"`` or ``"write"``); ``infra.otel.use_case_span`` when tracing is on."""
 _T = TypeVar("_T")
+UNTRACED = "quillpress_untraced"
+"""Execution option of a connection whose statements get no tracing span: background
+work of no request (the cache epoch's poll, once a second), which would otherwise make a
+root trace of its own each time."""
 
 
 class ReadThrough(Protocol):
@@ -65,11 +70,13 @@ async def _publish_nowhere(_events: Sequence[Event]) -> None:
 class Transaction:
     """A write in progress: its connection, and the change events it will publish."""
 
-    __slots__ = ("conn", "events")
+    __slots__ = ("conn", "epoch_bumped", "events")
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
         self.events: list[Event] = []
+        self.epoch_bumped = False
+        """Whether this transaction wrote a new cache epoch already (no second bump)."""
 
     def record(self, *events: Event) -> None:
         self.events.extend(events)
@@ -84,9 +91,14 @@ class Database:
         router: Router | None = None,
         span: UseCaseSpan | None = None,
         cache: ReadThrough | None = None,
+        bump_epoch_on_write: bool = False,
     ) -> None:
         self.engine = engine
         self.cache = cache
+        # Outside the server (the CLI), every write transaction also bumps the cache
+        # epoch, in the same transaction: a committed write always carries its bump, so
+        # running servers drop what they cached before it within their poll interval.
+        self.bump_epoch_on_write = bump_epoch_on_write
         self._publish = publish
         # Replicas (db.replicas): reads may go to one; each commit publishes its position.
         self._router = router
@@ -115,6 +127,20 @@ class Database:
             return self._read()
         return self._traced(self._read(), _use_case_name(sys._getframe(1)), "read")
 
+    def primary(self, *, quiet: bool = False) -> AbstractAsyncContextManager[AsyncConnection]:
+        """``async with db.primary() as conn: …``: one autocommit connection on the
+        primary, never a replica (what must not lag: the cache epoch). Failures are
+        translated as :meth:`read`'s are; ``quiet`` leaves logging them to the caller (a
+        poll that would log one line a second through an outage)."""
+        return self._primary(quiet=quiet)
+
+    async def bump_epoch(self, *, token: str | None = None) -> str:
+        """Write a new cache epoch on the primary in a transaction of its own and return
+        it (``token``: that one, when retrying a token already announced)."""
+        async with self._write() as tx:
+            tx.epoch_bumped = True
+            return await cache_epoch.bump(tx.conn, token=token)
+
     def write(self) -> AbstractAsyncContextManager[Transaction]:
         """``async with db.write() as tx: … tx.conn … tx.record(event)``; commits on exit."""
         if self._span is None:
@@ -140,6 +166,11 @@ class Database:
             yield conn
 
     @asynccontextmanager
+    async def _primary(self, *, quiet: bool) -> AsyncIterator[AsyncConnection]:
+        async with _translate_failures(quiet=quiet), self._reader.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
     async def _write(self) -> AsyncIterator[Transaction]:
         """The write transaction.
 
@@ -150,6 +181,9 @@ class Database:
             async with conn.begin():
                 tx = Transaction(conn)
                 yield tx
+                if self.bump_epoch_on_write and not tx.epoch_bumped:
+                    await cache_epoch.bump(conn)
+                    tx.epoch_bumped = True
             if self._router is not None:
                 # After COMMIT returned, on the same connection: the WAL insert position
                 # is at or past the commit record; it is published before anyone is told
@@ -170,7 +204,7 @@ def _use_case_name(frame: Any) -> str:
 
 
 @asynccontextmanager
-async def _translate_failures() -> AsyncIterator[None]:
+async def _translate_failures(*, quiet: bool = False) -> AsyncIterator[None]:
     try:
         yield
     except DomainError:
@@ -184,13 +218,15 @@ async def _translate_failures() -> AsyncIterator[None]:
         if _is_data_exception(error):
             raise Invalid({key: list(messages) for key, messages in UNSTORABLE.items()}) from None
         if _is_unreachable(error):
-            log.warning("database unavailable: %s", first_line(error))
+            if not quiet:
+                log.warning("database unavailable: %s", first_line(error))
             raise Unavailable.database() from None
         raise
     except (OSError, TimeoutError, PoolTimeoutError) as error:
         # Refused or reset connections and connect timeouts surface untranslated from
         # the driver (asyncpg raises OSError subclasses while connecting).
-        log.warning("database unavailable: %s", first_line(error))
+        if not quiet:
+            log.warning("database unavailable: %s", first_line(error))
         raise Unavailable.database() from None
 
 

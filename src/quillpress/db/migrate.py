@@ -12,6 +12,8 @@ from sqlalchemy import column, inspect, select, table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from quillpress.db import cache_epoch
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -29,17 +31,26 @@ def _run(sync_connection: Any, action: str, revision: str) -> None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    async with engine.connect() as conn:
-        await conn.execution_options(quillpress_write=True)
-        async with conn.begin():
-            await conn.run_sync(_run, "upgrade", revision)
+    await _migrate(engine, "upgrade", revision)
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "-1") -> None:
+    await _migrate(engine, "downgrade", revision)
+
+
+async def _migrate(engine: AsyncEngine, action: str, revision: str) -> None:
+    """Run ``action`` in one transaction. A migration that changed the revision is a write
+    outside the server (it may rewrite rows cached as they were): it bumps the cache
+    epoch in the same transaction, when the schema has one. Already at the target (every
+    ``serve`` start, every command that migrates first): no bump, so a restart never
+    empties every instance's cache."""
     async with engine.connect() as conn:
         await conn.execution_options(quillpress_write=True)
         async with conn.begin():
-            await conn.run_sync(_run, "downgrade", revision)
+            before = await conn.run_sync(_current)
+            await conn.run_sync(_run, action, revision)
+            if await conn.run_sync(_current) != before and await conn.run_sync(_has_epoch):
+                await cache_epoch.bump(conn)
 
 
 def _current(sync_connection: Any) -> str | None:
@@ -66,6 +77,10 @@ def script_revisions() -> tuple[str | None, frozenset[str]]:
     script = ScriptDirectory.from_config(alembic_config())
     known = frozenset(revision.revision for revision in script.walk_revisions())
     return script.get_current_head(), known
+
+
+def _has_epoch(sync_connection: Any) -> bool:
+    return bool(inspect(sync_connection).has_table("cache_epoch"))
 
 
 def _has_version_table(sync_connection: Any) -> bool:

@@ -224,3 +224,16 @@ class AuditEvent(Base):
         Index("ix_audit_event_actor_lower_at", func.lower(actor), "at"),
         Index("ix_audit_event_action_at", "action", "at"),
     )
+
+
+class CacheEpoch(Base):
+    """One row (``id = 1``): the random token every cache key includes
+    (``db.cache_epoch`` reads and bumps it; ``infra.epoch`` polls it)."""
+
+    __tablename__ = "cache_epoch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(Text)
+    bumped_at: Mapped[datetime] = mapped_column(Timestamp)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

@@ -53,6 +53,9 @@ AUTH_FAILURE_REASONS = (
     "other",
 )
 """The fixed set of ``auth_failures_total{reason}`` values (never a free-form message)."""
+EPOCH_BUMP_REASONS = ("purge_failed", "redis_reset", "operator")
+"""``quillpress_cache_epoch_bumps_total{reason}`` series that exist from the start (a
+caller may name another fixed reason; never a free-form message)."""
 
 _AUTH_REASONS_BY_FIELDS: dict[tuple[str, str], str] = {
     ("token", "is missing"): "missing_token",
@@ -170,6 +173,18 @@ class Metrics:
             multiprocess_mode="min",
             **r,
         )
+        # The cache epoch (infra.epoch): each bump retires every cached entry at once.
+        self.epoch_bumps = Counter(
+            "quillpress_cache_epoch_bumps_total",
+            "Cache epoch bumps (every cached entry retired at once), by reason.",
+            ["reason"],
+            **r,
+        )
+        self.purge_failures = Counter(
+            "quillpress_cache_purge_failures_total",
+            "Cache purges that could not be delivered (each one bumps the cache epoch).",
+            **r,
+        )
         self._operation_names: set[str] = set()
         self._pools: list[Any] = []
         for reason in AUTH_FAILURE_REASONS:  # every series exists from the start (rate()s)
@@ -178,6 +193,8 @@ class Metrics:
             self.cache.labels(result=result)
         for result in PERSISTED_QUERY_RESULTS:
             self.persisted_queries.labels(result=result)
+        for reason in EPOCH_BUMP_REASONS:
+            self.epoch_bumps.labels(reason=reason)
 
     # --- updates from the seams ----------------------------------------------------------
 
@@ -196,6 +213,13 @@ class Metrics:
         counted."""
         if outcome in CACHE_RESULTS:
             self.cache.labels(result=outcome).inc()
+
+    def cache_epoch_bumped(self, reason: str) -> None:
+        self.epoch_bumps.labels(reason=reason).inc()
+
+    def cache_purge_failed(self) -> None:
+        """A purge the cache could not deliver (the caller then bumps the epoch)."""
+        self.purge_failures.inc()
 
     def auth_failure(self, error: DomainError) -> None:
         reason = auth_failure_reason(error)

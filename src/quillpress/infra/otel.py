@@ -32,6 +32,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from quillpress import __version__
+from quillpress.db.database import UNTRACED
 
 INSTRUMENTATION = "quillpress"
 
@@ -104,6 +105,8 @@ def instrument_engine(engine: AsyncEngine) -> None:
     sql_tracer = tracer()
 
     def before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if conn.get_execution_options().get(UNTRACED):
+            return
         operation = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
         span = sql_tracer.start_span(
             operation,

@@ -22,6 +22,7 @@ from quillpress.db.positions import InProcessPositions, PositionStore
 from quillpress.db.replicas import Replica, ReplicaState, Router
 from quillpress.infra.activity import ActivityThrottle
 from quillpress.infra.cache import Cache, CacheStore, MemoryStore, RedisStore
+from quillpress.infra.epoch import CacheEpoch
 from quillpress.infra.events import EventBus, log_changes
 from quillpress.infra.invalidation import invalidator
 from quillpress.infra.limits import Limiter
@@ -46,6 +47,7 @@ class Resources:
     metrics: Metrics
     limiter: Limiter
     persisted_queries: PersistedQueries
+    epoch: CacheEpoch
 
 
 async def open_cache(settings: Settings) -> Cache:
@@ -84,6 +86,20 @@ def open_persisted_queries(settings: Settings) -> PersistedQueries:
             max_connections=settings.redis_max_connections,
         )
     return PersistedQueries(max_entries=settings.graphql_persisted_query_cache_size, redis=redis)
+
+
+def _wire_epoch(cache: Cache, epoch: CacheEpoch, metrics: Metrics) -> None:
+    """The epoch is part of every cache key; a purge that cannot be delivered bumps it
+    (so every instance drops what it cached before the write within one poll), and a
+    change clears the in-process store (its keys are unreachable already)."""
+
+    async def purge_failed() -> None:
+        metrics.cache_purge_failed()
+        await epoch.bump("purge_failed")
+
+    cache.epoch = epoch
+    cache.on_purge_failure = purge_failed
+    epoch.on_change(lambda _value: cache.forget_everything())
 
 
 REPLICA_CONNECT_TIMEOUT_SECONDS = 2.0
@@ -129,10 +145,14 @@ async def open_resources(
     security: Security | None = None,
     null_pool: bool = False,
     metrics: Metrics | None = None,
+    outside_server: bool = False,
 ) -> AsyncIterator[Resources]:
     """Build every resource from ``settings``; dispose of them when the block ends.
 
-    ``null_pool`` is for one-shot CLI commands: no connections are kept open."""
+    ``null_pool`` is for one-shot CLI commands: no connections are kept open.
+    ``outside_server`` is for commands that write: every write transaction bumps the
+    cache epoch in the same transaction (running servers drop what they cached before it
+    within their poll interval), and the epoch is not polled."""
     events = EventBus()
     events.subscribe(log_changes)
     cache = await open_cache(settings)
@@ -161,11 +181,22 @@ async def open_resources(
             metrics.watch_routing(router.stats)
             for replica_engine in router.engines:
                 metrics.watch_pool(replica_engine)
+        database = Database(
+            engine,
+            publish=events.publish,
+            router=router,
+            span=span,
+            bump_epoch_on_write=outside_server,
+            cache=cache,
+        )
+        epoch = CacheEpoch.from_settings(settings, database, metrics)
+        stack.push_async_callback(epoch.stop)  # before the engines are disposed
+        _wire_epoch(cache, epoch, metrics)
+        if not outside_server:
+            await epoch.start()
         yield Resources(
             settings=settings,
-            database=Database(
-                engine, publish=events.publish, router=router, span=span, cache=cache
-            ),
+            database=database,
             security=security or Security.from_settings(settings),
             events=events,
             cache=cache,
@@ -173,6 +204,7 @@ async def open_resources(
             metrics=metrics,
             limiter=limiter,
             persisted_queries=persisted_queries,
+            epoch=epoch,
         )
     finally:
         await limiter.close()
