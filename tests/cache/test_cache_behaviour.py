@@ -13,6 +13,7 @@ from tests.helpers import (
     auth,
     auth_statements,
     cache_outcome,
+    cache_round_trips,
     create_article,
     gql,
     register,
@@ -74,6 +75,34 @@ async def test_a_signed_in_hit_costs_the_auth_lookup_and_one_flags_statement(
     assert statement_count(hit) == auth_statements(cache_mode) + flags
     if path == "/api/articles/post-1":
         assert hit.json()["article"]["favorited"] is True
+    again = await client.get(path, headers=blog["reader"])  # the flags were kept too
+    assert (again.content, statement_count(again)) == (hit.content, auth_statements(cache_mode))
+    assert cache_round_trips(again) == (1 if cache_mode == "redis" else 0)
+
+
+async def test_a_viewers_kept_flags_follow_their_favorites_and_follows(
+    client: httpx.AsyncClient, blog: dict[str, dict[str, str]]
+) -> None:
+    """The viewer's flags for a cached answer are kept under the viewer's own tags: a
+    favorite or a follow of theirs purges them (and nobody else's)."""
+    reader, bob = blog["reader"], blog["bob"]
+
+    def flags(page: httpx.Response) -> dict[str, tuple[bool, bool]]:
+        return {
+            a["slug"]: (a["favorited"], a["author"]["following"]) for a in page.json()["articles"]
+        }
+
+    await client.get("/api/articles")
+    for viewer in (reader, bob):
+        await client.get("/api/articles", headers=viewer)
+    before = flags(await client.get("/api/articles", headers=reader))
+    assert before["post-2"] == (False, False)
+    await client.post("/api/profiles/bob/follow", headers=reader)
+    await client.post("/api/articles/post-3/favorite", headers=reader)
+    after = flags(await client.get("/api/articles", headers=reader))
+    assert after["post-2"] == (False, True)  # by bob, whom the reader now follows
+    assert after["post-3"][0] is True
+    assert flags(await client.get("/api/articles", headers=bob))["post-3"][0] is False
 
 
 async def test_a_write_purges_what_it_touched_and_an_unrelated_page_stays_cached(

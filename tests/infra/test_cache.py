@@ -36,19 +36,23 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[CacheStore]:
     await redis.close()
 
 
+async def one(store: CacheStore, key: str, etag: bytes = b"") -> Found:
+    return (await store.lookup([key], etag))[0]
+
+
 async def _filled(store: CacheStore, key: str, tags: Sequence[str], payload: bytes) -> None:
-    miss = await store.lookup(key)
+    miss = await one(store, key)
     assert miss.payload is None
     assert await store.fill(key, tags, payload, miss.mark, 60, b"")
 
 
 async def test_a_filled_entry_is_found_until_one_of_its_tags_is_purged(store: CacheStore) -> None:
     await _filled(store, "r:/a", ["article:1", "profile:2"], b"head\nbody")
-    assert (await store.lookup("r:/a")).payload == b"head\nbody"
+    assert (await one(store, "r:/a")).payload == b"head\nbody"
     await store.purge(["article:9"])  # another article: the entry stays
-    assert (await store.lookup("r:/a")).payload == b"head\nbody"
+    assert (await one(store, "r:/a")).payload == b"head\nbody"
     await store.purge(["profile:2"])
-    assert (await store.lookup("r:/a")).payload is None
+    assert (await one(store, "r:/a")).payload is None
 
 
 async def test_one_purge_retires_every_entry_carrying_the_tag(store: CacheStore) -> None:
@@ -56,38 +60,38 @@ async def test_one_purge_retires_every_entry_carrying_the_tag(store: CacheStore)
     await _filled(store, "r:/one", ["article:1"], b"h\none")
     await _filled(store, "r:/two", ["article:2"], b"h\ntwo")
     await store.purge(["article:1"])
-    assert (await store.lookup("r:/list")).payload is None
-    assert (await store.lookup("r:/one")).payload is None
-    assert (await store.lookup("r:/two")).payload == b"h\ntwo"
+    assert (await one(store, "r:/list")).payload is None
+    assert (await one(store, "r:/one")).payload is None
+    assert (await one(store, "r:/two")).payload == b"h\ntwo"
 
 
 async def test_a_fill_that_read_before_a_purge_is_dropped(store: CacheStore) -> None:
     """The reader looked up (mark), read the old row, and a write purged the tag before
     the fill arrived: storing it would keep the old row until the next purge."""
     await store.purge(["article:1"])  # the tag exists, as it does once anything wrote
-    miss = await store.lookup("r:/a")
+    miss = await one(store, "r:/a")
     await store.purge(["article:1"])
     assert not await store.fill("r:/a", ["article:1"], b"h\nold", miss.mark, 60, b"")
-    assert (await store.lookup("r:/a")).payload is None
-    again = await store.lookup("r:/a")
+    assert (await one(store, "r:/a")).payload is None
+    again = await one(store, "r:/a")
     assert await store.fill("r:/a", ["article:1"], b"h\nnew", again.mark, 60, b"")
-    assert (await store.lookup("r:/a")).payload == b"h\nnew"
+    assert (await one(store, "r:/a")).payload == b"h\nnew"
 
 
 async def test_a_matching_etag_returns_only_the_head(store: CacheStore) -> None:
-    miss = await store.lookup("r:/a")
+    miss = await one(store, "r:/a")
     await store.fill("r:/a", ["tags:all"], b'{"h":1}\n{"big":"body"}', miss.mark, 60, b'W/"e1"')
-    found = await store.lookup("r:/a", b'W/"e1"')
+    found = await one(store, "r:/a", b'W/"e1"')
     assert (found.payload, found.not_modified) == (b'{"h":1}', True)
-    other = await store.lookup("r:/a", b'"e2"')
+    other = await one(store, "r:/a", b'"e2"')
     assert (other.payload, other.not_modified) == (b'{"h":1}\n{"big":"body"}', False)
 
 
 async def test_entries_expire_after_their_ttl(store: CacheStore) -> None:
-    miss = await store.lookup("r:/a")
+    miss = await one(store, "r:/a")
     await store.fill("r:/a", ["tags:all"], b"h\nx", miss.mark, 1, b"")
     await asyncio.sleep(1.1)
-    assert (await store.lookup("r:/a")).payload is None
+    assert (await one(store, "r:/a")).payload is None
 
 
 async def test_an_expired_tag_token_never_validates_an_old_entry() -> None:
@@ -97,7 +101,7 @@ async def test_an_expired_tag_token_never_validates_an_old_entry() -> None:
     await _filled(store, "r:/a", ["article:1"], b"h\nold")
     store._tags.pop("article:1", None)  # as if evicted
     await store.purge(["article:1"])
-    assert (await store.lookup("r:/a")).payload is None
+    assert (await one(store, "r:/a")).payload is None
 
 
 async def test_the_epoch_is_part_of_every_key(store: CacheStore) -> None:
@@ -205,9 +209,9 @@ class Flaky:
         if self.broken:
             raise ConnectionError("connection refused (injected)")
 
-    async def lookup(self, key: str, etag: bytes = b"") -> Found:
+    async def lookup(self, keys: Sequence[str], etag: bytes = b"") -> list[Found]:
         self._check()
-        return await self.inner.lookup(key, etag)
+        return await self.inner.lookup(keys, etag)
 
     async def fill(
         self, key: str, tags: Sequence[str], payload: bytes, mark: bytes, ttl: int, etag: bytes
@@ -280,3 +284,13 @@ async def test_an_unreachable_redis_is_bypassed_quickly(caplog: pytest.LogCaptur
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_several_entries_are_looked_up_in_one_round_trip(store: CacheStore) -> None:
+    await _filled(store, "r:/a", ["article:1"], b"h\na")
+    await _filled(store, "s:1", ["session:1"], b"admin")
+    found = await store.lookup(["r:/a", "f:1", "s:1"], b"")
+    assert [entry.payload for entry in found] == [b"h\na", None, b"admin"]
+    assert len({entry.mark for entry in found}) == 1
+    await store.purge(["session:1"])
+    assert [e.payload for e in await store.lookup(["r:/a", "s:1"])] == [b"h\na", None]

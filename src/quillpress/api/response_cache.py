@@ -43,12 +43,18 @@ from quillpress.api.http_caching import DROPPED_ON_304, etag_of, matches
 from quillpress.api.middleware import ROUTE_KEY
 from quillpress.api.rest import links
 from quillpress.domain.errors import DomainError
-from quillpress.infra import read_tags
+from quillpress.infra import cache_keys, read_tags
 from quillpress.infra.persisted_queries import SHA256_HEX, document_hash
 from quillpress.infra.read_tags import ReadTags
 from quillpress.infra.resources import Resources
 from quillpress.services import viewer_flags
-from quillpress.services.authentication import Authenticated, authenticate
+from quillpress.services.authentication import (
+    Authenticated,
+    admitted,
+    claimed,
+    live_role,
+    session_key,
+)
 
 SESSION_COOKIE = b"qp_session="
 
@@ -159,10 +165,18 @@ class Stored:
     favorited: list[int]
     following: list[int]
     body: bytes
+    tags: list[str]
+    """What the answer shows: a viewer's flags for it are kept under these too."""
 
     def payload(self) -> bytes:
         pairs = [[name.decode("latin-1"), value.decode("latin-1")] for name, value in self.headers]
-        head = {"h": pairs, "n": self.following_page, "f": self.favorited, "u": self.following}
+        head = {
+            "h": pairs,
+            "n": self.following_page,
+            "f": self.favorited,
+            "u": self.following,
+            "t": self.tags,
+        }
         return orjson.dumps(head) + b"\n" + self.body
 
     @staticmethod
@@ -171,7 +185,8 @@ class Stored:
         head = orjson.loads(line)
         headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in head["h"]]
         page = head["n"]
-        return Stored(headers, (page[0], page[1]) if page else None, head["f"], head["u"], body)
+        following_page = (page[0], page[1]) if page else None
+        return Stored(headers, following_page, head["f"], head["u"], body, head["t"])
 
     @property
     def etag(self) -> bytes:
@@ -240,8 +255,9 @@ def _shared(
                 return None
         elif name not in KEPT_OUT:
             headers.append((name, value))
+    tags = sorted(record.tags)
     if graphql:
-        return Stored(headers, page, [], [], body)
+        return Stored(headers, page, [], [], body, tags)
     # The viewer's flags out (what an anonymous reader is answered). This also checks
     # that the reads named every flag the answer shows, so a signed-in hit can fill
     # them in; an anonymous answer must come out unchanged.
@@ -254,7 +270,7 @@ def _shared(
         headers = _replaced(headers, PUBLIC, etag_of(body))
     elif shared != body:
         return None
-    return Stored(headers, page, list(record.favorited), list(record.following), body)
+    return Stored(headers, page, list(record.favorited), list(record.following), body, tags)
 
 
 class ResponseCache:
@@ -279,23 +295,19 @@ class ResponseCache:
             await self.app(scope, receive, send)
             return
         cache = found_resources.cache
-        key = cache.key(key_of(route, scope))
+        raw_key = key_of(route, scope)
+        key = cache.key(raw_key)
         if key is None:  # cooling down after a failure, or the epoch unknown
             await self.app(scope, receive, send)
             return
-        viewer: Authenticated | None = None
         if not anonymous(scope["headers"]):
-            viewer = await _authenticated(scope, found_resources)
-            if viewer is None:  # refused: the app answers it as it answers every refusal
-                await self.app(scope, receive, send)
-                return
-            scope[AUTHENTICATED] = viewer
+            await self._signed_in(scope, receive, send, route, raw_key, found_resources)
+            return
         if_none_match = b""
         for name, value in scope["headers"]:
             if name == b"if-none-match":
                 if_none_match = value
-        # A signed-in answer's ETag is the viewer's own: the store cannot compare it.
-        found = await cache.lookup(key, b"" if viewer is not None else if_none_match)
+        found = await cache.lookup(key, if_none_match)
         if found is None:
             await self.app(scope, receive, send)
             return
@@ -312,19 +324,102 @@ class ResponseCache:
                 return
         if found.payload is not None:
             scope[ROUTE_KEY] = route.template
-            stored = Stored.parse(found.payload)
-            await self._serve(scope, send, stored, viewer, found_resources, if_none_match)
+            await self._answer(scope, send, Stored.parse(found.payload), if_none_match)
             return
+        await self._shared_or_miss(
+            scope, receive, send, route, key, found.mark, None, found_resources
+        )
+
+    async def _shared_or_miss(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        route: Route,
+        key: str,
+        mark: bytes,
+        viewer: Authenticated | None,
+        found: Resources,
+    ) -> None:
+        """A miss: share the answer a concurrent miss of the key is computing in this
+        process, or compute it."""
         waiting = self._inflight.get(key)
-        if waiting is not None:
-            shared = await asyncio.shield(waiting)
-            if shared is not None:
-                scope[ROUTE_KEY] = route.template
-                await self._serve(scope, send, shared, viewer, found_resources, if_none_match)
-                return
+        if waiting is None:
+            await self._miss(scope, receive, send, key, mark, viewer, found)
+            return
+        shared = await asyncio.shield(waiting)
+        if shared is None:
             await self.app(scope, receive, send)
             return
-        await self._miss(scope, receive, send, key, found.mark, viewer, found_resources)
+        scope[ROUTE_KEY] = route.template
+        if viewer is not None:
+            flags = await _flags_from_database(shared, viewer, found)
+            shared = _for_viewer(shared, flags)
+        await self._answer(scope, send, shared, _if_none_match(scope))
+
+    async def _signed_in(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        route: Route,
+        raw_key: str,
+        found: Resources,
+    ) -> None:
+        """A signed-in read: the token verified here, then one round trip for the shared
+        answer, the viewer's flags for it and (with Redis) the session; the session is
+        admitted through the one way in (``services.authentication``), and the answer is
+        sent with the viewer's flags filled in."""
+        cache = found.cache
+        credentials = credentials_of(Request(scope), found.settings)
+        try:
+            claim = claimed(found.security, credentials)
+        except DomainError:
+            claim = None
+        if claim is None:  # refused or no token: the app answers it as it answers all
+            await self.app(scope, receive, send)
+            return
+        key = cache.key(raw_key)
+        flags_key = cache.key(f"f:{claim.user_id}:{raw_key}")
+        session = cache.key(session_key(claim.user_id, claim.session_id)[0])
+        entries = None
+        if key is not None and flags_key is not None and session is not None:
+            keys = [key, flags_key, session] if cache.shared else [key, flags_key]
+            entries = await cache.lookup_many(keys)
+        if entries is not None and len(entries) == 3 and entries[2].payload is not None:
+            role: str | None = entries[2].payload.decode()  # the session, from the same trip
+        else:
+            role = await live_role(found.database, claim.user_id, claim.session_id)
+        try:
+            viewer = await admitted(
+                found.database,
+                claim,
+                role,
+                credentials,
+                activity=found.activity,
+                limiter=found.limiter,
+            )
+        except DomainError:
+            await self.app(scope, receive, send)
+            return
+        scope[AUTHENTICATED] = viewer
+        if entries is None or key is None:  # bypassed: the database answers
+            await self.app(scope, receive, send)
+            return
+        answer, flags_entry = entries[0], entries[1]
+        if answer.payload is None:
+            await self._shared_or_miss(scope, receive, send, route, key, answer.mark, viewer, found)
+            return
+        scope[ROUTE_KEY] = route.template
+        stored = Stored.parse(answer.payload)
+        fresh: Flags | None = None
+        flags = None if flags_entry.payload is None else Flags.parse(flags_entry.payload)
+        if flags is None or not flags.fits(stored):
+            flags = fresh = await _flags_from_database(stored, viewer, found)
+        await self._answer(scope, send, _for_viewer(stored, flags), _if_none_match(scope))
+        if fresh is not None and flags_key is not None:
+            tags = [*stored.tags, *viewer_tags(claim.user_id)]
+            await cache.fill(flags_key, tags, fresh.payload(), answer.mark)
 
     async def _graphql(self, scope: Scope, receive: Receive, send: Send) -> None:
         """An anonymous GraphQL query (POST, or GET with a document or a persisted
@@ -367,19 +462,6 @@ class ResponseCache:
             await self.app(scope, receive, send)
             return
         await self._miss(scope, receive, send, key, found.mark, None, found_resources, graphql=True)
-
-    async def _serve(
-        self,
-        scope: Scope,
-        send: Send,
-        stored: Stored,
-        viewer: Authenticated | None,
-        found: Resources,
-        if_none_match: bytes,
-    ) -> None:
-        if viewer is not None:
-            stored = await _for_viewer(stored, viewer, found)
-        await self._answer(scope, send, stored, if_none_match)
 
     async def _miss(
         self,
@@ -476,37 +558,62 @@ async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
-async def _authenticated(scope: Scope, found: Resources) -> Authenticated | None:
-    """The request's principal through the one way in; ``None`` when it is refused (the
-    app then answers the refusal itself, as it answers every other)."""
-    try:
-        return await authenticate(
-            found.database,
-            found.security,
-            credentials_of(Request(scope), found.settings),
-            activity=found.activity,
-            limiter=found.limiter,
+def _if_none_match(scope: Scope) -> bytes:
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            return bytes(value)
+    return b""
+
+
+@dataclass(frozen=True, slots=True)
+class Flags:
+    """A viewer's flags for one shared answer, slot by slot (what it favorited among the
+    articles shown, whom it follows among the people shown)."""
+
+    favorited: list[bool]
+    following: list[bool]
+
+    def payload(self) -> bytes:
+        bits = "".join("1" if flag else "0" for flag in self.favorited)
+        bits += "|" + "".join("1" if flag else "0" for flag in self.following)
+        return bits.encode()
+
+    def fits(self, stored: Stored) -> bool:
+        return len(self.favorited) == len(stored.favorited) and len(self.following) == len(
+            stored.following
         )
-    except DomainError:
-        return None
+
+    @staticmethod
+    def parse(payload: bytes) -> Flags:
+        favorited, _, following = payload.partition(b"|")
+        return Flags([bit == 0x31 for bit in favorited], [bit == 0x31 for bit in following])
 
 
-async def _for_viewer(stored: Stored, viewer: Authenticated, found: Resources) -> Stored:
-    """The shared answer with the viewer's flags (one statement), and the headers a
-    signed-in answer carries."""
+def viewer_tags(user_id: int) -> tuple[str, str]:
+    """What a viewer's flags depend on besides the answer: their favorites and follows."""
+    return cache_keys.viewer_favorites(user_id), cache_keys.viewer_follows(user_id)
+
+
+async def _flags_from_database(stored: Stored, viewer: Authenticated, found: Resources) -> Flags:
+    """The viewer's flags for the ids a shared answer shows: one statement."""
     flags = await viewer_flags.flags(
         found.database,
         viewer.principal,
         article_ids=set(stored.favorited),
         author_ids=set(stored.following),
     )
+    return Flags(
+        [article_id in flags.favorited for article_id in stored.favorited],
+        [user_id in flags.following for user_id in stored.following],
+    )
+
+
+def _for_viewer(stored: Stored, flags: Flags) -> Stored:
+    """The shared answer with the viewer's flags, and the headers a signed-in answer
+    carries (``private``; the ETag of what this viewer is sent)."""
     body = stored.body
-    if flags.favorited or flags.following:
-        body = with_flags(
-            body,
-            [article_id in flags.favorited for article_id in stored.favorited],
-            [user_id in flags.following for user_id in stored.following],
-        )
+    if any(flags.favorited) or any(flags.following):
+        body = with_flags(body, flags.favorited, flags.following)
     return replace(stored, headers=_replaced(stored.headers, PRIVATE, etag_of(body)), body=body)
 
 

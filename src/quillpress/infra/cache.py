@@ -65,7 +65,9 @@ class CacheStore(Protocol):
     shared: bool
     """Whether other processes see this store (and so receive this process's purges)."""
 
-    async def lookup(self, key: str, etag: bytes = b"") -> Found: ...
+    async def lookup(self, keys: Sequence[str], etag: bytes = b"") -> list[Found]:
+        """Each of ``keys`` in one round trip; ``etag`` is compared with the first's."""
+        ...
 
     async def fill(
         self, key: str, tags: Sequence[str], payload: bytes, mark: bytes, ttl: int, etag: bytes
@@ -76,26 +78,40 @@ class CacheStore(Protocol):
     async def close(self) -> None: ...
 
 
-# One round trip: the entry, checked against its tags' current tokens, and the read mark.
-# KEYS[1]: entry. ARGV[1]: tag key prefix, ARGV[2]: the caller's If-None-Match ('' = none).
-# An entry is "<tag>=<token> …\n<etag>\n<payload>"; the payload's head is its first line.
-# Returns {payload or false, mark, not_modified (0/1)}.
+# One round trip: each entry, checked against its tags' current tokens, and the read mark.
+# KEYS: entries. ARGV[1]: tag key prefix, ARGV[2]: the caller's If-None-Match for the
+# first entry ('' = none). An entry is "<tag>=<token> …\n<etag>\n<payload>"; the
+# payload's head is its first line. Returns {mark, payload or false, not_modified, …}.
 _LOOKUP = """
 local t = redis.call('TIME')
-local mark = t[1] .. string.format('%06d', tonumber(t[2]))
-local entry = redis.call('GET', KEYS[1])
-if not entry then return {false, mark, 0} end
-local first = string.find(entry, '\\n', 1, true)
-local second = string.find(entry, '\\n', first + 1, true)
-for tag, token in string.gmatch(string.sub(entry, 1, first - 1), '(%S+)=(%S+)') do
-  if redis.call('GET', ARGV[1] .. tag) ~= token then return {false, mark, 0} end
+local out = {t[1] .. string.format('%06d', tonumber(t[2]))}
+for k = 1, #KEYS do
+  local payload, not_modified = false, 0
+  local entry = redis.call('GET', KEYS[k])
+  if entry then
+    local first = string.find(entry, '\\n', 1, true)
+    local second = string.find(entry, '\\n', first + 1, true)
+    local valid = true
+    for tag, token in string.gmatch(string.sub(entry, 1, first - 1), '(%S+)=(%S+)') do
+      if redis.call('GET', ARGV[1] .. tag) ~= token then
+        valid = false
+        break
+      end
+    end
+    if valid then
+      local etag = string.sub(entry, first + 1, second - 1)
+      if k == 1 and etag ~= '' and ARGV[2] ~= '' and string.find(ARGV[2], etag, 1, true) then
+        local head_end = string.find(entry, '\\n', second + 1, true) or (#entry + 1)
+        payload, not_modified = string.sub(entry, second + 1, head_end - 1), 1
+      else
+        payload = string.sub(entry, second + 1)
+      end
+    end
+  end
+  out[#out + 1] = payload
+  out[#out + 1] = not_modified
 end
-local etag = string.sub(entry, first + 1, second - 1)
-if etag ~= '' and ARGV[2] ~= '' and string.find(ARGV[2], etag, 1, true) then
-  local head_end = string.find(entry, '\\n', second + 1, true) or (#entry + 1)
-  return {string.sub(entry, second + 1, head_end - 1), mark, 1}
-end
-return {string.sub(entry, second + 1), mark, 0}
+return out
 """
 
 # KEYS[1]: entry. ARGV: tag prefix, read mark, entry ttl, tag ttl, etag, payload, tags…
@@ -155,12 +171,14 @@ class RedisStore:
     def _key(self, key: str) -> str:
         return f"{self._prefix}e:{key}"
 
-    async def lookup(self, key: str, etag: bytes = b"") -> Found:
+    async def lookup(self, keys: Sequence[str], etag: bytes = b"") -> list[Found]:
         # bytes, never str: the client is built without decode_responses.
-        payload, mark, not_modified = cast(
-            list[Any], await self._lookup(keys=[self._key(key)], args=[self._tags, etag])
+        reply = cast(
+            list[Any],
+            await self._lookup(keys=[self._key(key) for key in keys], args=[self._tags, etag]),
         )
-        return Found(payload or None, mark, bool(not_modified))
+        mark = reply[0]
+        return [Found(reply[i] or None, mark, bool(reply[i + 1])) for i in range(1, len(reply), 2)]
 
     async def fill(
         self, key: str, tags: Sequence[str], payload: bytes, mark: bytes, ttl: int, etag: bytes
@@ -205,7 +223,10 @@ class MemoryStore:
         self._now = 0
         self._max = max_entries
 
-    async def lookup(self, key: str, etag: bytes = b"") -> Found:
+    async def lookup(self, keys: Sequence[str], etag: bytes = b"") -> list[Found]:
+        return [self._lookup(key, etag if index == 0 else b"") for index, key in enumerate(keys)]
+
+    def _lookup(self, key: str, etag: bytes) -> Found:
         mark = str(self._now).encode()
         entry = self._entries.get(key)
         if entry is None:
@@ -371,13 +392,19 @@ class Cache:
     async def lookup(self, key: str, etag: bytes = b"") -> Found | None:
         """The entry under ``key`` (``Found.payload`` ``None`` on a miss), or ``None`` when
         the cache is bypassed. ``key`` is already under the epoch (:meth:`key`)."""
+        found = await self.lookup_many([key], etag)
+        return None if found is None else found[0]
+
+    async def lookup_many(self, keys: Sequence[str], etag: bytes = b"") -> list[Found] | None:
+        """Several entries in one round trip (an answer and what goes with it: the viewer's
+        session and flags); the first is the request's outcome in the stats."""
         stats = current_cache_stats.get()
         if self.store is None or not await self._recover():
             if stats is not None:
                 stats.bypassed += 1
             return None
         try:
-            found = await self.store.lookup(key, etag)
+            found = await self.store.lookup(keys, etag)
         except CACHE_ERRORS as error:
             self._failed("read", error)
             if stats is not None:
@@ -386,7 +413,7 @@ class Cache:
         self._answered()
         if stats is not None:
             stats.round_trips += self.store.shared
-            if found.payload is None:
+            if found[0].payload is None:
                 stats.misses += 1
             else:
                 stats.hits += 1

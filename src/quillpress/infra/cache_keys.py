@@ -15,6 +15,8 @@ space or an ``=`` (a tag name, a username) are percent-quoted.
 ``list:all``               membership and order of the unfiltered list;
                            ``list:tag:{name}``, ``list:author:{user id}``,
                            ``list:fav:{user id}``: of one filter's list
+``viewer:fav:{uid}``       what the user favorited, ``viewer:follow:{uid}`` whom the user
+                           follows: a viewer's flags for a cached answer
 ``session:{uid}``          all of a user's sessions (role, ban, password: UserUpdated);
                            ``session:{uid}:{sid}``: one session (logout, revoke)
 =========================  ==============================================================
@@ -70,6 +72,14 @@ def author_scope(user_id: int) -> str:
 
 def favorites_scope(user_id: int) -> str:
     return f"list:fav:{user_id}"
+
+
+def viewer_favorites(user_id: int) -> str:
+    return f"viewer:fav:{user_id}"
+
+
+def viewer_follows(user_id: int) -> str:
+    return f"viewer:follow:{user_id}"
 
 
 def session(user_id: int, session_id: str) -> str:

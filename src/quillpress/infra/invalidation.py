@@ -20,6 +20,8 @@ from quillpress.domain.events import (
     Event,
     FavoriteAdded,
     FavoriteRemoved,
+    FollowAdded,
+    FollowRemoved,
     SessionRevoked,
     UserRegistered,
     UserUpdated,
@@ -56,6 +58,9 @@ def purges(events: Iterable[Event]) -> set[str]:
                     tags |= {k.TAGS, *map(k.tag_scope, changed)}
             case FavoriteAdded() | FavoriteRemoved():
                 tags |= {k.article(event.article_id), k.favorites_scope(event.user_id)}
+                tags.add(k.viewer_favorites(event.user_id))
+            case FollowAdded() | FollowRemoved():
+                tags.add(k.viewer_follows(event.follower_id))
             case CommentAdded() | CommentDeleted():
                 tags.add(k.comments(event.article_id))
             case UserRegistered():
@@ -72,7 +77,7 @@ def purges(events: Iterable[Event]) -> set[str]:
                 if event.username != event.previous_username:
                     # Lists filtered by the old or the new name.
                     tags |= {k.author_scope(event.user_id), k.favorites_scope(event.user_id)}
-            case _:  # follows: nothing shared shows them (``following`` is per viewer)
+            case _:
                 pass
     return tags
 

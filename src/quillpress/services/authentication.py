@@ -87,6 +87,28 @@ async def authenticate(
 
     The writes-per-user rule is counted here, the one place every authenticated request
     of either adapter passes: ``RateLimited`` once the principal's writes are exhausted."""
+    claim = claimed(security, credentials)
+    if claim is None:
+        return None
+    role = await live_role(db, claim.user_id, claim.session_id)
+    return await admitted(db, claim, role, credentials, activity=activity, limiter=limiter)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What a verified token claims: whose session it names. Not yet admitted: the
+    session must still be live (:func:`admitted`)."""
+
+    user_id: int
+    session_id: str
+    token: str
+
+
+def claimed(security: Security, credentials: Credentials) -> Claim | None:
+    """The first half of :func:`authenticate`: the token read and verified (CSRF checked
+    for an unsafe cookie request), ``None`` without one. A caller that reads the
+    session's role some other way (the response cache, in the same round trip as the
+    answer) passes it to :func:`admitted`; every other caller uses :func:`authenticate`."""
     token = parse_authorization(credentials.authorization)
     if token is None and credentials.session_cookie:
         token = credentials.session_cookie
@@ -94,18 +116,31 @@ async def authenticate(
             _check_csrf(credentials)
     if token is None:
         return None
-    claimed = security.tokens.verify(token)
-    session_id = claimed.session_id
-    assert session_id is not None  # verify requires the claim
-    role = await live_role(db, claimed.user_id, session_id)
+    verified = security.tokens.verify(token)
+    assert verified.session_id is not None  # verify requires the claim
+    return Claim(user_id=verified.user_id, session_id=verified.session_id, token=token)
+
+
+async def admitted(
+    db: Database,
+    claim: Claim,
+    role: str | None,
+    credentials: Credentials,
+    *,
+    activity: ActivityThrottle | None = None,
+    limiter: Limiter = limits.NO_LIMITS,
+) -> Authenticated:
+    """The second half of :func:`authenticate`: ``role`` is the claimed session's live
+    role (``None``: ended, revoked, or no account, refused)."""
     if role is None:
         raise Unauthenticated.invalid()
+    session_id = claim.session_id
     if activity is not None and activity.due(session_id):
         activity.spawn(_record_activity(db, session_id, activity.interval_seconds))
-    principal = Principal(user_id=claimed.user_id, role=Role(role), session_id=session_id)
+    principal = Principal(user_id=claim.user_id, role=Role(role), session_id=session_id)
     note_user(principal.user_id)  # the request's log line names who made it
     await limits.writes(limiter, principal, credentials.write_count)
-    return Authenticated(principal=principal, token=token)
+    return Authenticated(principal=principal, token=claim.token)
 
 
 def _check_csrf(credentials: Credentials) -> None:
@@ -119,6 +154,12 @@ def _check_csrf(credentials: Credentials) -> None:
         raise CsrfRejected()
 
 
+def session_key(user_id: int, session_id: str) -> tuple[str, tuple[str, ...]]:
+    """Where a session's role is cached, and the tags that retire it."""
+    key = cache_keys.session(user_id, session_id)
+    return key, (key, cache_keys.sessions(user_id))
+
+
 async def live_role(db: Database, user_id: int, session_id: str) -> str | None:
     """The role of a live session's account (``None``: ended, revoked, or no account)."""
 
@@ -130,8 +171,8 @@ async def live_role(db: Database, user_id: int, session_id: str) -> str | None:
     if db.cache is None or not db.cache.shared:
         raw = await load()
     else:
-        key = cache_keys.session(user_id, session_id)
-        raw = await db.cache.fetch(key, (key, cache_keys.sessions(user_id)), load)
+        key, tags = session_key(user_id, session_id)
+        raw = await db.cache.fetch(key, tags, load)
     return raw.decode() if raw is not None else None
 
 
