@@ -264,35 +264,6 @@ async def list_page(
     return Listing(rows=rows, tags=tags, total=total)
 
 
-@lru_cache(maxsize=64)
-def _ids_statement(shape: frozenset[str], *, after: bool) -> Any:
-    page = page_ids(shape, after=after)
-    return select(page.c.id, total_of(shape).label("total")).order_by(
-        page.c.created_at.desc(), page.c.id.desc()
-    )
-
-
-async def ids_page(
-    conn: AsyncConnection,
-    criteria: Criteria,
-    *,
-    limit: int,
-    offset: int = 0,
-    after: Cursor | None = None,
-) -> tuple[list[int], int]:
-    """Just the page's ids (in order) and the total: the viewer-independent part of a
-    listing, which the cache keeps while entities are composed at read time."""
-    params = {**criteria.params(), "limit": limit, "offset": offset}
-    if after is not None:
-        params.update(after_created_at=after.created_at, after_id=after.id)
-    rows = (
-        await conn.execute(_ids_statement(criteria.shape, after=after is not None), params)
-    ).all()
-    if rows:
-        return [int(row.id) for row in rows], int(rows[0].total)
-    return [], 0 if offset == 0 and after is None else await count(conn, criteria)
-
-
 @lru_cache(maxsize=32)
 def _count_statement(shape: frozenset[str]) -> Any:
     return select(total_of(shape))
