@@ -82,26 +82,31 @@ def _query_int(params: dict[str, list[str]], name: str, default: int) -> int | N
         return None
 
 
+def article_of(row: asyncpg.Record) -> dict[str, object]:
+    """One row → a RealWorld article as an anonymous viewer sees it (nothing favorited
+    or followed), keys in Quillpress's order so the bytes match too."""
+    return {
+        "slug": row["slug"],
+        "title": row["title"],
+        "description": row["description"],
+        "tagList": row["tag_list"],
+        "createdAt": row["created_at"],
+        "updatedAt": row["updated_at"],
+        "favorited": False,
+        "favoritesCount": row["favorites_count"],
+        "author": {
+            "username": row["username"],
+            "bio": row["bio"],
+            "image": row["image"],
+            "following": False,
+        },
+    }
+
+
 def render_page(rows: list[asyncpg.Record]) -> bytes:
-    """Rows of ``PAGE_SQL`` → the RealWorld list body. Anonymous viewer: nothing is
-    favorited or followed. Key order matches Quillpress, so the bytes match too."""
+    """Rows of ``PAGE_SQL`` → the RealWorld list body."""
     articles = [
-        {
-            "slug": row["slug"],
-            "title": row["title"],
-            "description": row["description"],
-            "tagList": row["tag_list"],
-            "createdAt": row["created_at"],
-            "updatedAt": row["updated_at"],
-            "favorited": False,
-            "favoritesCount": row["favorites_count"],
-            "author": {
-                "username": row["username"],
-                "bio": row["bio"],
-                "image": row["image"],
-                "following": False,
-            },
-        }
+        article_of(row)
         for row in rows
         if row["slug"] is not None  # the LEFT JOIN's lone NULL row of an empty page
     ]

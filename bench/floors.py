@@ -32,7 +32,7 @@ from typing import Any
 
 import jwt
 import orjson
-from bench.floor import Floor, Scope, Send, _respond
+from bench.floor import Floor, Scope, Send, _respond, article_of
 
 TAGS_LIMIT = 500  # Quillpress's ``services.articles.TAGS_LIMIT``
 REQUIRED_CLAIMS = ["sub", "role", "iat", "exp", "jti", "sid"]  # as ``infra.tokens`` issues
@@ -122,23 +122,7 @@ class ReadFloors(Floor):
         if row is None:
             await _respond(send, 404, NOT_FOUND)
             return
-        article = {
-            "slug": row["slug"],
-            "title": row["title"],
-            "description": row["description"],
-            "tagList": row["tag_list"],
-            "createdAt": row["created_at"],
-            "updatedAt": row["updated_at"],
-            "favorited": False,
-            "favoritesCount": row["favorites_count"],
-            "author": {
-                "username": row["username"],
-                "bio": row["bio"],
-                "image": row["image"],
-                "following": False,
-            },
-            "body": row["body"],
-        }
+        article = {**article_of(row), "body": row["body"]}
         await _respond(send, 200, orjson.dumps({"article": article}))
 
     async def _profile(self, username: str, send: Send) -> None:

@@ -4,42 +4,23 @@ write outside the server) while one already at the target does not (every ``serv
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from quillpress.db import cache_epoch, migrate
-from quillpress.db.engine import create_engine, execute_outside_transaction
-from tests.conftest import _postgres_admin_url
+from tests.db.migrated import database_at
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     """A database of its own (migrated down and up), at revision 0004."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'epoch.db'}"
-        admin = None
-    else:
-        admin = _postgres_admin_url()
-        name = f"quillpress_test_{uuid.uuid4().hex[:12]}"
-        await execute_outside_transaction(admin, f'CREATE DATABASE "{name}"')
-        url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    created = create_engine(url, null_pool=True)
-    try:
-        await migrate.upgrade(created, "0004")
+    async with database_at(request.param, tmp_path, "0004") as created:
         yield created
-    finally:
-        await created.dispose()
-        if admin is not None:
-            await execute_outside_transaction(
-                admin, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'
-            )
 
 
 async def _has_table(engine: AsyncEngine) -> bool:

@@ -3,19 +3,16 @@ backfilled exactly, and its downgrade removes them without losing a row."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from quillpress.db import migrate
-from quillpress.db.engine import create_engine, execute_outside_transaction
-from tests.conftest import _postgres_admin_url
 from tests.counters import counter_rows, wrong_counters
+from tests.db.migrated import database_at
 
 ROWS = [
     "INSERT INTO app_user (id, username, email, password_hash, role, created_at, updated_at) "
@@ -36,24 +33,8 @@ TABLES = ("app_user", "tag", "article", "article_tag", "favorite")
 @pytest.fixture(params=["sqlite", "postgres"])
 async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     """A database of its own (it is migrated down and up), at revision 0001."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'migration.db'}"
-        admin = None
-    else:
-        admin = _postgres_admin_url()
-        name = f"quillpress_test_{uuid.uuid4().hex[:12]}"
-        await execute_outside_transaction(admin, f'CREATE DATABASE "{name}"')
-        url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    created = create_engine(url, null_pool=True)
-    try:
-        await migrate.upgrade(created, "0001")
+    async with database_at(request.param, tmp_path, "0001") as created:
         yield created
-    finally:
-        await created.dispose()
-        if admin is not None:
-            await execute_outside_transaction(
-                admin, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'
-            )
 
 
 async def _counts(engine: AsyncEngine) -> dict[str, int]:
