@@ -164,3 +164,37 @@ async def test_if_none_match_on_a_hit_is_a_304_like_a_misses(
         hit = await client.get("/api/articles", headers=conditional)
         _same(hit, await truth.get("/api/articles", headers=conditional), headers)
         assert hit.status_code == 304
+
+
+async def test_a_hit_carries_cors_headers_like_a_miss(
+    client: httpx.AsyncClient, truth: httpx.AsyncClient, blog: dict[str, Any]
+) -> None:
+    origin = {"Origin": "http://localhost:4100"}
+    for _ in ("miss", "hit"):
+        found = await client.get("/api/tags", headers=origin)
+        _same(found, await truth.get("/api/tags", headers=origin), "cors")
+        assert found.headers["access-control-allow-origin"] == "http://localhost:4100"
+    assert cache_outcome(found) == "hit"
+
+
+async def test_hits_are_counted_and_logged_under_their_route_template(
+    client: httpx.AsyncClient, blog: dict[str, Any]
+) -> None:
+    from tests.infra.test_metrics import scrape, value
+
+    slug = blog["slugs"][0]
+    before = await scrape(client)
+    for _ in range(3):
+        await client.get(f"/api/articles/{slug}")
+    after = await scrape(client)
+    template = "/api/articles/{slug}"
+    counted = value(after, "http_requests_total", method="GET", route=template, status="200")
+    assert (
+        counted - value(before, "http_requests_total", method="GET", route=template, status="200")
+        == 3
+    )
+    hits = value(after, "cache_requests_total", result="hit") - value(
+        before, "cache_requests_total", result="hit"
+    )
+    assert hits == 2
+    assert slug not in after
