@@ -11,6 +11,7 @@ import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -119,9 +120,12 @@ def _free_port() -> int:
 
 class OwnRedis:
     """A ``redis-server`` of this test's own on a free port, with no persistence: a
-    restart comes back empty, with a new ``run_id``."""
+    restart comes back empty, with a new ``run_id``. With a ``directory``, an explicit
+    ``SAVE`` writes ``dump.rdb`` there and a restart loads whatever that file then holds
+    (never saved automatically, nor on shutdown)."""
 
-    def __init__(self) -> None:
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory
         self.port = _free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._process: subprocess.Popen[bytes] | None = None
@@ -131,6 +135,8 @@ class OwnRedis:
         if binary is None:
             pytest.skip("redis-server is not installed")
         arguments = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        if self.directory is not None:
+            arguments += ["--dir", str(self.directory), "--dbfilename", "dump.rdb"]
         self._process = subprocess.Popen(  # noqa: S603 (fixed arguments)
             [binary, *arguments, "--appendonly", "no"],
             stdout=subprocess.DEVNULL,

@@ -14,6 +14,8 @@ class TcpProxy:
         self.port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(
@@ -31,6 +33,15 @@ class TcpProxy:
             writer.transport.abort()
         self._writers.clear()
 
+    def pause(self) -> None:
+        """Hold every byte in both directions (connections stay open, new ones are
+        accepted): a hung server, which only the client's timeouts get past."""
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        """Let the held bytes and everything after them through again."""
+        self._flowing.set()
+
     async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         try:
             server_r, server_w = await asyncio.open_connection(*self.target)
@@ -43,6 +54,7 @@ class TcpProxy:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, asyncio.CancelledError):
             while data := await reader.read(65536):
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         self._writers.discard(writer)

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from quillpress.config import CacheMode, Settings
@@ -166,8 +167,13 @@ class CacheEpoch:
                 log.exception("cache epoch poll failed")
 
     async def refresh(self) -> None:
-        """One poll: read the epoch from the primary, check Redis for lost data, tell the
-        callbacks if the value changed."""
+        """One poll: check Redis for lost data, read the epoch from the primary, tell the
+        callbacks if the value changed.
+
+        Redis first: an instance that noticed lost data before this one put the sentinel
+        back only after its bump was written, so the read that follows sees that bump. Read
+        first, a bump landing between the two checks would be missed for an interval."""
+        await self._check_redis()
         generation = self._generation
         try:
             async with asyncio.timeout(self._read_timeout):
@@ -189,7 +195,6 @@ class CacheEpoch:
                 self._read_at = self._clock()
                 if self._pending is None:
                     self._token = token
-        await self._check_redis()
         self._notify()
 
     # --- bumps ---------------------------------------------------------------------------
@@ -256,9 +261,7 @@ class CacheEpoch:
         if self._redis is None:
             return
         try:
-            info = await self._redis.info("server")
-            run_id = str(info["run_id"])
-            stored = await self._redis.get(self.sentinel_key)
+            run_id, stored = await self._sentinel()
         except (RedisError, OSError, KeyError, TimeoutError):
             return
         seen = stored.decode() if isinstance(stored, bytes) else stored
@@ -274,6 +277,18 @@ class CacheEpoch:
             self._unsaved_reset = run_id
             return
         self._unsaved_reset = None
+
+    async def _sentinel(self) -> tuple[str, object]:
+        """Redis's run id and the sentinel stored under it. A restart closes the pooled
+        connection and the first command on it fails: asked once more, on a new
+        connection, rather than skipping this poll (what a restored snapshot brought back
+        would be served for another interval)."""
+        assert self._redis is not None
+        try:
+            info = await self._redis.info("server")
+        except RedisConnectionError:
+            info = await self._redis.info("server")
+        return str(info["run_id"]), await self._redis.get(self.sentinel_key)
 
     # --- callbacks -----------------------------------------------------------------------
 
