@@ -10,12 +10,17 @@ from typing import Any
 import httpx
 import pytest
 
-from quillpress.api.graphql import endpoint as endpoint_module
-from quillpress.api.graphql.context import Context
 from quillpress.config import Settings
 from quillpress.infra.persisted_queries import MAX_DOCUMENT_BYTES
-from tests.conftest import make_settings
-from tests.helpers import create_article, gql_error, register, serve, statement_count
+from tests.conftest import make_settings, truncate
+from tests.helpers import (
+    cache_outcome,
+    create_article,
+    gql_error,
+    register,
+    serve,
+    statement_count,
+)
 from tests.infra.test_metrics import scrape, value
 
 TAGS = "query Tags { tags }"
@@ -307,59 +312,30 @@ async def test_redis_down_means_not_found_and_full_requests_still_work(
         assert len(warnings) == 1
 
 
-@pytest.fixture
-def contexts(monkeypatch: pytest.MonkeyPatch) -> list[Context]:
-    """Every GraphQL ``Context`` the endpoint builds, to read the shared-answer signal."""
-    built: list[Context] = []
-
-    def recording(**kwargs: Any) -> Context:
-        context = Context(**kwargs)
-        built.append(context)
-        return context
-
-    monkeypatch.setattr(endpoint_module, "Context", recording)
-    return built
+async def test_a_hash_and_its_document_share_one_cached_answer(database_url: str) -> None:
+    """The response cache keys a GraphQL answer by the document's SHA-256: the full POST
+    and the hash-only GET of the same query and variables are one shared answer."""
+    async with serve(make_settings(database_url, cache="memory")) as (app, client):
+        try:
+            await _shared(client)
+        finally:
+            await truncate(app.state.resources.database.engine)
 
 
-async def test_shared_answer_signal(client: httpx.AsyncClient, contexts: list[Context]) -> None:
+async def _shared(client: httpx.AsyncClient) -> None:
     ann = await register(client, "ann")
     article = await create_article(client, ann)
     public = "query One($slug: String!) { article(slug: $slug) { title } }"
     variables = {"slug": article["slug"]}
-
-    await with_document(client, public, variables=variables)
-    await hash_only(client, public, method="GET", variables=variables)
-    full, by_hash = contexts[-2:]
-    assert full.shared
-    assert by_hash.shared
-    assert full.identity == by_hash.identity
-    assert full.identity is not None
-    assert full.identity.document_sha256 == sha256(public)
-    assert full.identity.operation_name == "One"
-    assert full.identity.variables_json == json.dumps(variables, separators=(",", ":"))
-
-    await client.post("/graphql", json={"query": ARTICLE, "variables": variables})
-    assert not contexts[-1].shared  # selects favorited
-    await client.post("/graphql", json={"query": public, "variables": variables}, headers=ann)
-    assert not contexts[-1].shared  # signed in
-    await client.post("/graphql", json={"query": "{ tags feed { totalCount } }"})
-    assert not contexts[-1].shared  # errors
-    assert contexts[-1].identity is None
-
-
-async def test_viewer_data_is_looked_at_once_per_document(
-    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls: list[str | None] = []
-    original = endpoint_module.selects_viewer_data
-
-    def counting(document: Any, operation_name: str | None) -> bool:
-        calls.append(operation_name)
-        return original(document, operation_name)
-
-    monkeypatch.setattr(endpoint_module, "selects_viewer_data", counting)
-    await with_document(client, TAGS)
-    for _ in range(3):
-        await hash_only(client, TAGS)
-    await client.post("/graphql", json={"query": TAGS, "operationName": "Tags"})
-    assert calls == [None, "Tags"]
+    full = await with_document(client, public, variables=variables)
+    by_hash = await hash_only(client, public, method="GET", variables=variables)
+    assert by_hash.content == full.content
+    assert (cache_outcome(by_hash), statement_count(by_hash)) == ("hit", 0)
+    signed_in = await client.post(
+        "/graphql", json={"query": public, "variables": variables}, headers=ann
+    )
+    assert statement_count(signed_in) > 0  # a viewer's answer is never the shared one
+    failed = await client.post("/graphql", json={"query": "{ tags feed { totalCount } }"})
+    again = await client.post("/graphql", json={"query": "{ tags feed { totalCount } }"})
+    assert failed.json()["errors"]
+    assert cache_outcome(again) != "hit"  # an answer with errors is not shared

@@ -38,7 +38,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quillpress.api.credentials import AUTHENTICATED, credentials_of
-from quillpress.api.graphql.viewer_dependent import request_identity
+from quillpress.api.graphql.identity import request_identity
 from quillpress.api.http_caching import DROPPED_ON_304, etag_of, matches
 from quillpress.api.middleware import ROUTE_KEY
 from quillpress.api.rest import links

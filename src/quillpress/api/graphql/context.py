@@ -8,7 +8,6 @@ from typing import TypeAlias
 from graphql import GraphQLResolveInfo
 
 from quillpress.api.graphql.loaders import Loaders
-from quillpress.api.graphql.viewer_dependent import RequestIdentity
 from quillpress.config import Settings
 from quillpress.domain.auth import Principal
 from quillpress.domain.errors import Unauthenticated
@@ -26,11 +25,6 @@ class Context:
     client: ClientInfo = field(default_factory=ClientInfo)
     limiter: Limiter = field(default_factory=Limiter.disabled)
     loaders: Loaders = field(init=False)
-    shared: bool = field(default=False, init=False)
-    """Set by the endpoint after execution: the answer is the same for every anonymous
-    client (a query, sent anonymously, that executed without errors and selects nothing
-    viewer-dependent), so a response cache may share it under :attr:`identity`."""
-    identity: RequestIdentity | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         # Built per request: loaders cache per viewer, so they must never outlive it.

@@ -46,7 +46,6 @@ from quillpress.api.graphql.errors import (
     request_error,
 )
 from quillpress.api.graphql.schema import schema as default_schema
-from quillpress.api.graphql.viewer_dependent import request_identity, selects_viewer_data
 from quillpress.api.middleware import statement_stats
 from quillpress.api.resources import resources
 from quillpress.api.security_headers import new_nonce, page_response
@@ -138,24 +137,13 @@ def _all_rate_limited(payload: dict[str, Any]) -> bool:
 
 class Prepared:
     """A query text parsed and validated once: its document (``None`` when it does not
-    parse), its formatted errors, and what is learnt about it later, memoised with it."""
+    parse) and its formatted errors."""
 
-    __slots__ = ("_viewer_data", "document", "errors")
+    __slots__ = ("document", "errors")
 
     def __init__(self, document: DocumentNode | None, errors: list[dict[str, Any]]) -> None:
         self.document = document
         self.errors = errors
-        self._viewer_data: dict[str | None, bool] = {}
-
-    def selects_viewer_data(self, operation_name: str | None) -> bool:
-        """:func:`~quillpress.api.graphql.viewer_dependent.selects_viewer_data`, once per
-        operation name."""
-        found = self._viewer_data.get(operation_name)
-        if found is None:
-            assert self.document is not None  # only asked of executed documents
-            found = selects_viewer_data(self.document, operation_name)
-            self._viewer_data[operation_name] = found
-        return found
 
 
 class DocumentCache:
@@ -345,13 +333,6 @@ class GraphQLEndpoint:
             # for every anonymous client, whatever it selects (``viewer`` is null and every
             # ``favorited``/``following`` false for all of them), so it is shared.
             read_tags.share()
-            context.shared = not prepared.selects_viewer_data(operation_name)
-            if context.shared:
-                context.identity = request_identity(
-                    document_sha256 or document_hash(query),
-                    operation.name.value if operation.name is not None else None,
-                    variables,
-                )
         return self._respond(result, found.metrics)
 
     async def _persisted(
