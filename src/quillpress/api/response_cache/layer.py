@@ -1,4 +1,4 @@
-"""The response cache's front: a cached anonymous read answered before routing.
+"""The response cache's front: cached public reads answered before routing.
 
 For a ``GET`` of a public read this layer looks the shared answer up in the cache
 (``infra.cache``) in one round trip and, when it is current, sends it without the
@@ -7,10 +7,12 @@ through with a read record open (``infra.read_tags``): the read use cases note t
 of what they read and the ids behind each ``favorited``/``following`` flag, and a ``200``
 whose record is complete is stored with those tags, its ``ETag`` and its headers.
 
-The stored answer is the anonymous one (every flag false). A signed-in request is
-authenticated here, through the one way in (``services.authentication``), and gets the
-shared answer with its own flags filled in from one statement
-(``services.viewer_flags``); a signed-in miss stores its answer with the flags cleared.
+The stored answer is the anonymous one (every flag false). A signed-in request's token is
+verified here, and one round trip brings the shared answer, the viewer's flags for it
+(kept under the answer's tags and the viewer's own) and, with Redis, the session; the
+session is admitted through the one way in (``services.authentication``) and the answer
+sent with the viewer's flags filled in (read with one statement when none were kept,
+``services.viewer_flags``). A signed-in miss stores its answer with the flags cleared.
 "Anonymous" means no ``Authorization`` header and no session cookie.
 
 The hit contract: a hit is header for header what a miss answers. Everything added per
@@ -25,12 +27,8 @@ request once (single flight); the others are answered from its result."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
 
 import orjson
 from starlette.datastructures import URL
@@ -38,16 +36,29 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quillpress.api.credentials import AUTHENTICATED, credentials_of
-from quillpress.api.graphql.identity import request_identity
-from quillpress.api.http_caching import DROPPED_ON_304, etag_of, matches
+from quillpress.api.http_caching import DROPPED_ON_304, matches
 from quillpress.api.middleware import ROUTE_KEY
+from quillpress.api.response_cache.answers import (
+    Flags,
+    Stored,
+    flags_from_database,
+    for_viewer,
+    shared_answer,
+    viewer_tags,
+)
+from quillpress.api.response_cache.requests import (
+    GRAPHQL,
+    Route,
+    anonymous,
+    graphql_get_params,
+    graphql_key,
+    key_of,
+    route_of,
+)
 from quillpress.api.rest import links
 from quillpress.domain.errors import DomainError
-from quillpress.infra import cache_keys, read_tags
-from quillpress.infra.persisted_queries import SHA256_HEX, document_hash
-from quillpress.infra.read_tags import ReadTags
+from quillpress.infra import read_tags
 from quillpress.infra.resources import Resources
-from quillpress.services import viewer_flags
 from quillpress.services.authentication import (
     Authenticated,
     admitted,
@@ -55,222 +66,6 @@ from quillpress.services.authentication import (
     live_role,
     session_key,
 )
-
-SESSION_COOKIE = b"qp_session="
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """A public read whose anonymous answers are shared: its template (for metrics and
-    logs), its path and the query parameters that change the answer."""
-
-    template: str
-    path: re.Pattern[str]
-    params: frozenset[str] = frozenset()
-
-
-LIST_PARAMS = frozenset({"tag", "author", "favorited", "limit", "offset", "cursor"})
-ROUTES = (
-    Route("/api/articles", re.compile(r"/api/articles"), LIST_PARAMS),
-    Route("/api/tags", re.compile(r"/api/tags")),
-    Route("/api/articles/{slug}", re.compile(r"/api/articles/(?!feed$)[^/]+")),
-    Route("/api/articles/{slug}/comments", re.compile(r"/api/articles/[^/]+/comments")),
-    Route("/api/profiles/{username}", re.compile(r"/api/profiles/[^/]+")),
-)
-
-
-def route_of(path: str) -> Route | None:
-    for route in ROUTES:
-        if route.path.fullmatch(path):
-            return route
-    return None
-
-
-def key_of(route: Route, scope: Scope) -> str:
-    """``r:<path>?<known parameters, sorted>``; a repeated parameter counts by its last
-    value, as FastAPI reads it."""
-    known: dict[str, str] = {}
-    if route.params and scope["query_string"]:
-        for name, value in parse_qsl(scope["query_string"].decode("latin-1"), True):
-            if name in route.params:
-                known[name] = value
-    query = urlencode(sorted(known.items()))
-    return f"r:{quote(scope['path'], safe='/')}?{query}"
-
-
-GRAPHQL = "/graphql"
-
-
-def graphql_key(params: Any) -> str | None:
-    """``g:<document sha256>:<operation and variables, hashed>`` for a GraphQL request's
-    parameters (a document or a persisted query's hash: the two agree), or ``None`` for
-    one that cannot be a shared answer (not a query, or not a request at all)."""
-    if not isinstance(params, dict):
-        return None
-    query, extensions = params.get("query"), params.get("extensions")
-    operation_name, variables = params.get("operationName"), params.get("variables")
-    if isinstance(query, str):
-        if query.lstrip().startswith(("mutation", "subscription")):
-            return None
-        document = document_hash(query)
-    else:
-        persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
-        named = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
-        if not isinstance(named, str) or not SHA256_HEX.fullmatch(named):
-            return None
-        document = named
-    if not (operation_name is None or isinstance(operation_name, str)):
-        return None
-    if not (variables is None or isinstance(variables, dict)):
-        return None
-    identity = request_identity(document, operation_name, variables)
-    rest = hashlib.sha256(f"{operation_name or ''}\n{identity.variables_json}".encode())
-    return f"g:{document}:{rest.hexdigest()[:32]}"
-
-
-def _graphql_get_params(scope: Scope) -> dict[str, Any] | None:
-    params: dict[str, Any] = dict(parse_qsl(scope["query_string"].decode("latin-1"), True))
-    if "query" not in params and "extensions" not in params:
-        return None  # GraphiQL's page, not a request
-    for name in ("variables", "extensions"):
-        if name in params:
-            try:
-                params[name] = orjson.loads(params[name])
-            except orjson.JSONDecodeError:
-                return None
-    return params
-
-
-def anonymous(headers: list[tuple[bytes, bytes]]) -> bool:
-    for name, value in headers:
-        if name == b"authorization" or (name == b"cookie" and SESSION_COOKIE in value):
-            return False
-    return True
-
-
-KEPT_OUT = frozenset({b"content-length", b"link"})
-"""Headers rebuilt per answer rather than stored."""
-
-PUBLIC = b"public, no-cache"
-PRIVATE = b"private, no-cache"
-
-
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """A shared (anonymous) answer as the cache keeps it: a head line (its headers, the
-    next page's cursor, the ids behind its viewer flags) and the body."""
-
-    headers: list[tuple[bytes, bytes]]
-    following_page: tuple[str, int] | None
-    favorited: list[int]
-    following: list[int]
-    body: bytes
-    tags: list[str]
-    """What the answer shows: a viewer's flags for it are kept under these too."""
-
-    def payload(self) -> bytes:
-        pairs = [[name.decode("latin-1"), value.decode("latin-1")] for name, value in self.headers]
-        head = {
-            "h": pairs,
-            "n": self.following_page,
-            "f": self.favorited,
-            "u": self.following,
-            "t": self.tags,
-        }
-        return orjson.dumps(head) + b"\n" + self.body
-
-    @staticmethod
-    def parse(payload: bytes) -> Stored:
-        line, _, body = payload.partition(b"\n")
-        head = orjson.loads(line)
-        headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in head["h"]]
-        page = head["n"]
-        following_page = (page[0], page[1]) if page else None
-        return Stored(headers, following_page, head["f"], head["u"], body, head["t"])
-
-    @property
-    def etag(self) -> bytes:
-        return next((value for name, value in self.headers if name == b"etag"), b"")
-
-
-class FlagsMismatch(Exception):
-    """The answer shows more or fewer viewer flags than the reads recorded."""
-
-
-def _set_flags(node: Any, favorited: Iterator[bool], following: Iterator[bool]) -> None:
-    """Set each ``favorited`` and ``following`` in ``node``, in document order."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "favorited":
-                node[key] = next(favorited)
-            elif key == "following":
-                node[key] = next(following)
-            elif isinstance(value, dict | list):
-                _set_flags(value, favorited, following)
-    elif isinstance(node, list):
-        for item in node:
-            if isinstance(item, dict | list):
-                _set_flags(item, favorited, following)
-
-
-def with_flags(body: bytes, favorited: list[bool], following: list[bool]) -> bytes:
-    """``body`` with its viewer flags set to these, serialized as the app serializes."""
-    favorites, follows = iter(favorited), iter(following)
-    document = orjson.loads(body)
-    try:
-        _set_flags(document, favorites, follows)
-    except StopIteration:
-        raise FlagsMismatch from None
-    if next(favorites, None) is not None or next(follows, None) is not None:
-        raise FlagsMismatch
-    return orjson.dumps(document)
-
-
-def _replaced(
-    headers: list[tuple[bytes, bytes]], policy: bytes, etag: bytes
-) -> list[tuple[bytes, bytes]]:
-    """``headers`` with the answer's ``Cache-Control`` and ``ETag`` (in place)."""
-    swapped = {b"cache-control": policy, b"etag": etag}
-    return [(name, swapped.get(name, value)) for name, value in headers]
-
-
-def _shared(
-    start: Message, body: bytes, record: ReadTags, *, signed_in: bool, graphql: bool
-) -> Stored | None:
-    """The shared answer to store from a complete ``200``, or ``None``: not one that sets
-    a cookie, whose reads were not all tagged, or whose flags the reads did not name.
-    A GraphQL answer must also have been declared shared by the endpoint (a query, no
-    errors, anonymous); its flags are not filled in per viewer (its shape is the
-    client's), so only anonymous requests are answered from it."""
-    if not record.cacheable or not record.tags or (graphql and not record.shared):
-        return None
-    headers: list[tuple[bytes, bytes]] = []
-    page: tuple[str, int] | None = None
-    for name, value in start.get("headers", []):
-        if name == b"set-cookie":
-            return None
-        if name == b"link":
-            page = links.next_of(value.decode("latin-1"))
-            if page is None:
-                return None
-        elif name not in KEPT_OUT:
-            headers.append((name, value))
-    tags = sorted(record.tags)
-    if graphql:
-        return Stored(headers, page, [], [], body, tags)
-    # The viewer's flags out (what an anonymous reader is answered). This also checks
-    # that the reads named every flag the answer shows, so a signed-in hit can fill
-    # them in; an anonymous answer must come out unchanged.
-    try:
-        shared = with_flags(body, [False] * len(record.favorited), [False] * len(record.following))
-    except FlagsMismatch:
-        return None
-    if signed_in:
-        body = shared
-        headers = _replaced(headers, PUBLIC, etag_of(body))
-    elif shared != body:
-        return None
-    return Stored(headers, page, list(record.favorited), list(record.following), body, tags)
 
 
 class ResponseCache:
@@ -353,8 +148,8 @@ class ResponseCache:
             return
         scope[ROUTE_KEY] = route.template
         if viewer is not None:
-            flags = await _flags_from_database(shared, viewer, found)
-            shared = _for_viewer(shared, flags)
+            flags = await flags_from_database(shared, viewer, found)
+            shared = for_viewer(shared, flags)
         await self._answer(scope, send, shared, _if_none_match(scope))
 
     async def _signed_in(
@@ -415,8 +210,8 @@ class ResponseCache:
         fresh: Flags | None = None
         flags = None if flags_entry.payload is None else Flags.parse(flags_entry.payload)
         if flags is None or not flags.fits(stored):
-            flags = fresh = await _flags_from_database(stored, viewer, found)
-        await self._answer(scope, send, _for_viewer(stored, flags), _if_none_match(scope))
+            flags = fresh = await flags_from_database(stored, viewer, found)
+        await self._answer(scope, send, for_viewer(stored, flags), _if_none_match(scope))
         if fresh is not None and flags_key is not None:
             tags = [*stored.tags, *viewer_tags(claim.user_id)]
             await cache.fill(flags_key, tags, fresh.payload(), answer.mark)
@@ -434,7 +229,7 @@ class ResponseCache:
             return
         params: Any = None
         if scope["method"] == "GET":
-            params = _graphql_get_params(scope)
+            params = graphql_get_params(scope)
         else:
             body, receive = await _buffered(receive)
             try:
@@ -500,7 +295,7 @@ class ResponseCache:
         finally:
             read_tags.end(token)
             if start is not None and done:
-                stored = _shared(
+                stored = shared_answer(
                     start, b"".join(chunks), record, signed_in=viewer is not None, graphql=graphql
                 )
             future.set_result(stored)
@@ -563,58 +358,6 @@ def _if_none_match(scope: Scope) -> bytes:
         if name == b"if-none-match":
             return bytes(value)
     return b""
-
-
-@dataclass(frozen=True, slots=True)
-class Flags:
-    """A viewer's flags for one shared answer, slot by slot (what it favorited among the
-    articles shown, whom it follows among the people shown)."""
-
-    favorited: list[bool]
-    following: list[bool]
-
-    def payload(self) -> bytes:
-        bits = "".join("1" if flag else "0" for flag in self.favorited)
-        bits += "|" + "".join("1" if flag else "0" for flag in self.following)
-        return bits.encode()
-
-    def fits(self, stored: Stored) -> bool:
-        return len(self.favorited) == len(stored.favorited) and len(self.following) == len(
-            stored.following
-        )
-
-    @staticmethod
-    def parse(payload: bytes) -> Flags:
-        favorited, _, following = payload.partition(b"|")
-        return Flags([bit == 0x31 for bit in favorited], [bit == 0x31 for bit in following])
-
-
-def viewer_tags(user_id: int) -> tuple[str, str]:
-    """What a viewer's flags depend on besides the answer: their favorites and follows."""
-    return cache_keys.viewer_favorites(user_id), cache_keys.viewer_follows(user_id)
-
-
-async def _flags_from_database(stored: Stored, viewer: Authenticated, found: Resources) -> Flags:
-    """The viewer's flags for the ids a shared answer shows: one statement."""
-    flags = await viewer_flags.flags(
-        found.database,
-        viewer.principal,
-        article_ids=set(stored.favorited),
-        author_ids=set(stored.following),
-    )
-    return Flags(
-        [article_id in flags.favorited for article_id in stored.favorited],
-        [user_id in flags.following for user_id in stored.following],
-    )
-
-
-def _for_viewer(stored: Stored, flags: Flags) -> Stored:
-    """The shared answer with the viewer's flags, and the headers a signed-in answer
-    carries (``private``; the ETag of what this viewer is sent)."""
-    body = stored.body
-    if any(flags.favorited) or any(flags.following):
-        body = with_flags(body, flags.favorited, flags.following)
-    return replace(stored, headers=_replaced(stored.headers, PRIVATE, etag_of(body)), body=body)
 
 
 def resources_of_app(scope: Scope) -> Resources | None:
