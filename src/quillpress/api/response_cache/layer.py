@@ -146,10 +146,14 @@ class ResponseCache:
         if shared is None:
             await self.app(scope, receive, send)
             return
-        scope[ROUTE_KEY] = route.template
         if viewer is not None:
-            flags = await flags_from_database(shared, viewer, found)
+            try:
+                flags = await flags_from_database(shared, viewer, found)
+            except DomainError:  # the database cannot answer: the app says so its way
+                await self.app(scope, receive, send)
+                return
             shared = for_viewer(shared, flags)
+        scope[ROUTE_KEY] = route.template
         await self._answer(scope, send, shared, _if_none_match(scope))
 
     async def _signed_in(
@@ -181,11 +185,11 @@ class ResponseCache:
         if key is not None and flags_key is not None and session is not None:
             keys = [key, flags_key, session] if cache.shared else [key, flags_key]
             entries = await cache.lookup_many(keys)
-        if entries is not None and len(entries) == 3 and entries[2].payload is not None:
-            role: str | None = entries[2].payload.decode()  # the session, from the same trip
-        else:
-            role = await live_role(found.database, claim.user_id, claim.session_id)
         try:
+            if entries is not None and len(entries) == 3 and entries[2].payload is not None:
+                role: str | None = entries[2].payload.decode()  # from the same round trip
+            else:
+                role = await live_role(found.database, claim.user_id, claim.session_id)
             viewer = await admitted(
                 found.database,
                 claim,
@@ -210,7 +214,11 @@ class ResponseCache:
         fresh: Flags | None = None
         flags = None if flags_entry.payload is None else Flags.parse(flags_entry.payload)
         if flags is None or not flags.fits(stored):
-            flags = fresh = await flags_from_database(stored, viewer, found)
+            try:
+                flags = fresh = await flags_from_database(stored, viewer, found)
+            except DomainError:  # the database cannot answer: the app says so its way
+                await self.app(scope, receive, send)
+                return
         await self._answer(scope, send, for_viewer(stored, flags), _if_none_match(scope))
         if fresh is not None and flags_key is not None:
             tags = [*stored.tags, *viewer_tags(claim.user_id)]
