@@ -426,7 +426,7 @@ class Traits:
         if self.unsafe and self.access is not Access.NONE:
             statuses.add(403)  # cookie mode: a missing or forged CSRF token, a foreign origin
         if self.has_body:
-            statuses.add(413)  # middleware.BodySizeLimit
+            statuses.add(413)  # the edge's body limit (api.edge)
         if self.uses_database:
             statuses.add(503)
         if self.limited or (self.unsafe and self.access is not Access.NONE):
