@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Integer, Row, bindparam, false, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from quillpress.db import fastpath
 from quillpress.db.models import AppUser, UserSession
 
 
@@ -48,15 +49,18 @@ LIVE_ROLE = (
 )
 """Every authenticated request runs it: built once with bound parameters, so a request
 pays neither for building it nor for SQLAlchemy deriving its cache key (measured: 0.26 →
-0.07 ms of CPU per execution)."""
+0.07 ms of CPU per execution), and on PostgreSQL it goes through asyncpg directly
+(:mod:`quillpress.db.fastpath`: 0.03 ms)."""
 
 
 async def live_role(conn: AsyncConnection, session_id: str, user_id: int) -> str | None:
     """The role of the user behind a live session, or ``None`` (session revoked or unknown,
     user gone or banned): one statement on two primary keys. (A ban revokes every session
     anyway; the ``banned`` test also refuses one a direct SQL ban left live.)"""
-    result = await conn.execute(LIVE_ROLE, {"session_id": session_id, "user_id": user_id})
-    return result.scalar()
+    role: str | None = await fastpath.scalar(
+        conn, LIVE_ROLE, {"session_id": session_id, "user_id": user_id}
+    )
+    return role
 
 
 async def list_live(conn: AsyncConnection, user_id: int) -> Sequence[Row[Any]]:
