@@ -7,6 +7,8 @@ Clients that read only the body see no change (browsers read the header through 
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import Request
 
 from quillpress.domain import cursors
@@ -21,7 +23,9 @@ def next_page(request: Request, paged: Paged[ArticleView], page: Page) -> dict[s
     this request's (base URL, path and other query parameters kept)."""
     if not paged.has_next or not paged.items:
         return {}
-    url = request.url.remove_query_params(REPLACED).include_query_params(
-        cursor=cursors.encode(paged.items[-1]), limit=page.limit
-    )
+    # What ``url.remove_query_params(…).include_query_params(…)`` builds (the other
+    # parameters in their order, then cursor and limit), parsing the query once.
+    query = [item for item in request.query_params.multi_items() if item[0] not in REPLACED]
+    query += [("cursor", cursors.encode(paged.items[-1])), ("limit", str(page.limit))]
+    url = request.url.replace(query=urlencode(query))
     return {"Link": f'<{url}>; rel="next"'}
