@@ -143,13 +143,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.max_body_bytes = settings.max_body_bytes
     app.tracing = settings.tracing
     rest_errors.install(app)
+    # /graphql first: routes are matched in order, and FastAPI tries every route of an
+    # included router in turn (measured ~4 µs each); behind /api's ~27 a GraphQL request
+    # paid ~0.1 ms just to be routed. It is not in the OpenAPI document, whose order is
+    # the routes' order, so that stays as it was.
+    graphql = GraphQLEndpoint(settings)
+    app.add_route("/graphql", graphql.handle, methods=["GET", "POST"], include_in_schema=False)
     app.include_router(rest_router, prefix="/api")
     health.install(app)  # /healthz, /readyz: outside /api and its guards
     metrics_endpoint.install(app)  # /metrics
     app.include_router(avatars.router)
     app.include_router(jwks.router)
-    graphql = GraphQLEndpoint(settings)
-    app.add_route("/graphql", graphql.handle, methods=["GET", "POST"], include_in_schema=False)
     docs.install(app)
     front.install(app)
     openapi.install(app, settings)
