@@ -12,6 +12,7 @@ import pytest
 
 from quillpress.domain.auth import Principal, Role
 from quillpress.domain.errors import Unauthenticated
+from quillpress.infra import tokens
 from quillpress.infra.tokens import REQUIRED_CLAIMS, TokenCodec, hmac_kid, parse_authorization
 
 SECRET = "unit-test-secret-" + "k" * 64  # long enough for HS512 too
@@ -233,3 +234,31 @@ def test_parse_authorization_rejects_other_shapes_as_invalid(header: str) -> Non
     with pytest.raises(Unauthenticated) as caught:
         parse_authorization(header)
     assert caught.value.fields == {"token": ["is invalid"]}
+
+
+# --- a token verified once --------------------------------------------------------------
+
+
+def test_a_remembered_token_still_expires(codec: TokenCodec) -> None:
+    token = codec.issue(user_id=7, role="user", session_id="s-7", now=time.time() - LIFETIME + 1)
+    assert codec.verify(token).user_id == 7  # verified and remembered
+    assert codec.verify(token).user_id == 7  # answered from memory
+    time.sleep(2.1)  # past its exp (whole seconds)
+    with pytest.raises(Unauthenticated):
+        codec.verify(token)
+
+
+def test_a_rejected_token_is_never_remembered(codec: TokenCodec) -> None:
+    token = codec.issue(user_id=7, role="user", session_id="s-7")
+    tampered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    for _ in range(2):
+        with pytest.raises(Unauthenticated):
+            codec.verify(tampered)
+    assert codec.verify(token).session_id == "s-7"
+
+
+def test_the_memory_is_bounded(codec: TokenCodec, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tokens, "VERIFIED_CACHE_SIZE", 3)
+    issued = [codec.issue(user_id=n, role="user", session_id=f"s-{n}") for n in range(1, 6)]
+    assert [codec.verify(token).user_id for token in issued] == [1, 2, 3, 4, 5]
+    assert len(codec._verified) <= 3

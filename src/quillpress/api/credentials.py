@@ -10,7 +10,7 @@ from starlette.requests import Request
 
 from quillpress.config import Settings
 from quillpress.infra.request_context import current_request_id
-from quillpress.services.authentication import Credentials
+from quillpress.services.authentication import SAFE_METHODS, Credentials
 from quillpress.services.sessions import ClientInfo
 
 AUTHENTICATED = "quillpress.authenticated"
@@ -64,11 +64,21 @@ def origin_trusted(request: Request, settings: Settings) -> bool:
 
 
 def credentials_of(request: Request, settings: Settings) -> Credentials:
+    """The origin is compared only where it counts: an unsafe request carrying cookie
+    mode's session cookie (the one case the CSRF check reads it)."""
+    headers = request.headers
+    cookies = request.cookies if "cookie" in headers else {}
+    session_cookie = cookies.get(session_cookie_name(settings))
+    method = request.method
     return Credentials(
-        authorization=request.headers.get("authorization"),
-        session_cookie=request.cookies.get(session_cookie_name(settings)),
-        csrf_cookie=request.cookies.get(CSRF_COOKIE),
-        csrf_header=request.headers.get(CSRF_HEADER),
-        method=request.method,
-        origin_trusted=origin_trusted(request, settings),
+        authorization=headers.get("authorization"),
+        session_cookie=session_cookie,
+        csrf_cookie=cookies.get(CSRF_COOKIE),
+        csrf_header=headers.get(CSRF_HEADER),
+        method=method,
+        origin_trusted=(
+            session_cookie is not None
+            and method.upper() not in SAFE_METHODS
+            and origin_trusted(request, settings)
+        ),
     )

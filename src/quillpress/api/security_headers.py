@@ -1,6 +1,6 @@
 """Security headers on every HTTP response, and the Content-Security-Policy of each page.
 
-Every response, whatever produced it (a route, a 404 of the router, BodySizeLimit's 413,
+Every response, whatever produced it (a route, a 404 of the router, the edge's 413,
 CORS's preflight answer, HttpCaching's 304, Starlette's 500, the static files), gets
 ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` and
 ``X-Frame-Options: DENY``; ``Strict-Transport-Security`` too when ``QUILLPRESS_HSTS`` is
@@ -15,11 +15,11 @@ was seen to need in Chromium (``tests/docs/test_csp_in_chromium.py``): ``data:``
 fonts, a per-response nonce for the ``<style>`` elements ReDoc and GraphiQL insert at run
 time, ReDoc's blob worker.
 
-Plain ASGI, wrapped around Starlette's ServerErrorMiddleware by
-:class:`quillpress.app.Quillpress` (user middleware all sit inside that one, so its 500
-would otherwise go out bare). A small hand-written middleware rather than a library
-(``secure``, ``starlette-csp``): the policy here is per page, the rest is three constant
-headers, and both fit in fewer lines than any adapter would need.
+Added by the edge layer (:class:`quillpress.api.edge.Edge`), which sits outside Starlette's
+ServerErrorMiddleware (user middleware all sit inside that one, so its 500 would otherwise
+go out bare). Hand-written rather than a library (``secure``, ``starlette-csp``): the
+policy here is per page, the rest is three constant headers, and both fit in fewer lines
+than any adapter would need.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import secrets
 from collections.abc import Mapping, Sequence
 
 from starlette.responses import HTMLResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP_HEADER = b"content-security-policy"
 HSTS_HEADER = b"strict-transport-security"
@@ -109,28 +108,3 @@ def page_response(
 
 def hsts_value(max_age: int) -> bytes:
     return f"max-age={max_age}; includeSubDomains".encode()
-
-
-class SecurityHeaders:
-    """Adds the headers above to every ``http.response.start``; a header the response
-    already has (a page's own CSP) is kept, never duplicated."""
-
-    def __init__(self, app: ASGIApp, *, hsts_max_age: int | None = None) -> None:
-        self.app = app
-        hsts = [] if hsts_max_age is None else [(HSTS_HEADER, hsts_value(hsts_max_age))]
-        self.headers = [*ALWAYS, *hsts, (CSP_HEADER, API_POLICY.encode())]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))  # a copy: never grow a shared list
-                present = {name.lower() for name, _ in headers}
-                headers.extend(item for item in self.headers if item[0] not in present)
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)

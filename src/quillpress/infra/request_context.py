@@ -3,7 +3,7 @@
 A context variable follows the request's task, the tasks it spawns (GraphQL resolvers,
 DataLoader batches) and the threads Starlette and asyncio hand work to, so REST handlers,
 GraphQL resolvers, services and log lines all see the same id without passing it around.
-The request-id middleware (``quillpress.api.middleware.RequestId``) is its only writer."""
+The edge layer (``quillpress.api.edge.Edge``) is its only writer."""
 
 from __future__ import annotations
 

@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Integer,
     Row,
+    bindparam,
     delete,
     exists,
     false,
@@ -74,8 +76,13 @@ def by_username(username: Any) -> Any:
     return func.lower(AppUser.username) == func.lower(username)
 
 
+ACCOUNT_BY_ID = select(*ACCOUNT_COLUMNS).where(AppUser.id == bindparam("user_id", type_=Integer))
+"""Built once with a bound parameter (``GET /api/user`` runs it on every request): a
+request then pays neither for building the statement nor for deriving its cache key."""
+
+
 async def get_account(conn: AsyncConnection, user_id: int) -> Row[Any] | None:
-    result = await conn.execute(select(*ACCOUNT_COLUMNS).where(AppUser.id == user_id))
+    result = await conn.execute(ACCOUNT_BY_ID, {"user_id": user_id})
     return result.first()
 
 

@@ -55,40 +55,48 @@ async def _limiter(request: Request) -> Limiter:
 
 
 async def _authenticated_or_none(request: Request) -> Authenticated | None:
-    done: Authenticated | None = request.scope.get(AUTHENTICATED)
-    if done is not None:
-        return done
+    # Kept in the scope (``api.credentials.AUTHENTICATED``): the aliases below, however
+    # many a handler asks for, and a layer that authenticated before routing (the response
+    # cache) authenticate a request once.
+    scope = request.scope
+    if AUTHENTICATED in scope:
+        found_before: Authenticated | None = scope[AUTHENTICATED]
+        return found_before
     found = resources(request)
-    credentials = credentials_of(request, found.settings)
-    return await authenticate(
+    auth = await authenticate(
         found.database,
         found.security,
-        credentials,
+        credentials_of(request, found.settings),
         activity=found.activity,
         limiter=found.limiter,
     )
+    scope[AUTHENTICATED] = auth
+    return auth
 
 
 async def _client(request: Request) -> ClientInfo:
     return client_of(request)
 
 
-async def _viewer(
-    auth: Annotated[Authenticated | None, Depends(_authenticated_or_none)],
-) -> Principal | None:
+# Each alias is one async dependency on the request, not a chain (FastAPI solves every
+# level of a chain on every request: measured, a chain of two cost about as much as the
+# session check's statement).
+
+
+async def _viewer(request: Request) -> Principal | None:
+    auth = await _authenticated_or_none(request)
     return auth.principal if auth is not None else None
 
 
-async def _authenticated(
-    auth: Annotated[Authenticated | None, Depends(_authenticated_or_none)],
-) -> Authenticated:
+async def _authenticated(request: Request) -> Authenticated:
+    auth = await _authenticated_or_none(request)
     if auth is None:
         raise Unauthenticated.missing()
     return auth
 
 
-async def _required_viewer(auth: Annotated[Authenticated, Depends(_authenticated)]) -> Principal:
-    return auth.principal
+async def _required_viewer(request: Request) -> Principal:
+    return (await _authenticated(request)).principal
 
 
 async def _page(

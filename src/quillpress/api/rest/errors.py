@@ -22,7 +22,6 @@ from quillpress.domain.errors import (
     Unavailable,
 )
 from quillpress.domain.validation import field_errors
-from quillpress.infra.request_context import current_request_id
 
 log = logging.getLogger("quillpress.errors")
 
@@ -91,11 +90,9 @@ async def _http_error(_request: Request, exc: Exception) -> JsonResponse:
 
 async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
     log.exception("unhandled error", extra={"path": request.url.path})
-    response = _errors(500, {"server": ["internal error"]})
-    # Starlette sends this 500 from outside every middleware, RequestId's header included.
-    if (request_id := current_request_id()) is not None:
-        response.headers["X-Request-ID"] = request_id
-    return response
+    # ServerErrorMiddleware sends it from outside every user middleware; the edge layer
+    # (outside that one) gives it the request id and the security headers.
+    return _errors(500, {"server": ["internal error"]})
 
 
 def install(app: FastAPI) -> None:

@@ -11,7 +11,7 @@ built per request: the response cache stores only the next cursor and page size
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 from fastapi import Request
 from starlette.datastructures import URL
@@ -24,9 +24,14 @@ REPLACED = ("cursor", "offset", "limit")
 
 
 def link(url: URL, cursor: str, limit: int) -> str:
-    """The header value announcing the page after ``cursor``, for a request to ``url``."""
-    following = url.remove_query_params(REPLACED).include_query_params(cursor=cursor, limit=limit)
-    return f'<{following}>; rel="next"'
+    """The header value announcing the page after ``cursor``, for a request to ``url``:
+    what ``url.remove_query_params(…).include_query_params(…)`` builds (the other
+    parameters in their order, then cursor and limit), parsing the query once."""
+    query = [
+        item for item in parse_qsl(url.query, keep_blank_values=True) if item[0] not in REPLACED
+    ]
+    query += [("cursor", cursor), ("limit", str(limit))]
+    return f'<{url.replace(query=urlencode(query))}>; rel="next"'
 
 
 def next_page(request: Request, paged: Paged[ArticleView], page: Page) -> dict[str, str]:

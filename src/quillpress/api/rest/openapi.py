@@ -426,7 +426,7 @@ class Traits:
         if self.unsafe and self.access is not Access.NONE:
             statuses.add(403)  # cookie mode: a missing or forged CSRF token, a foreign origin
         if self.has_body:
-            statuses.add(413)  # middleware.BodySizeLimit
+            statuses.add(413)  # the edge's body limit (api.edge)
         if self.uses_database:
             statuses.add(503)
         if self.limited or (self.unsafe and self.access is not Access.NONE):
@@ -510,13 +510,24 @@ def _document_operation(operation: dict[str, Any], traits: Traits, settings: Set
 def api_routes(routes: Sequence[BaseRoute]) -> list[RouteContext]:
     """The documented operations under ``/api``, as FastAPI sees them once routers are
     included (paths with their prefixes, tags and responses merged)."""
-    return [
+    from quillpress.api.rest import DOCUMENTED_ORDER  # the package imports this module
+
+    modules = [module.__name__ for module in DOCUMENTED_ORDER]
+
+    def position(route: RouteContext) -> int:
+        endpoint_module = getattr(route.original_route, "endpoint", None).__module__
+        return modules.index(endpoint_module) if endpoint_module in modules else len(modules)
+
+    documented = [
         route
         for route in iter_route_contexts(routes)
         if isinstance(route.original_route, APIRoute)
         and route.include_in_schema
         and (route.path_format or "").startswith(API_PREFIX + "/")
     ]
+    # Routers are matched hottest first (api/rest/__init__.py); documented in their own
+    # order. The sort is stable: each module's operations keep theirs.
+    return sorted(documented, key=position)
 
 
 def probe_routes(routes: Sequence[BaseRoute]) -> list[RouteContext]:
