@@ -32,6 +32,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from quillpress import __version__
+from quillpress.db import fastpath
 from quillpress.db.database import UNTRACED
 
 INSTRUMENTATION = "quillpress"
@@ -100,7 +101,10 @@ def use_case_span(name: str, access: str) -> Iterator[None]:
 
 
 def instrument_engine(engine: AsyncEngine) -> None:
-    """One CLIENT span per statement, a child of whatever span is current (the use case)."""
+    """One CLIENT span per statement, a child of whatever span is current (the use case).
+    The engine's statements then all go through SQLAlchemy (``db.fastpath`` steps aside:
+    its raw driver calls would have no span)."""
+    engine.update_execution_options(**{fastpath.TRACED: True})
     system = "postgresql" if engine.dialect.name == "postgresql" else engine.dialect.name
     sql_tracer = tracer()
 

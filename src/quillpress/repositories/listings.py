@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Row, bindparam, exists, false, func, select, tuple_
+from sqlalchemy import Integer, bindparam, exists, false, func, select, tuple_
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
+from quillpress.db import fastpath
 from quillpress.db.models import AppUser, Article, ArticleTag, Counter, Favorite, Follow, Tag
 from quillpress.domain.commands import Cursor
 from quillpress.repositories.counters import ARTICLES
@@ -212,7 +213,8 @@ def _page_statement(
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    rows: Sequence[Row[Any]]
+    rows: Sequence[Any]
+    """SQLAlchemy rows, or the fast path's named tuples: both read by attribute."""
     tags: dict[int, list[str]]
     total: int | None
 
@@ -248,7 +250,7 @@ async def list_page(
         params["viewer_id"] = viewer_id
     if after is not None:
         params.update(after_created_at=after.created_at, after_id=after.id)
-    rows = (await conn.execute(stmt, params)).all()
+    rows = await fastpath.rows(conn, stmt, params)
     if on_postgres:
         tags = {row.id: list(row.tags or ()) for row in rows}
     else:
