@@ -184,7 +184,9 @@ async def truncate(engine: AsyncEngine) -> None:
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
-    async with LifespanManager(application):
+    # Generous: on a loaded two-core machine an app's startup (pool, first epoch read)
+    # once took longer than asgi-lifespan's default 5 s; a real failure still shows.
+    async with LifespanManager(application, startup_timeout=30, shutdown_timeout=30):
         try:
             yield application
         finally:

@@ -195,7 +195,7 @@ async def serve(settings: Any) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
     from quillpress.app import create_app
 
     application = create_app(settings)
-    async with LifespanManager(application):
+    async with LifespanManager(application, startup_timeout=30, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield application, http
