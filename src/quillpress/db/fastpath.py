@@ -77,30 +77,36 @@ async def _driver_connection(conn: AsyncConnection) -> Any | None:
     return fairy.driver_connection
 
 
-async def scalar(conn: AsyncConnection, statement: Select[Any], params: dict[str, Any]) -> Any:
-    """The first column of the first row of ``statement`` (``None`` without a row), as
-    ``(await conn.execute(statement, params)).scalar()`` returns it."""
+async def _direct(
+    conn: AsyncConnection, statement: Select[Any], params: dict[str, Any], fetch: str
+) -> tuple[bool, Any]:
+    """``(True, result)`` of the asyncpg call ``fetch`` (``fetchval``, ``fetch``) on the
+    statement's own SQL, counted like any statement; ``(False, None)`` when the fast path
+    does not apply or the raw call failed (the caller then runs it through SQLAlchemy,
+    which translates or invalidates its own way: a read can be repeated)."""
     driver = await _driver_connection(conn)
-    if driver is not None:
-        sql, names, bound = _prepared(statement, conn)
-        started = time.perf_counter()
-        try:
-            value = await driver.fetchval(sql, *_arguments(names, params, bound))
-        except Exception:
-            # SQLAlchemy runs it again below and reports (or invalidates) its own way.
-            return (await conn.execute(statement, params)).scalar()
-        _counted(sql, started)
-        return value
-    return (await conn.execute(statement, params)).scalar()
-
-
-def _counted(sql: str, started: float) -> None:
+    if driver is None:
+        return False, None
+    sql, names, bound = _prepared(statement, conn)
+    started = time.perf_counter()
+    try:
+        result = await getattr(driver, fetch)(sql, *_arguments(names, params, bound))
+    except Exception:
+        return False, None
     stats = current_stats.get()
     if stats is not None:
         stats.count += 1
         stats.seconds += time.perf_counter() - started
         if stats.statements is not None:
             stats.statements.append(sql)
+    return True, result
+
+
+async def scalar(conn: AsyncConnection, statement: Select[Any], params: dict[str, Any]) -> Any:
+    """The first column of the first row of ``statement`` (``None`` without a row), as
+    ``(await conn.execute(statement, params)).scalar()`` returns it."""
+    done, value = await _direct(conn, statement, params, "fetchval")
+    return value if done else (await conn.execute(statement, params)).scalar()
 
 
 async def rows(
@@ -110,17 +116,9 @@ async def rows(
     ``(await conn.execute(statement, params)).all()`` are. The statement must be built
     once (a module constant, or cached per shape) and select plainly typed columns: the
     values are asyncpg's own (SQLAlchemy's result processing is not applied)."""
-    driver = await _driver_connection(conn)
-    if driver is None:
+    done, records = await _direct(conn, statement, params, "fetch")
+    if not done:
         return (await conn.execute(statement, params)).all()
-    sql, names, bound = _prepared(statement, conn)
-    started = time.perf_counter()
-    try:
-        records = await driver.fetch(sql, *_arguments(names, params, bound))
-    except Exception:
-        # SQLAlchemy runs it again below and reports (or invalidates) its own way.
-        return (await conn.execute(statement, params)).all()
-    _counted(sql, started)
     if not records:
         return []
     columns = tuple(records[0].keys())

@@ -164,10 +164,6 @@ class RedisStore:
         pool = blocking_pool(url, timeout_seconds=timeout_seconds, max_connections=max_connections)
         return cls(Redis(connection_pool=pool), prefix=prefix, tag_ttl=ttl * TAG_TTL_FACTOR)
 
-    @property
-    def client(self) -> Redis:
-        return self._redis
-
     def _key(self, key: str) -> str:
         return f"{self._prefix}e:{key}"
 

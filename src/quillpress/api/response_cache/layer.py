@@ -98,10 +98,7 @@ class ResponseCache:
         if not anonymous(scope["headers"]):
             await self._signed_in(scope, receive, send, route, raw_key, found_resources)
             return
-        if_none_match = b""
-        for name, value in scope["headers"]:
-            if name == b"if-none-match":
-                if_none_match = value
+        if_none_match = _if_none_match(scope)
         found = await cache.lookup(key, if_none_match)
         if found is None:
             await self.app(scope, receive, send)
