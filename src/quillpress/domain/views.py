@@ -13,8 +13,14 @@ T = TypeVar("T")
 
 
 def isoformat(moment: datetime) -> str:
-    """``2026-01-02T03:04:05.678Z``; naive values (SQLite) are UTC by construction."""
-    if moment.tzinfo is not None:
+    """``2026-01-02T03:04:05.678Z``; naive values (SQLite) are UTC by construction.
+
+    asyncpg hands back ``timezone.utc`` itself: its ``+00:00`` suffix is cut rather than the
+    value converted and copied twice (every list item formats two of these)."""
+    zone = moment.tzinfo
+    if zone is UTC:
+        return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
+    if zone is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment.isoformat(timespec="milliseconds") + "Z"
 
