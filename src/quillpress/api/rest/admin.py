@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from quillpress.api.rest import envelopes
+from quillpress.api.rest.binding import BoundRoute
 from quillpress.api.rest.bodies import AdminUpdateUserBody
 from quillpress.api.rest.deps import Client, CurrentPrincipal, Db, Pagination
 from quillpress.api.rest.openapi import (
@@ -23,7 +24,7 @@ from quillpress.domain.commands import AuditFilter, UserSearch
 from quillpress.domain.validation import parse
 from quillpress.services import admin as admin_service
 
-router = APIRouter(prefix="/admin", tags=["Admin"])
+router = APIRouter(prefix="/admin", tags=["Admin"], route_class=BoundRoute)
 
 
 @router.get(

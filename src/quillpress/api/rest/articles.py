@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from quillpress.api.rest import envelopes, links
+from quillpress.api.rest.binding import BoundRoute
 from quillpress.api.rest.bodies import CreateArticleBody, UpdateArticleBody
 from quillpress.api.rest.deps import (
     Client,
@@ -22,7 +23,7 @@ from quillpress.domain.commands import ArticleFilter
 from quillpress.domain.validation import parse
 from quillpress.services import articles as article_service
 
-router = APIRouter(prefix="/articles", tags=["Articles"])
+router = APIRouter(prefix="/articles", tags=["Articles"], route_class=BoundRoute)
 
 FilterValue = Annotated[str | None, Query(max_length=200)]
 

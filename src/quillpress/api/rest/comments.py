@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from quillpress.api.rest import envelopes
+from quillpress.api.rest.binding import BoundRoute
 from quillpress.api.rest.bodies import AddCommentBody
 from quillpress.api.rest.deps import Client, CurrentPrincipal, CurrentViewer, Db
 from quillpress.api.rest.openapi import MultipleCommentsResponse, SingleCommentResponse, errors
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import comments as comment_service
 
-router = APIRouter(prefix="/articles/{slug}/comments", tags=["Comments"])
+router = APIRouter(prefix="/articles/{slug}/comments", tags=["Comments"], route_class=BoundRoute)
 
 # Ids are 64-bit in the database: larger values would overflow the driver (a 500), not 404.
 # Named ``id`` in the path, as in the RealWorld spec.

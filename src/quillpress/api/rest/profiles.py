@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from quillpress.api.rest import envelopes
+from quillpress.api.rest.binding import BoundRoute
 from quillpress.api.rest.deps import CurrentPrincipal, CurrentViewer, Db
 from quillpress.api.rest.openapi import ProfileResponse
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import profiles as profile_service
 
-router = APIRouter(prefix="/profiles", tags=["Profile"])
+router = APIRouter(prefix="/profiles", tags=["Profile"], route_class=BoundRoute)
 
 
 @router.get(

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Request, Response
 
 from quillpress.api.credentials import REFRESH_COOKIE
 from quillpress.api.rest import envelopes
+from quillpress.api.rest.binding import BoundRoute
 from quillpress.api.rest.bodies import RefreshBody
 from quillpress.api.rest.cookies import SessionMode, clear_session_cookies
 from quillpress.api.rest.deps import Client, CurrentPrincipal, Db, SecurityDep, SettingsDep
@@ -17,7 +18,7 @@ from quillpress.domain.errors import Unauthenticated
 from quillpress.services import sessions as session_service
 from quillpress.services import users as user_service
 
-router = APIRouter(tags=["Sessions"])
+router = APIRouter(tags=["Sessions"], route_class=BoundRoute)
 
 
 @router.post(

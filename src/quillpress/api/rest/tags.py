@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from quillpress.api.rest.binding import BoundRoute
 from quillpress.api.rest.deps import CurrentViewer, Db
 from quillpress.api.rest.openapi import TagsResponse
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import articles as article_service
 
-router = APIRouter(tags=["Tags"])
+router = APIRouter(tags=["Tags"], route_class=BoundRoute)
 
 
 @router.get("/tags", response_model=TagsResponse, operation_id="GetTags", summary="Get tags")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from quillpress.api.rest import envelopes
+from quillpress.api.rest.binding import BoundRoute
 from quillpress.api.rest.bodies import LoginBody, RegisterBody, UpdateUserBody
 from quillpress.api.rest.cookies import SessionMode, set_session_cookies
 from quillpress.api.rest.deps import (
@@ -34,7 +35,7 @@ def signed_in(
     return JsonResponse(body, status_code=status)
 
 
-router = APIRouter(tags=["User and Authentication"])
+router = APIRouter(tags=["User and Authentication"], route_class=BoundRoute)
 
 
 @router.post(
