@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperGroup
 
 from quillpress import __version__
@@ -53,6 +54,7 @@ from quillpress.domain.commands import AuditFilter, RegisterUser, make_page
 from quillpress.domain.errors import DomainError
 from quillpress.domain.validation import parse
 from quillpress.domain.views import isoformat
+from quillpress.infra.display import visible
 from quillpress.infra.epoch import CacheEpoch
 from quillpress.infra.logging import configure_logging
 from quillpress.infra.metrics import MULTIPROC_ENV
@@ -603,17 +605,30 @@ def audit(
     table = Table("at", "actor", "action", "target", "ip", "outcome", "request id")
     for event in events:
         table.add_row(
-            isoformat(event.at),
-            event.actor or "-",
-            event.action,
-            event.target or "-",
-            event.ip or "-",
-            event.outcome,
-            event.request_id or "-",
+            *(
+                _as_text(value)
+                for value in (
+                    isoformat(event.at),
+                    event.actor,
+                    event.action,
+                    event.target,
+                    event.ip,
+                    event.outcome,
+                    event.request_id,
+                )
+            )
         )
     console = Console()
     console.print(table)
     console.print(f"{len(events)} event{'s' if len(events) != 1 else ''}")
+
+
+def _as_text(value: str | None) -> Text:
+    """A stored value (much of it written by clients: an email, a request id) as a table
+    cell: a ``Text`` object, so Rich reads no markup in it (``[/x]`` would be a
+    ``MarkupError``, ``[link=…]`` a hyperlink), with its control characters escaped
+    (``infra.display``), so none reaches the operator's terminal."""
+    return Text(visible(value) if value else "-")
 
 
 @audit_app.command("prune")
