@@ -88,7 +88,11 @@ def _visible_text(_logger: WrappedLogger, _name: str, event_dict: EventDict) -> 
     ``/%1b]0;…``, a user agent) is shown escaped, never obeyed (``infra.display``).
     Production lines are JSON, which escapes them already."""
     for key, value in event_dict.items():
-        if isinstance(value, str) and key not in _VERBATIM:
+        if not isinstance(value, str) or key in _VERBATIM:
+            continue
+        if key == "event":  # a message may run over lines (a migration's description)
+            event_dict[key] = "\n".join(visible(line) for line in value.split("\n"))
+        else:
             event_dict[key] = visible(value)
     return event_dict
 
