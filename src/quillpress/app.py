@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, ExceptionHandler
 
 from quillpress import __version__
 from quillpress.api import (
+    allow,
     avatars,
     docs,
     edge,
@@ -63,8 +64,12 @@ class Quillpress(FastAPI):
     hsts_max_age: int | None = None
     max_body_bytes: int = 1_048_576
     tracing: bool = False
+    allowed_methods: allow.AllowedMethods | None = None
+    """Every route's methods by path, for a 405's ``Allow`` (``api.allow``)."""
 
     def build_middleware_stack(self) -> ASGIApp:
+        # Starlette builds the stack on the first request, once every route is registered.
+        self.allowed_methods = allow.AllowedMethods(self.router.routes)
         error_handler: ExceptionHandler | None = None
         handlers: dict[Any, ExceptionHandler] = {}
         for key, value in self.exception_handlers.items():

@@ -10,6 +10,7 @@ not empty). ``QUILLPRESS_LOG_LEVEL=DEBUG`` adds the traceback."""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import os
 import shutil
@@ -19,7 +20,7 @@ import sys
 import tempfile
 import threading
 import traceback
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from types import FrameType
 from typing import Annotated, Any, NoReturn
@@ -30,6 +31,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperGroup
 
 from quillpress import __version__
@@ -42,6 +44,7 @@ from quillpress.config import (
     describe_validation_error,
     parse_workers,
     resolve_workers,
+    unknown_variables,
 )
 from quillpress.db import migrate
 from quillpress.db.database import Database
@@ -53,12 +56,13 @@ from quillpress.domain.commands import AuditFilter, RegisterUser, make_page
 from quillpress.domain.errors import DomainError
 from quillpress.domain.validation import parse
 from quillpress.domain.views import isoformat
+from quillpress.infra.display import visible
 from quillpress.infra.epoch import CacheEpoch
 from quillpress.infra.logging import configure_logging
 from quillpress.infra.metrics import MULTIPROC_ENV
 from quillpress.infra.passwords import PasswordHasher
 from quillpress.infra.resources import open_resources
-from quillpress.infra.secrets import resolve_secret
+from quillpress.infra.secrets import resolve_secret, weak_key_warning
 from quillpress.infra.security import Security
 from quillpress.seeding import plan as demo_plan
 from quillpress.seeding import seed as seed_service
@@ -152,10 +156,13 @@ def _check_database(settings: Settings) -> None:
 
 
 def _say(settings: Settings, message: str, *, level: int = logging.INFO) -> None:
-    """A progress line of a running server: plain text on the console in development,
-    a log record (so one JSON line, like every other) in production."""
+    """A progress line of a running server: plain text on the console in development
+    (a warning in bold yellow on a terminal), a log record (so one JSON line, like every
+    other) in production."""
     if settings.is_production:
         log.log(level, message)
+    elif level >= logging.WARNING:  # bold yellow on a terminal, plain text anywhere else
+        typer.secho(message, err=True, fg=typer.colors.YELLOW, bold=True)
     else:
         typer.echo(message, err=True)
 
@@ -297,6 +304,8 @@ def serve(
     _check_can_listen(host, port)
     local_url = f"http://{host}:{port}"
     prepare_serve(settings, demo=demo, local_url=local_url, migrate_first=not no_migrate)
+    for warning in serve_warnings(settings, host, os.environ):
+        _say(settings, f"Warning: {warning}", level=logging.WARNING)
     with _stopping_quietly(), _metrics_directory(processes), _announcing(settings, host, port):
         uvicorn.run(
             APP_FACTORY,
@@ -312,6 +321,54 @@ def serve(
             timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
             **proxy_options(settings),
         )
+
+
+def serve_warnings(settings: Settings, host: str, environ: Mapping[str, str]) -> list[str]:
+    """What ``serve`` starts with but should not pass in silence (after every check that
+    refuses to start, so an error stays one line): variables no setting reads, development
+    defaults reachable from other machines, a weak key in development."""
+    warnings = [
+        f"{name} is not a setting and is ignored"
+        + (f"; did you mean {close}?" if close else " (the README lists every setting)")
+        for name, close in unknown_variables(environ)
+    ]
+    if not settings.is_production and not _only_loopback(host):
+        warnings.append(_exposed_development(settings, host))
+    weak = weak_key_warning(settings)
+    if weak is not None:
+        warnings.append(weak)
+    return warnings
+
+
+def _only_loopback(host: str) -> bool:
+    """Whether every address ``host`` binds is this machine's loopback (127.0.0.0/8,
+    ::1); ``0.0.0.0``, ``::`` and an empty host bind every interface."""
+    try:
+        addresses = socket.getaddrinfo(host or None, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return False
+    return bool(addresses) and all(
+        ipaddress.ip_address(str(address[4][0]).split("%")[0]).is_loopback for address in addresses
+    )
+
+
+def _exposed_development(settings: Settings, host: str) -> str:
+    """The loud one: development's defaults are for one person's machine."""
+    defaults = []
+    if not settings.cors_origins:
+        defaults.append("credentialed CORS")
+    if settings.metrics_token is None:
+        defaults.append("/metrics without a token")
+    if settings.introspection_enabled:
+        defaults.append("GraphQL introspection")
+    if not settings.cookies_secure:
+        defaults.append("cookies without Secure")
+    what = f" ({', '.join(defaults)})" if defaults else ""
+    return (
+        f"DEVELOPMENT MODE ON {host or '0.0.0.0'}, reachable from other machines, with "  # noqa: S104
+        f"development's defaults{what}: set QUILLPRESS_ENV=production (and "
+        "QUILLPRESS_SECRET_KEY) for anything but a trial on this machine"
+    )
 
 
 def _worker_count(settings: Settings, option: str | None) -> int:
@@ -603,17 +660,30 @@ def audit(
     table = Table("at", "actor", "action", "target", "ip", "outcome", "request id")
     for event in events:
         table.add_row(
-            isoformat(event.at),
-            event.actor or "-",
-            event.action,
-            event.target or "-",
-            event.ip or "-",
-            event.outcome,
-            event.request_id or "-",
+            *(
+                _as_text(value)
+                for value in (
+                    isoformat(event.at),
+                    event.actor,
+                    event.action,
+                    event.target,
+                    event.ip,
+                    event.outcome,
+                    event.request_id,
+                )
+            )
         )
     console = Console()
     console.print(table)
     console.print(f"{len(events)} event{'s' if len(events) != 1 else ''}")
+
+
+def _as_text(value: str | None) -> Text:
+    """A stored value (much of it written by clients: an email, a request id) as a table
+    cell: a ``Text`` object, so Rich reads no markup in it (``[/x]`` would be a
+    ``MarkupError``, ``[link=…]`` a hyperlink), with its control characters escaped
+    (``infra.display``), so none reaches the operator's terminal."""
+    return Text(visible(value) if value else "-")
 
 
 @audit_app.command("prune")

@@ -8,10 +8,12 @@ configuration table and in ``.env.example``; keep the three in step.
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import ipaddress
 import os
 import re
+from collections.abc import Mapping
 from enum import Enum, StrEnum
 from typing import Annotated, Any, Literal, Self, get_args, get_origin
 from urllib.parse import urlsplit
@@ -34,6 +36,9 @@ ENV_PREFIX = "QUILLPRESS_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./quillpress.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 DATABASE_URL_FORMS = "sqlite:///path/to/file.db, postgresql://user:password@host:5432/name"
+REDIS_URL_FORMS = (
+    "redis://[:password@]host:6379/0, rediss://host:6380/0, unix:///path/to/redis.sock"
+)
 MASK = "***"
 TRACE_EXPORTERS = ("otlp", "console", "none")
 LIMIT_FORMS = "10/5minutes, 50/hour, 300 per minute"
@@ -259,6 +264,26 @@ class Settings(BaseSettings):
             )
         return url
 
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _blank_redis_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        """Checked as redis-py reads it, here rather than when the lifespan connects: a
+        bad URL there was a 55-line traceback from every worker and exit 3."""
+        if value is None:
+            return None
+        url = value.strip()
+        problem = _redis_url_problem(url)
+        if problem is not None:
+            raise PydanticCustomError(
+                "redis_url_invalid", f"is not a Redis URL: {problem} (accepted: {REDIS_URL_FORMS})"
+            )
+        return url
+
     @field_validator("database_replica_urls", mode="before")
     @classmethod
     def _split_replicas(cls, value: object) -> object:
@@ -468,11 +493,83 @@ class Settings(BaseSettings):
         return [] if self.is_production else ["*"]
 
 
+def _redis_url_problem(url: str) -> str | None:
+    """What redis-py would refuse in ``url``, or silently ignore (a database that is not a
+    number), in a few words; ``None`` when it is fine."""
+    from redis.asyncio.connection import parse_url  # only where a Redis URL is given
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"redis", "rediss", "unix"}:
+        return "the scheme must be redis, rediss or unix"
+    try:
+        parse_url(url)
+    except ValueError as error:
+        return str(error).rstrip(".")
+    if parts.scheme == "unix":
+        return None if parts.path else "a unix URL needs the socket's path"
+    database = parts.path.strip("/")
+    if database and not database.isdigit():
+        return f"the database {database!r} is not a number"
+    return None
+
+
 def _otel_sdk_installed() -> bool:
     try:
         return importlib.util.find_spec("opentelemetry.sdk") is not None
     except (ImportError, ValueError):  # a parent package missing, or blocked (``None``)
         return False
+
+
+TOOLING_PREFIXES = (
+    "QUILLPRESS_TEST_",  # the test suite: QUILLPRESS_TEST_POSTGRES_URL, …_REDIS_URL, …_CLUSTER
+    "QUILLPRESS_LOCAL_",  # deploy/local/up.sh and down.sh: …_DIR, …_TIMEOUT, …_STOP_TIMEOUT
+    "QUILLPRESS_BENCH_",  # benchmark scripts
+    "QUILLPRESS_CONFORMANCE_",  # tests/conformance: …_EXAMPLES
+    "QUILLPRESS_SWAGGER_",  # tests/docs: …_SCREENSHOT
+)
+TOOLING_VARIABLES = frozenset(
+    {
+        "QUILLPRESS_NGINX",  # deploy/local/up.sh: the nginx binary
+        "QUILLPRESS_PGBIN",  # deploy/local/up.sh: PostgreSQL's binaries
+        "QUILLPRESS_BIN",  # deploy/local/up.sh: the quillpress command
+        "QUILLPRESS_IMAGE",  # compose.yaml: the image to run
+    }
+)
+"""``QUILLPRESS_*`` variables the project's own tooling reads (tests, benchmarks, the
+deployment scripts): not settings, and not typos either, so ``serve`` says nothing about
+them. A new tool variable goes here (tests/unit/test_unknown_variables.py checks the
+repository names no other)."""
+
+
+def setting_variables() -> frozenset[str]:
+    """Every ``QUILLPRESS_*`` name a setting is read from."""
+    names = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    for field in Settings.model_fields.values():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names |= {str(choice) for choice in alias.choices if str(choice).startswith(ENV_PREFIX)}
+    return frozenset(names)
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """The ``QUILLPRESS_*`` variables in ``environ`` that no setting reads and no tool of
+    the project uses, each with the setting it most resembles (``None`` if none does):
+    ``QUILLPRESS_DATABSE_URL`` is silently ignored otherwise, and the app serves SQLite.
+
+    Names are compared without the prefix, which every name shares (and which would make
+    any two names look alike); like the settings, case does not matter."""
+    known = setting_variables()
+    by_suffix = {name.removeprefix(ENV_PREFIX): name for name in known}
+    found: list[tuple[str, str | None]] = []
+    for variable in sorted(environ):
+        name = variable.upper()
+        if not name.startswith(ENV_PREFIX) or name in known or name in TOOLING_VARIABLES:
+            continue
+        if name.startswith(TOOLING_PREFIXES):
+            continue
+        close = difflib.get_close_matches(name.removeprefix(ENV_PREFIX), by_suffix, 1, 0.7)
+        found.append((variable, by_suffix[close[0]] if close else None))
+    return found
 
 
 def describe_validation_error(error: ValidationError) -> str:
@@ -493,7 +590,7 @@ def _describe(detail: ErrorDetails) -> str:
     accepted = _accepted_values(field.annotation)
     if detail["type"] in {"enum", "literal_error"} and accepted:
         return f"{shown} is not supported (accepted: {', '.join(accepted)})"
-    if detail["type"].startswith("database_url_"):
+    if detail["type"].startswith(("database_url_", "redis_url_")):
         return f"{shown} {detail['msg']}"
     message = detail["msg"]
     return f"{shown} is not accepted: {message[:1].lower()}{message[1:]}"
@@ -511,7 +608,7 @@ def _field_name(location: str) -> str:
 def _shown_value(name: str, annotation: Any, value: object) -> str:
     if _is_secret(annotation):
         return repr(MASK)
-    if name == "database_url" and isinstance(value, str):
+    if name in {"database_url", "redis_url"} and isinstance(value, str):
         return repr(mask_url(value))
     if name == "database_replica_urls":
         parts = value.split(",") if isinstance(value, str) else value

@@ -157,6 +157,36 @@ async def test_the_curl_steps_aim_at_the_host_the_page_was_asked_from(
     assert "curl -s 'http://blog.example:8080/api/articles?tag=intro'" in text
 
 
+def vary(response: httpx.Response) -> set[str]:
+    return {name.strip() for name in response.headers["vary"].split(",")}
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+async def test_links_from_the_host_header_vary_on_it(
+    client: httpx.AsyncClient, accept: str
+) -> None:
+    response = await client.get("/", headers={"Accept": accept, "Host": "blog.example"})
+    assert {"Accept", "Host"} <= vary(response)
+    assert "http://blog.example/" in html.unescape(response.text)
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+async def test_with_a_public_url_the_links_ignore_the_host_header(
+    tmp_path: Path, accept: str
+) -> None:
+    settings = make_settings(
+        f"sqlite+aiosqlite:///{tmp_path / 'q.db'}", public_url="https://blog.example/quill"
+    )
+    async with serve(settings) as (_, http):
+        response = await http.get("/", headers={"Accept": accept, "Host": "evil.example"})
+    assert response.status_code == 200
+    assert "Accept" in vary(response)
+    assert "Host" not in vary(response)
+    text = html.unescape(response.text)
+    assert "evil.example" not in text
+    assert "https://blog.example/quill/api/" in text or "https://blog.example/quill/graphql" in text
+
+
 async def test_a_malformed_host_header_never_reaches_the_page(client: httpx.AsyncClient) -> None:
     response = await client.get("/", headers={"Accept": "text/html", "Host": "x<b>y"})
     assert response.status_code == 200

@@ -59,7 +59,12 @@ def json_lines(captured: str) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize(
     "sane",
-    ["abc-123", "3f2c9a4e-1b7d-4c55-9e0a-2b8f6d1c7e90", "x" * 128, "!~#$%&'*+.^_`|"],
+    [
+        "abc-123",
+        "3f2c9a4e-1b7d-4c55-9e0a-2b8f6d1c7e90",
+        "x" * 128,
+        "host-7:4121:00af.b_C",  # every character of the alphabet's punctuation
+    ],
 )
 async def test_a_sane_incoming_id_is_echoed(client: httpx.AsyncClient, sane: str) -> None:
     response = await client.get("/api/tags", headers={"X-Request-ID": sane})
@@ -77,6 +82,14 @@ async def test_a_sane_incoming_id_is_echoed(client: httpx.AsyncClient, sane: str
         b"del\x7f",
         "caf\u00e9".encode("latin-1"),  # not ASCII
         "\u20ac".encode(),
+        # Printable ASCII outside [A-Za-z0-9._:-]: Rich markup, paths, header syntax.
+        b"[/x]",
+        b"[link=http://evil]x[/link]",
+        b"\x1b[31m",
+        b"a/b",
+        b"!~#$%&'*+^`|",
+        b'"quoted"',
+        b"a,b",
     ],
 )
 async def test_an_unsafe_incoming_id_is_replaced(client: httpx.AsyncClient, bad: bytes) -> None:

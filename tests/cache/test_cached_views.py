@@ -96,6 +96,12 @@ def _reads(blog: dict[str, Any]) -> list[str]:
     return [*paths, "/api/tags"]
 
 
+def vary(response: httpx.Response) -> set[str]:
+    """The names in the response's one ``Vary`` header (CORS adds ``Origin`` to it)."""
+    assert len(response.headers.get_list("vary")) == 1
+    return {name.strip().lower() for name in response.headers["vary"].split(",")}
+
+
 def _same(found: httpx.Response, expected: httpx.Response, context: object) -> None:
     assert found.status_code == expected.status_code, (context, found.text)
     assert found.content == expected.content, context
@@ -147,11 +153,38 @@ async def test_a_cursor_page_links_to_the_next_from_the_requests_own_url(
     assert first.headers["link"].startswith("<http://one.example/api/articles?x=1&")
     other = await client.get("/api/articles?limit=2&x=2", headers={"Host": "two.example"})
     assert cache_outcome(other) == "hit"
+    for response in (first, other):  # the Link names the Host: caches must key on it
+        assert vary(response) >= {"host", "authorization"}
     expected = await truth.get("/api/articles?limit=2&x=2", headers={"Host": "two.example"})
     assert other.headers["link"] == expected.headers["link"]
     following = other.headers["link"].split(">")[0].removeprefix("<http://two.example")
     page_two = await client.get(following, headers={"Host": "two.example"})
     _same(page_two, await truth.get(following, headers={"Host": "two.example"}), "page two")
+
+
+async def test_with_a_public_url_every_host_is_answered_its_links(
+    cached_settings: Any, database_url: str, blog: dict[str, Any]
+) -> None:
+    """``QUILLPRESS_PUBLIC_URL`` set: the ``Link`` is under it whatever ``Host`` the
+    request carried (a forged one included), so nothing varies on ``Host``; a hit still
+    answers as the uncached app does."""
+    public = "https://blog.example/quill"
+    path = "/api/articles?limit=2&tag=common"
+    uncached = make_settings(database_url, cache="off", public_url=public)
+    async with (
+        serve(cached_settings(public_url=public)) as (_, cached),
+        serve(uncached) as (_, plain),
+    ):
+        for host in ("blog.example", "evil.example", "evil.example"):
+            expected = await plain.get(path, headers={"Host": host})
+            found = await cached.get(path, headers={"Host": host})
+            _same(found, expected, host)
+            link = found.headers["link"]
+            assert link.startswith("<https://blog.example/quill/api/articles?tag=common&cursor=")
+            assert "host" not in vary(found)
+        assert cache_outcome(found) == "hit"
+        signed_in = await cached.get(path, headers=blog["users"]["reader"])
+        assert signed_in.headers["link"].startswith("<https://blog.example/quill/api/")
 
 
 async def test_if_none_match_on_a_hit_is_a_304_like_a_misses(

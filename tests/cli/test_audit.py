@@ -3,15 +3,21 @@ action and time; ``quillpress audit prune`` deletes those older than the retenti
 
 from __future__ import annotations
 
+import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 from typer.testing import CliRunner
 
 from quillpress import cli
+from quillpress.app import create_app
 from tests.cli import db
+from tests.conftest import make_settings
 
 
 def invoke(runner: CliRunner, *args: str) -> Any:
@@ -77,6 +83,75 @@ def test_prune_removes_events_older_than_the_retention(
     pruned = invoke(runner, "audit", "prune")
     assert pruned.stdout.strip() == "Removed 1 audit event older than 30 days."
     assert db.count(accounts, "audit_event") == 1
+
+
+# What a client can put in a row (a request id stored before ids had an alphabet, a
+# lockout's email, a user agent…) and how ``quillpress audit`` must show it: as the text it
+# is, control characters escaped (``infra.display``), no markup read.
+HOSTILE = {
+    "actor": ("[red]mallory", "[red]mallory"),
+    "target": ("[link=http://evil]x[/link]", "[link=http://evil]x[/link]"),
+    "ip": ("\x1b[31m10.0.0.1", "\\x1b[31m10.0.0.1"),
+    "request_id": ("[/x]", "[/x]"),
+    "action": ("user.login_failed\u202e", "user.login_failed\\u202e"),
+}
+
+
+def test_audit_prints_what_clients_stored_as_text_with_controls_escaped(
+    runner: CliRunner, accounts: str
+) -> None:
+    columns = ", ".join(HOSTILE)
+    params = {name: stored for name, (stored, _) in HOSTILE.items()}
+    _execute(
+        accounts,
+        f"INSERT INTO audit_event (at, outcome, {columns}) "  # noqa: S608 (fixed names)
+        f"VALUES (:at, 'failure', {', '.join(':' + name for name in HOSTILE)})",
+        at=datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=1),
+        **params,
+    )
+    _execute(
+        accounts,
+        "UPDATE audit_event SET target = :target WHERE actor = 'ann'",
+        target="\u202egnp.exe\x9b2J\x1b]8;;http://evil\x07bidi\u2066\u200b",
+    )
+    result = invoke(runner, "audit")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for _, shown in HOSTILE.values():
+        assert shown in out, (shown, out)
+    assert "\\u202egnp.exe\\x9b2J\\x1b]8;;http://evil\\x07bidi\\u2066\\u200b" in out
+    for raw in ("\x1b", "\x9b", "\x07", "\u202e", "\u2066", "\u200b"):
+        assert raw not in out
+    assert out.splitlines()[-1] == "3 events"
+
+
+def test_a_login_with_a_markup_request_id_leaves_a_row_audit_prints(
+    runner: CliRunner, accounts: str
+) -> None:
+    """The issue's reproduction: one anonymous login with ``X-Request-ID: [/x]`` made
+    ``quillpress audit`` fail with Rich's MarkupError until the row was pruned. The id is
+    replaced at the edge now, and the table would show it literally anyway."""
+
+    async def failed_login() -> httpx.Response:
+        app = create_app(make_settings(accounts))
+        async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                return await http.post(
+                    "/api/users/login",
+                    json={"user": {"email": "ann@example.com", "password": "wrong-one"}},
+                    headers={"X-Request-ID": "[/x]"},
+                )
+
+    response = asyncio.run(failed_login())
+    assert response.status_code == 401
+    fresh = response.headers["x-request-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", fresh)
+    result = invoke(runner, "audit", "--action", "user.login_failed")
+    assert result.exit_code == 0, result.output
+    assert fresh in result.stdout
+    assert "[/x]" not in result.stdout
+    assert result.stdout.splitlines()[-1] == "1 event"
 
 
 @pytest.mark.parametrize("value", ["0", "-3", "soon"])

@@ -138,3 +138,18 @@ def test_configuring_twice_keeps_one_handler(capsys: pytest.CaptureFixture[str])
     assert len(lines) == 1
     assert "once" in lines[0]
     assert "[warning" in lines[0]
+
+
+def test_development_lines_show_client_controls_escaped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A path or user agent a client chose never drives the terminal a developer reads
+    the console lines on; production's JSON escapes them already."""
+    configure_logging(_settings("development"))
+    logging.getLogger("quillpress.test").info(
+        "request", extra={"path": "/\x1b]0;owned\x07\u202e", "agent": "ok"}
+    )
+    line = capsys.readouterr().err
+    assert "path=/\\x1b]0;owned\\x07\\u202e" in line
+    assert "\x1b]0" not in line
+    assert "\u202e" not in line

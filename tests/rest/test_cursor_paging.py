@@ -8,6 +8,7 @@ import re
 import httpx
 import pytest
 
+from quillpress.api.rest import links
 from tests.helpers import create_article, error_fields, register
 
 LINK = re.compile(r'^<(?P<url>[^>]+)>; rel="next"$')
@@ -93,7 +94,9 @@ async def test_the_link_keeps_the_request_and_replaces_only_the_position(
 async def test_a_page_that_is_the_last_has_no_link(
     client: httpx.AsyncClient, blog: dict[str, dict[str, str]]
 ) -> None:
-    assert "link" not in (await client.get("/api/articles?limit=23")).headers
+    last = await client.get("/api/articles?limit=23")
+    assert "link" not in last.headers
+    assert "host" not in last.headers["vary"].lower()  # no link, nothing from the Host
     assert "link" in (await client.get("/api/articles?limit=22")).headers
     assert "link" not in (await client.get("/api/articles?tag=nosuch")).headers
 
@@ -137,3 +140,22 @@ async def test_browsers_may_read_the_link_header(
     assert "link" in response.headers
     exposed = response.headers["access-control-expose-headers"].lower()
     assert "link" in {name.strip() for name in exposed.split(",")}
+
+
+def test_the_public_url_replaces_scheme_host_and_mount_prefix() -> None:
+    """Under ``QUILLPRESS_PUBLIC_URL`` (which carries any prefix the app is reached
+    under) the request's path within the app and its query are kept; without it, the
+    request's own scheme, ``Host`` and root path."""
+    scope = {
+        "type": "http",
+        "scheme": "http",
+        "path": "/quill/api/articles",
+        "root_path": "/quill",
+        "query_string": b"tag=a&limit=2",
+        "headers": [(b"host", b"evil.example")],
+    }
+    public = links.page_url(scope, "https://blog.example/quill")
+    assert str(public) == "https://blog.example/quill/api/articles?tag=a&limit=2"
+    assert (
+        str(links.page_url(scope, None)) == "http://evil.example/quill/api/articles?tag=a&limit=2"
+    )

@@ -17,12 +17,14 @@ from starlette.responses import Response
 
 from quillpress import __version__
 from quillpress.api.docs import FAVICON, STATIC_PREFIX
+from quillpress.api.resources import resources
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.api.security_headers import page_response
 
 STYLESHEET = f"{STATIC_PREFIX}/front/front.css"
 LINKS = {"docs": "/docs", "redoc": "/redoc", "graphql": "/graphql", "openapi": "/openapi.json"}
 VARY = {"Vary": "Accept"}  # one URL, two representations: caches must key on Accept
+VARY_HOST = {"Vary": "Accept, Host"}  # …and on Host, when the links are the request's own
 
 
 def prefers_html(accept: str) -> bool:
@@ -78,7 +80,7 @@ curl -s {url("/api/articles?tag=intro")}
 
 
 def front_html(base_url: str, root_path: str = "") -> str:
-    """The page; ``base_url`` comes from the request's Host header, so it is escaped."""
+    """The page; ``base_url`` may come from the request's Host header, so it is escaped."""
 
     def link(path: str) -> str:
         return escape(root_path + path)
@@ -129,13 +131,17 @@ def install(app: FastAPI) -> None:
     """Serve ``GET /`` (kept out of the OpenAPI document: it is not part of the API)."""
 
     async def front(request: Request) -> Response:
-        base_url = str(request.base_url)
+        # Absolute URLs under QUILLPRESS_PUBLIC_URL; without it, the request's own
+        # scheme and Host, and then the answer varies on Host too.
+        public_url = resources(request).settings.public_url
+        base_url = public_url or str(request.base_url)
+        vary = VARY if public_url else VARY_HOST
         if prefers_html(request.headers.get("accept", "")):
             return page_response(
-                front_html(base_url, request.scope.get("root_path", "")), headers=VARY
+                front_html(base_url, request.scope.get("root_path", "")), headers=vary
             )
         links = {name: base_url.rstrip("/") + path for name, path in LINKS.items()}
         body = {"name": "quillpress", "version": __version__, "links": links}
-        return JsonResponse(body, headers=VARY)
+        return JsonResponse(body, headers=vary)
 
     app.add_api_route("/", front, methods=["GET"], include_in_schema=False)

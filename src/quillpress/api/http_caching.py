@@ -14,7 +14,9 @@
 The answer to any other method on a personal route (``PUT /api/user``, the admin API's
 ``PUT``) says ``no-store`` too, so no route has to set it by hand.
 
-Every GET response also says ``Vary: Authorization``. Plain ASGI rather than a framework
+Every GET response also says ``Vary: Authorization``, merged into the ``Vary`` the
+response already has (``Host`` on a page whose ``Link`` names the request's host): one
+header, each name once. Plain ASGI rather than a framework
 middleware: it buffers only ``GET /api`` bodies (small JSON), nothing else is touched. The
 ETag is a weak hash of the body, so a 304 still costs the server its (cached) read, but
 not the transfer."""
@@ -29,6 +31,25 @@ from quillpress.api.rest.personal import is_personal
 
 DROPPED_ON_304 = {b"content-length", b"content-type"}
 NO_STORE = (b"cache-control", b"no-store")
+
+
+def with_vary(headers: list[tuple[bytes, bytes]], *names: bytes) -> list[tuple[bytes, bytes]]:
+    """``headers`` with one ``Vary`` (last) naming what theirs named and ``names``, each
+    once whatever its case: another layer's ``Vary`` is added to, never replaced."""
+    kept: list[tuple[bytes, bytes]] = []
+    varies: list[bytes] = []
+    for name, value in headers:
+        if name.lower() == b"vary":
+            varies += [part.strip() for part in value.split(b",") if part.strip()]
+        else:
+            kept.append((name, value))
+    seen: set[bytes] = set()
+    merged = []
+    for name in (*varies, *names):
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            merged.append(name)
+    return [*kept, (b"vary", b", ".join(merged))]
 
 
 def etag_of(body: bytes) -> bytes:
@@ -115,7 +136,7 @@ class HttpCaching:
             policy = b"private, no-cache"
         else:
             policy = b"public, no-cache"
-        headers += [(b"cache-control", policy), (b"vary", b"Authorization")]
+        headers = with_vary([*headers, (b"cache-control", policy)], b"Authorization")
         if not personal:
             etag = etag_of(body)
             headers.append((b"etag", etag))

@@ -23,6 +23,7 @@ import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from quillpress.config import Settings
+from quillpress.infra.display import visible
 from quillpress.infra.redaction import QUIET_LIBRARY_LOGGERS, redact_secrets
 from quillpress.infra.request_context import current_request_id
 
@@ -78,6 +79,24 @@ def _first_keys_first(_logger: WrappedLogger, _name: str, event_dict: EventDict)
     return ordered
 
 
+_VERBATIM = frozenset({"exception", "stack"})
+"""Multi-line texts the process wrote itself (a traceback), printed as they are."""
+
+
+def _visible_text(_logger: WrappedLogger, _name: str, event_dict: EventDict) -> EventDict:
+    """Development lines go to a terminal: a control character in a field (a path such as
+    ``/%1b]0;…``, a user agent) is shown escaped, never obeyed (``infra.display``).
+    Production lines are JSON, which escapes them already."""
+    for key, value in event_dict.items():
+        if not isinstance(value, str) or key in _VERBATIM:
+            continue
+        if key == "event":  # a message may run over lines (a migration's description)
+            event_dict[key] = "\n".join(visible(line) for line in value.split("\n"))
+        else:
+            event_dict[key] = visible(value)
+    return event_dict
+
+
 def _orjson_dumps(value: Any, default: Callable[[Any], Any]) -> str:
     return orjson.dumps(value, default=default).decode()
 
@@ -94,6 +113,7 @@ def _renderers(production: bool) -> tuple[Processor, list[Processor]]:
         ]
     return structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False, key="ts"), [
         redact_secrets,
+        _visible_text,
         structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty(), timestamp_key="ts"),
     ]
 

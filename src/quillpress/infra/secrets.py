@@ -24,12 +24,30 @@ class InsecureSecretError(ConfigurationError):
     """Production without a strong signing key: a configuration error (exit status 2)."""
 
 
+def is_weak(secret: str) -> bool:
+    """Too short or too repetitive to sign tokens with: production refuses it."""
+    return len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < MIN_DISTINCT_CHARACTERS
+
+
+def weak_key_warning(settings: Settings) -> str | None:
+    """Development accepts a weak ``QUILLPRESS_SECRET_KEY`` (a trial need not generate
+    one) but says so: anyone who guesses it signs tokens as any user, and production
+    would refuse it."""
+    if settings.is_production or settings.secret_key is None:
+        return None
+    if not is_weak(settings.secret_key.get_secret_value()):
+        return None
+    return (
+        f"QUILLPRESS_SECRET_KEY={MASK!r} is weak: anyone who guesses it can sign tokens, and "
+        f"QUILLPRESS_ENV=production refuses it (at least {MIN_SECRET_LENGTH} random "
+        f"characters, e.g. from {HOW_TO_GENERATE})"
+    )
+
+
 def resolve_secret(settings: Settings) -> str:
     if settings.secret_key is not None:
         secret = settings.secret_key.get_secret_value()
-        if settings.is_production and (
-            len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < MIN_DISTINCT_CHARACTERS
-        ):
+        if settings.is_production and is_weak(secret):
             raise InsecureSecretError(
                 f"QUILLPRESS_SECRET_KEY={MASK!r} is too weak for QUILLPRESS_ENV=production "
                 f"(accepted: at least {MIN_SECRET_LENGTH} random characters, "

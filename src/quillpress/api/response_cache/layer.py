@@ -18,7 +18,8 @@ sent with the viewer's flags filled in (read with one statement when none were k
 The hit contract: a hit is header for header what a miss answers. Everything added per
 request (request id, ``Server-Timing``, security headers, CORS) is added by the layers
 around this one, for hits and misses alike; the ``Link`` header, built from the request's
-own URL, is rebuilt for each request from the cursor the entry stores; a matching
+own URL (or ``QUILLPRESS_PUBLIC_URL``), is rebuilt for each request from the cursor the
+entry stores (its ``Vary: Host`` is stored with the other headers); a matching
 ``If-None-Match`` is a ``304`` decided in the store, without the body being sent back.
 The key is the route and its known query parameters, normalised (unknown ones are
 ignored, as the API ignores them). Concurrent misses of one key in this process run the
@@ -31,7 +32,6 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -322,9 +322,11 @@ class ResponseCache:
         not_modified: bool = False,
     ) -> None:
         headers = list(stored.headers)
-        if stored.following_page is not None:
+        if stored.following_page is not None:  # its Vary: Host, if any, was stored
             cursor, limit = stored.following_page
-            headers.append((b"link", links.link(URL(scope=scope), cursor, limit).encode("latin-1")))
+            found = self._resources_of(scope)
+            url = links.page_url(scope, found.settings.public_url if found else None)
+            headers.append((b"link", links.link(url, cursor, limit).encode("latin-1")))
         if not_modified or (if_none_match and matches(if_none_match, stored.etag)):
             kept = [(name, value) for name, value in headers if name not in DROPPED_ON_304]
             await send({"type": "http.response.start", "status": 304, "headers": kept})

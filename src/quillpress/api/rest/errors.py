@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
+from quillpress.api.allow import AllowedMethods
 from quillpress.api.resources import resources
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.domain.errors import (
@@ -77,15 +78,24 @@ async def _validation_error(request: Request, exc: Exception) -> JsonResponse:
     return _errors(422, fields)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JsonResponse:
+async def _http_error(request: Request, exc: Exception) -> JsonResponse:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:
         # FastAPI's 400 for a body that is not even text (e.g. a bad UTF-16 BOM): malformed JSON.
         return _errors(422, {"body": ["is not valid JSON"]})
     key, message = HTTP_KEYS.get(exc.status_code, ("http", str(exc.detail).lower()))
-    return JsonResponse(
-        {"errors": {key: [message]}}, status_code=exc.status_code, headers=exc.headers
-    )
+    headers = exc.headers
+    allowed = _allowed(request) if exc.status_code == 405 else ""
+    if allowed:  # Starlette's Allow names the methods of the first matching route only
+        headers = {**(headers or {}), "Allow": allowed}
+    return JsonResponse({"errors": {key: [message]}}, status_code=exc.status_code, headers=headers)
+
+
+def _allowed(request: Request) -> str:
+    table = getattr(request.app, "allowed_methods", None)
+    if not isinstance(table, AllowedMethods):  # an app that is not a Quillpress
+        table = AllowedMethods(request.app.router.routes)
+    return table.allow(request.scope)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JsonResponse:

@@ -5,9 +5,14 @@ was asked for by offset or by cursor: following the links costs the same at any 
 Clients that read only the body see no change (browsers read the header through CORS
 ``Access-Control-Expose-Headers``).
 
-The URL is the request's own (base URL, path and other query parameters kept), so it is
-built per request: the response cache stores only the next cursor and page size
-(:func:`next_of`) and rebuilds the header for each request it answers (:func:`link`)."""
+The URL is absolute. Its base is ``QUILLPRESS_PUBLIC_URL`` when set; otherwise the
+request's own (scheme and ``Host``), since that is all the server knows of how it was
+reached, and then the response says ``Vary: Host``: a cache that keys on the path alone
+must not hand one host's links to another (nor a forged ``Host`` to everyone). The path
+and the other query parameters are the request's. So it is built per request: the
+response cache stores only the next cursor and page size (:func:`next_of`) and rebuilds
+the header for each request it answers (:func:`link`, :func:`page_url`); the ``Vary``
+it stores with the answer."""
 
 from __future__ import annotations
 
@@ -15,7 +20,9 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 from fastapi import Request
 from starlette.datastructures import URL
+from starlette.types import Scope
 
+from quillpress.api.resources import resources
 from quillpress.domain import cursors
 from quillpress.domain.commands import Page
 from quillpress.domain.views import ArticleView, Paged
@@ -34,11 +41,29 @@ def link(url: URL, cursor: str, limit: int) -> str:
     return f'<{url.replace(query=urlencode(query))}>; rel="next"'
 
 
+def page_url(scope: Scope, public_url: str | None) -> URL:
+    """The absolute URL of this request: under ``public_url`` when set (the path within
+    the app appended to it, as everywhere it is used), else as the request reached the
+    server (its scheme and ``Host``)."""
+    if public_url is None:
+        return URL(scope=scope)
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if root_path and path.startswith(root_path):  # the public URL carries the prefix
+        path = path[len(root_path) :]
+    query = scope.get("query_string", b"").decode("latin-1")
+    return URL(public_url + path + (f"?{query}" if query else ""))
+
+
 def next_page(request: Request, paged: Paged[ArticleView], page: Page) -> dict[str, str]:
-    """The ``Link`` header announcing the next page, or none on the last page."""
+    """The ``Link`` header announcing the next page (and ``Vary: Host`` when it names the
+    request's host), or no header on the last page."""
     if not paged.has_next or not paged.items:
         return {}
-    return {"Link": link(request.url, cursors.encode(paged.items[-1]), page.limit)}
+    public_url = resources(request).settings.public_url
+    url = page_url(request.scope, public_url)
+    value = link(url, cursors.encode(paged.items[-1]), page.limit)
+    return {"Link": value} if public_url else {"Link": value, "Vary": "Host"}
 
 
 def next_of(value: str) -> tuple[str, int] | None:

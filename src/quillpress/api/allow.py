@@ -1,0 +1,50 @@
+"""The ``Allow`` header of a 405: every method the path answers, whichever route serves it.
+
+Starlette answers a wrong method with the ``Allow`` of the first route whose path matched,
+but a path is often served by several routes, one per method or group of methods
+(``GET``/``PUT``/``DELETE /api/articles/{slug}`` are three, ``/api/user`` two, and
+``/api/articles/feed`` also matches ``{slug}``), so a client was told ``GET`` where
+``PUT`` works too. The table here is built once, when the app builds its middleware stack
+(every route registered by then), from every route of the app, REST, GraphQL and the rest
+alike; a 405 then costs one regular-expression match per route."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from fastapi.routing import iter_route_contexts
+from starlette.routing import BaseRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+"""How ``Allow`` lists them (any other method a route declares follows, by name)."""
+STATIC_FILES = {"GET", "HEAD"}
+
+
+class AllowedMethods:
+    def __init__(self, routes: Sequence[BaseRoute]) -> None:
+        table: list[tuple[re.Pattern[str], frozenset[str]]] = []
+        for route in iter_route_contexts(routes):  # included routers flattened, prefixed
+            methods = route.methods
+            if methods is None and isinstance(getattr(route, "app", None), StaticFiles):
+                methods = STATIC_FILES  # a mount names no methods; the static files answer these
+            regex = getattr(route, "path_regex", None)
+            if methods and isinstance(regex, re.Pattern):
+                table.append((regex, frozenset(methods)))
+        self._table = table
+
+    def allow(self, scope: Scope) -> str:
+        """The ``Allow`` value for the request's path (as routing sees it: within the
+        app's root path)."""
+        path: str = scope["path"]
+        root_path: str = scope.get("root_path", "")
+        if root_path and path.startswith(root_path):
+            path = path[len(root_path) :]
+        methods: set[str] = set()
+        for regex, allowed in self._table:
+            if regex.match(path):
+                methods |= allowed
+        ordered = [method for method in ORDER if method in methods]
+        return ", ".join([*ordered, *sorted(methods.difference(ORDER))])
