@@ -63,6 +63,7 @@ class Quillpress(FastAPI):
     hsts_max_age: int | None = None
     max_body_bytes: int = 1_048_576
     tracing: bool = False
+    trusted_proxies: tuple[str, ...] = ()
 
     def build_middleware_stack(self) -> ASGIApp:
         error_handler: ExceptionHandler | None = None
@@ -82,7 +83,12 @@ class Quillpress(FastAPI):
         if self.tracing:
             app = ExceptionTelemetryMiddleware(app)
         app = ServerErrorMiddleware(app, handler=error_handler, debug=self.debug)
-        return edge.Edge(app, max_body_bytes=self.max_body_bytes, hsts_max_age=self.hsts_max_age)
+        return edge.Edge(
+            app,
+            max_body_bytes=self.max_body_bytes,
+            hsts_max_age=self.hsts_max_age,
+            trusted_proxies=self.trusted_proxies,
+        )
 
 
 def telemetry(settings: Settings) -> TelemetryConfig:
@@ -143,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.hsts_max_age = settings.hsts_max_age_sent
     app.max_body_bytes = settings.max_body_bytes
     app.tracing = settings.tracing
+    app.trusted_proxies = tuple(settings.trusted_proxies)
     rest_errors.install(app)
     # /graphql first: routes are matched in order, and FastAPI tries every route of an
     # included router in turn (measured ~4 µs each); behind /api's ~27 a GraphQL request
