@@ -104,14 +104,14 @@ class Edge:
                 forwarded_for.append(value)
             elif name == FORWARDED:
                 forwarded.append(value)
-        if forwarded_for or forwarded:
-            self.forwarding.inspect(scope.get("client"), forwarded_for, forwarded)
         if not request_id:
             request_id = new_request_id()
 
         stats = StatementStats()
         cache = CacheStats()
         id_token = bind_request_id(request_id)
+        if forwarded_for or forwarded:  # the warning, if any, carries the request id
+            self.forwarding.inspect(scope.get("client"), forwarded_for, forwarded)
         stats_token = current_stats.set(stats)
         cache_token = current_cache_stats.set(cache)
         facts, facts_token = begin_request_facts()
