@@ -37,6 +37,7 @@ from typing import Any
 import asyncpg
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from quillpress.domain.emails import normalized_email
 from quillpress.seeding.generate import tag_pool, tag_weights
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -92,6 +93,7 @@ class Generator:
                 i,
                 f"user{i}",
                 f"user{i}@example.com",
+                normalized_email(f"user{i}@example.com"),
                 password_hash,
                 f"Bio of user {i}.",
                 None,
@@ -160,6 +162,7 @@ COLUMNS = {
         "id",
         "username",
         "email",
+        "email_normalized",
         "password_hash",
         "bio",
         "image",

@@ -40,8 +40,11 @@ USERS = 1_000
 TAGS = 300
 # Fixed statements; the only values formatted in are this script's own integers.
 FILL = [
-    """INSERT INTO app_user (id, username, email, password_hash, role, created_at, updated_at)
-    SELECT g, 'user' || g, 'user' || g || '@example.com', 'not-a-hash', 'user',
+    # Lower-case ASCII addresses: their normalised form (domain.emails) is the address.
+    """INSERT INTO app_user
+        (id, username, email, email_normalized, password_hash, role, created_at, updated_at)
+    SELECT g, 'user' || g, 'user' || g || '@example.com', 'user' || g || '@example.com',
+           'not-a-hash', 'user',
            timestamp '2020-01-01', timestamp '2020-01-01'
     FROM generate_series(1, {users}) AS g""",
     """INSERT INTO tag (id, name)

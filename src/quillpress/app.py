@@ -66,6 +66,7 @@ class Quillpress(FastAPI):
     tracing: bool = False
     allowed_methods: allow.AllowedMethods | None = None
     """Every route's methods by path, for a 405's ``Allow`` (``api.allow``)."""
+    trusted_proxies: tuple[str, ...] = ()
 
     def build_middleware_stack(self) -> ASGIApp:
         # Starlette builds the stack on the first request, once every route is registered.
@@ -87,7 +88,12 @@ class Quillpress(FastAPI):
         if self.tracing:
             app = ExceptionTelemetryMiddleware(app)
         app = ServerErrorMiddleware(app, handler=error_handler, debug=self.debug)
-        return edge.Edge(app, max_body_bytes=self.max_body_bytes, hsts_max_age=self.hsts_max_age)
+        return edge.Edge(
+            app,
+            max_body_bytes=self.max_body_bytes,
+            hsts_max_age=self.hsts_max_age,
+            trusted_proxies=self.trusted_proxies,
+        )
 
 
 def telemetry(settings: Settings) -> TelemetryConfig:
@@ -148,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.hsts_max_age = settings.hsts_max_age_sent
     app.max_body_bytes = settings.max_body_bytes
     app.tracing = settings.tracing
+    app.trusted_proxies = tuple(settings.trusted_proxies)
     rest_errors.install(app)
     # /graphql first: routes are matched in order, and FastAPI tries every route of an
     # included router in turn (measured ~4 µs each); behind /api's ~27 a GraphQL request

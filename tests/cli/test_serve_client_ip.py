@@ -1,6 +1,7 @@
 """The client IP the rate limits count, through a real ``quillpress serve``: a forged
 ``X-Forwarded-For`` changes nothing unless the peer is in ``QUILLPRESS_TRUSTED_PROXIES``
-(uvicorn's own default would trust 127.0.0.1, i.e. every local client)."""
+(uvicorn's own default would trust 127.0.0.1, i.e. every local client), and an untrusted
+peer's header is reported once in the server's log, naming the setting."""
 
 from __future__ import annotations
 
@@ -47,6 +48,8 @@ def test_a_forged_forwarded_for_does_not_change_the_client_ip(cli_env: Path) -> 
         statuses = _failed_logins_with_forged_addresses(f"http://127.0.0.1:{port}", 11)
     # every attempt came from 127.0.0.1, whatever the header claimed
     assert statuses == [401] * 10 + [429], log.read_text()
+    warned = [line for line in log.read_text().splitlines() if "QUILLPRESS_TRUSTED_PROXIES" in line]
+    assert len(warned) == 1, log.read_text()  # once, not per request
 
 
 def test_a_trusted_proxy_has_its_forwarded_for_honoured(cli_env: Path) -> None:
@@ -65,6 +68,7 @@ def test_a_trusted_proxy_has_its_forwarded_for_honoured(cli_env: Path) -> None:
             token = signed_in.json()["user"]["token"]
             sessions = http.get("/api/user/sessions", headers={"Authorization": f"Token {token}"})
     assert statuses == [401] * 11, log.read_text()  # eleven addresses, one failure each
+    assert "QUILLPRESS_TRUSTED_PROXIES" not in log.read_text()
     assert "198.51.100.77" in {session["ip"] for session in sessions.json()["sessions"]}
 
 

@@ -5,6 +5,7 @@ with each other (nginx's upstream is compose's replicas; nginx accepts its confi
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import shutil
 import subprocess
@@ -150,6 +151,40 @@ def test_compose_replicas_wait_for_the_migration_and_nginx_balances_exactly_them
     nginx = (ROOT / "deploy" / "compose" / "nginx.conf").read_text()
     upstream = re.findall(r"^\s*server (\S+):8000", nginx, flags=re.MULTILINE)
     assert sorted(upstream) == replicas
+
+
+def test_every_shipped_deployment_names_its_proxy_in_trusted_proxies() -> None:
+    """Behind nginx or an ingress, the client address comes from ``X-Forwarded-For`` only
+    if the proxy is trusted: compose trusts nginx's fixed address in the network it
+    declares (not the gateway, through which the host's clients arrive), Kubernetes
+    cannot start a pod without the value, and the local cluster trusts its nginx on
+    loopback."""
+    document = compose()
+    [pool] = document["networks"]["default"]["ipam"]["config"]
+    subnet = ipaddress.ip_network(pool["subnet"])
+    services = document["services"]
+    nginx = ipaddress.ip_address(services["nginx"]["networks"]["default"]["ipv4_address"])
+    assert nginx in subnet
+    for name in ("app-1", "app-2"):
+        trusted = services[name]["environment"]["QUILLPRESS_TRUSTED_PROXIES"]
+        assert Settings(trusted_proxies=trusted).trusted_proxies == [str(nginx)]
+        assert next(subnet.hosts()) != nginx  # the gateway is not trusted
+
+    value = k8s("configmap.yaml")["data"]["QUILLPRESS_TRUSTED_PROXIES"]
+    assert Settings(trusted_proxies=value).trusted_proxies  # a valid, non-empty example
+    (container,) = k8s("deployment.yaml")["spec"]["template"]["spec"]["containers"]
+    [required] = [e for e in container["env"] if e["name"] == "QUILLPRESS_TRUSTED_PROXIES"]
+    assert required["valueFrom"]["configMapKeyRef"] == {
+        "name": "quillpress-config",
+        "key": "QUILLPRESS_TRUSTED_PROXIES",
+        "optional": False,
+    }
+
+    up = (ROOT / "deploy" / "local" / "up.sh").read_text()
+    assert "export QUILLPRESS_TRUSTED_PROXIES=127.0.0.1\n" in up
+    upstreams = re.findall(r'echo "\s*server (\S+):\$port', up)
+    assert upstreams == ["127.0.0.1"]  # nginx reaches the instances over loopback
+    assert "listen 127.0.0.1:$NGINX_PORT" in up
 
 
 def test_nginx_accepts_the_compose_config(tmp_path: Path) -> None:

@@ -81,3 +81,14 @@ def test_trusted_proxies_are_ips_or_networks() -> None:
     settings = Settings(trusted_proxies=" 127.0.0.1, 10.0.0.0/8 ,::1")  # type: ignore[arg-type]
     assert settings.trusted_proxies == ["127.0.0.1", "10.0.0.0/8", "::1"]
     assert Settings().trusted_proxies == []
+
+
+async def test_rules_with_the_same_rate_over_the_same_key_count_apart() -> None:
+    limiter = _limiter(rate_limit_login_ip="2/hour", rate_limit_register_ip="2/hour")
+    try:
+        for _ in range(2):
+            await limiter.hit("register_ip", "192.0.2.1")
+        await limiter.check("login_ip", "192.0.2.1")  # the registrations are not logins
+        await limiter.hit("login_ip", "192.0.2.1")
+    finally:
+        await limiter.close()

@@ -1,5 +1,7 @@
 """Rate limits in Redis: two instances share one count, and a Redis that goes away mid-run
-is replaced by memory (one warning, never a 5xx) until it answers again."""
+is replaced by memory (one warning, never a 5xx) until it answers again; from then on
+the very next request counts in Redis (no stale pooled connection reports a second
+outage)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,18 @@ from redis.asyncio import Redis
 
 from quillpress.infra.limits import Limiter
 from tests.conftest import make_settings
+from tests.epoch_support import OwnRedis, own_redis
 from tests.helpers import register
 from tests.limiting import assert_rate_limited, client_at, limiter_log, login, running
 from tests.tcp_proxy import TcpProxy, through
 
 UNAVAILABLE = "rate limits: Redis unavailable"
+
+
+def counted_in(server: OwnRedis, prefix: str) -> list[int]:
+    """How many hits each moving-window key under ``prefix`` holds."""
+    with server.client() as redis:
+        return sorted(redis.llen(key) for key in redis.keys(f"{prefix}limits:*"))
 
 
 async def test_two_instances_over_one_redis_share_the_failure_count(
@@ -115,3 +124,40 @@ async def test_redis_lost_mid_run_falls_back_to_memory_and_comes_back(
                 assert any("Redis answers again" in m for m in log.messages(logging.INFO))
             async with client_at(witness, "198.51.100.4") as other:
                 assert (await login(other, "bob")).status_code == 429
+
+
+async def test_the_first_request_after_redis_restarts_counts_there(
+    database_url: str, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restarted ``redis-server`` (same port, empty): the pool's connections from before
+    are dead. The request after the probe counts in Redis, and the outage was reported
+    once: no second "unavailable" and no seconds more in memory."""
+    monkeypatch.setattr(Limiter, "PROBE_SECONDS", 0.5)
+    with own_redis() as server, limiter_log() as log:
+        settings = make_settings(
+            database_url, redis_url=server.url, redis_prefix=redis_prefix, redis_timeout_ms=500
+        )
+        async with running(settings) as app, client_at(app, "198.51.100.6") as http:
+            limiter = app.state.resources.limiter
+            await register(http, "ann")
+            # Concurrent failures: several connections in the pool, all dead after the restart.
+            failed = await asyncio.gather(*(login(http, "ann", "wrong") for _ in range(4)))
+            assert [r.status_code for r in failed] == [401] * 4
+
+            await asyncio.to_thread(server.stop)
+            for _ in range(2):  # counted in memory, as documented
+                assert (await login(http, "ann", "wrong")).status_code == 401
+            assert not limiter.shared
+
+            await asyncio.to_thread(server.start)  # the same port, nothing stored
+            await asyncio.sleep(0.6)  # the next probe is due
+            assert (await login(http, "nobody", "wrong")).status_code == 401
+            assert limiter.shared
+            assert counted_in(server, redis_prefix) == [1, 1, 1]  # the three failure rules
+            # Concurrent requests draw every pooled connection: none is a dead one.
+            await asyncio.gather(*(login(http, "nobody", "wrong") for _ in range(4)))
+            assert limiter.shared
+            assert counted_in(server, redis_prefix) == [5, 5, 5]
+    warnings = [m for m in log.messages(logging.WARNING) if m.startswith(UNAVAILABLE)]
+    assert len(warnings) == 1, log.messages()
+    assert sum("Redis answers again" in m for m in log.messages(logging.INFO)) == 1

@@ -133,12 +133,12 @@ async def test_a_lockout_is_logged_once_and_recorded_in_the_audit_log(database_u
         await register(http, "ann")
         with limiter_log() as log:
             for _ in range(14):  # 10 failures, the lockout, then 4 refused attempts
-                await login(http, "Ann", "wrong-password")  # the key is case-blind
+                await login(http, "Ann", "wrong-password")  # the key is the account found
         lockouts = log.extras("rate limit lockout")
         assert len(lockouts) == 1, log.messages()
         assert lockouts[0]["levelno"] == logging.WARNING
         assert lockouts[0]["rule"] == "login_account_ip"
-        assert lockouts[0]["account"] == "ann@example.com"
+        assert lockouts[0]["account"] == "user:ann"
         assert lockouts[0]["ip"] == "192.0.2.90"
         async with app.state.resources.database.read() as conn:
             rows = (
@@ -148,7 +148,7 @@ async def test_a_lockout_is_logged_once_and_recorded_in_the_audit_log(database_u
                 )
             ).all()
         assert [(r.target, r.ip, r.outcome) for r in rows] == [
-            ("ann@example.com", "192.0.2.90", "failure")
+            ("user:ann", "192.0.2.90", "failure")
         ]
         assert "login_account_ip" in str(rows[0].detail)
 

@@ -69,8 +69,10 @@ async def test_the_user_list_matches_username_or_email_newest_first_with_a_total
 ) -> None:
     for name in ("ann", "annabel", "bob"):
         await sign_up(resources, name)
-    await execute(
-        resources, "UPDATE app_user SET email = 'zed@ANN-corp.example' WHERE username = 'bob'"
+    await execute(  # a write outside the app sets the normalised form too (migration 0006)
+        resources,
+        "UPDATE app_user SET email = 'zed@ANN-corp.example', "
+        "email_normalized = 'zed@ann-corp.example' WHERE username = 'bob'",
     )
     db = resources.database
     everyone = await admin_list(resources, admin, None)

@@ -13,7 +13,9 @@ frame, a ``send`` closure and a copy of the response headers, on every request):
   FastAPI has ``max_body_size``: Starlette's limiter answers some cases in plain text, and
   FastAPI's own limit is left unset, so its layer is not in the stack at all);
 - **security headers** (:mod:`quillpress.api.security_headers`): on every response, a
-  page's own ``Content-Security-Policy`` kept, never duplicated.
+  page's own ``Content-Security-Policy`` kept, never duplicated;
+- **forwarding headers from an untrusted peer** (:mod:`quillpress.api.forwarding`): one
+  warning per process naming ``QUILLPRESS_TRUSTED_PROXIES``.
 
 It sits outside Starlette's ServerErrorMiddleware (:class:`quillpress.app.Quillpress`
 builds the stack), so the 500 that one answers an unhandled exception with passes through
@@ -24,11 +26,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from quillpress.api.forwarding import FORWARDED, X_FORWARDED_FOR, ForwardedCheck
 from quillpress.api.middleware import (
     REQUEST_ID_HEADER,
     SANE_REQUEST_ID,
@@ -59,9 +63,17 @@ class _BodyTooLarge(BaseException):
 
 
 class Edge:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, hsts_max_age: int | None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        hsts_max_age: int | None,
+        trusted_proxies: Sequence[str] = (),
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.forwarding = ForwardedCheck(trusted_proxies)
         hsts = [] if hsts_max_age is None else [(HSTS_HEADER, hsts_value(hsts_max_age))]
         self.security_headers: list[tuple[bytes, bytes]] = [
             *ALWAYS,
@@ -79,6 +91,8 @@ class Edge:
             return
         request_id: str | None = None
         declared: bytes | None = None
+        forwarded_for: list[bytes] = []
+        forwarded: list[bytes] = []
         for name, value in scope["headers"]:
             name = name.lower()
             if name == REQUEST_ID_HEADER:
@@ -86,12 +100,18 @@ class Edge:
                     request_id = value.decode("ascii") if SANE_REQUEST_ID.fullmatch(value) else ""
             elif name == CONTENT_LENGTH:
                 declared = value
+            elif name == X_FORWARDED_FOR:
+                forwarded_for.append(value)
+            elif name == FORWARDED:
+                forwarded.append(value)
         if not request_id:
             request_id = new_request_id()
 
         stats = StatementStats()
         cache = CacheStats()
         id_token = bind_request_id(request_id)
+        if forwarded_for or forwarded:  # the warning, if any, carries the request id
+            self.forwarding.inspect(scope.get("client"), forwarded_for, forwarded)
         stats_token = current_stats.set(stats)
         cache_token = current_cache_stats.set(cache)
         facts, facts_token = begin_request_facts()

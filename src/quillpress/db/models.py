@@ -35,7 +35,10 @@ class AppUser(Base):
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     username: Mapped[str] = mapped_column(String(40))
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str] = mapped_column(String(254))  # as the user gave it
+    # domain.emails.normalized_email(email): what every comparison uses (migration 0006);
+    # the repository writes it with every email.
+    email_normalized: Mapped[str] = mapped_column(Text)
     password_hash: Mapped[str] = mapped_column(String(255))
     bio: Mapped[str | None] = mapped_column(Text)
     image: Mapped[str | None] = mapped_column(String(2048))
@@ -51,7 +54,7 @@ class AppUser(Base):
         CheckConstraint("role IN ('user', 'admin')", name="role"),
         # Case-insensitive uniqueness that works on SQLite too (citext is PostgreSQL-only).
         Index("uq_app_user_username_lower", func.lower(username), unique=True),
-        Index("uq_app_user_email_lower", func.lower(email), unique=True),
+        Index("uq_app_user_email_normalized", email_normalized, unique=True),
         Index("ix_app_user_created_at_id", "created_at", "id"),  # the admin list
     )
 

@@ -6,6 +6,10 @@ mid-run never fails a request: the limiter switches to an in-process memory stor
 (one WARNING line per outage, not per request), probes Redis at most every
 ``PROBE_SECONDS`` and switches back (one INFO line) once it answers. Counts made in
 memory during an outage stay in that process: an outage loosens sharing, never blocks.
+The pool's idle connections are dropped when an outage starts and again before each
+probe: a connection pooled before a Redis restart is dead, and the first command to
+draw one after the probe succeeded would report a second outage and count in memory
+for another ``PROBE_SECONDS``. So the request after a successful probe counts in Redis.
 
 Strategies, per rule:
 
@@ -16,6 +20,10 @@ Strategies, per rule:
 - **Sliding window counter** for the cost-weighted rule (GraphQL query cost, 200,000 a
   minute): a moving window would store one entry per unit of cost; the counter keeps two
   integers per key and approximates the window by weighting the previous one.
+
+Every key starts with the rule's name: the library's key is only the identifiers and the
+rate, so two rules with the same rate over the same identifier (failed logins and
+registrations per IP, both ``50/hour``) would otherwise share one count.
 
 What the rules *mean* (which keys, when a failure counts) lives in ``services.limits``."""
 
@@ -177,11 +185,13 @@ class Limiter:
         if rule is None:
             return None
 
+        named = (rule.name, *key)
+
         async def run(strategies: _Strategies) -> Window | None:
             strategy = strategies.of(rule)
-            if not await strategy.hit(rule.item, *key, cost=cost):
-                raise (await _window(strategy, rule, key)).refusal()
-            return await _window(strategy, rule, key) if report else None
+            if not await strategy.hit(rule.item, *named, cost=cost):
+                raise (await _window(strategy, rule, named)).refusal()
+            return await _window(strategy, rule, named) if report else None
 
         return await self._run(run)
 
@@ -191,10 +201,12 @@ class Limiter:
         if rule is None:
             return
 
+        named = (rule.name, *key)
+
         async def run(strategies: _Strategies) -> None:
             strategy = strategies.of(rule)
-            if not await strategy.test(rule.item, *key):
-                raise (await _window(strategy, rule, key)).refusal()
+            if not await strategy.test(rule.item, *named):
+                raise (await _window(strategy, rule, named)).refusal()
 
         await self._run(run)
 
@@ -206,6 +218,7 @@ class Limiter:
             if strategies is self._memory:
                 raise
             self._fall_back(error)
+            await self._drop_idle_connections()
             return await operation(self._memory)
 
     async def _current(self) -> _Strategies:
@@ -220,6 +233,7 @@ class Limiter:
             return self._memory
         async with self._probing:
             self._next_probe = time.monotonic() + self.PROBE_SECONDS
+            await self._drop_idle_connections()  # the probe and what follows connect afresh
             if await self._redis.storage.check():
                 self._degraded = False
                 log.info("rate limits: Redis answers again; counting there")
@@ -234,6 +248,17 @@ class Limiter:
                 first_line(error),
             )
         self._next_probe = time.monotonic() + self.PROBE_SECONDS
+
+    async def _drop_idle_connections(self) -> None:
+        """Close the pool's idle connections (in-use ones are closed by the command that
+        fails on them); the next command opens a fresh one. Retrying a failed command on a
+        new connection would not do instead: a hit whose answer was lost may have counted."""
+        if self._pool is None:
+            return
+        try:
+            await self._pool.disconnect(inuse_connections=False)
+        except STORAGE_ERRORS as error:  # closing a dead socket: nothing left to do
+            log.debug("rate limits: closing idle Redis connections: %s", first_line(error))
 
     async def close(self) -> None:
         timer = getattr(self._memory.storage, "timer", None)

@@ -13,6 +13,7 @@ from sqlalchemy import Table, bindparam, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.models import AppUser, Article, ArticleTag, Comment, Favorite, Follow, Tag
+from quillpress.domain.emails import normalized_email
 from quillpress.repositories._sql import insert_ignoring_duplicates
 
 CHUNK_SIZE = 1_000
@@ -60,6 +61,8 @@ async def _insert_returning_ids(
 
 
 async def insert_users(conn: AsyncConnection, rows: Sequence[Row], on_chunk: OnChunk) -> list[int]:
+    """Each row's ``email_normalized`` is derived here, as ``users.insert_user`` does."""
+    rows = [{**row, "email_normalized": normalized_email(row["email"])} for row in rows]
     return await _insert_returning_ids(conn, AppUser, rows, on_chunk)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.models import AppUser, Follow
 from quillpress.domain.commands import Page
+from quillpress.domain.emails import normalized_email
 from quillpress.domain.errors import Conflict
 from quillpress.repositories._sql import (
     insert_ignoring_duplicates,
@@ -91,10 +92,14 @@ async def get_role(conn: AsyncConnection, user_id: int) -> str | None:
     return (await conn.execute(select(AppUser.role).where(AppUser.id == user_id))).scalar()
 
 
+def by_email(email: str) -> Any:
+    """The account whose address is ``email`` once both are normalised
+    (``domain.emails``): the same ``=`` on every database, never its ``lower()``."""
+    return AppUser.email_normalized == normalized_email(email)
+
+
 async def get_account_by_email(conn: AsyncConnection, email: str) -> Row[Any] | None:
-    result = await conn.execute(
-        select(*ACCOUNT_COLUMNS).where(func.lower(AppUser.email) == func.lower(email))
-    )
+    result = await conn.execute(select(*ACCOUNT_COLUMNS).where(by_email(email)))
     return result.first()
 
 
@@ -113,15 +118,16 @@ async def get_id_by_username(conn: AsyncConnection, username: str) -> int | None
 async def taken_fields(
     conn: AsyncConnection, *, username: str | None, email: str | None, exclude_id: int | None = None
 ) -> list[str]:
-    """Which of username/email already belong to someone else (case-insensitively)."""
+    """Which of username/email already belong to someone else (usernames
+    case-insensitively, addresses normalised)."""
     conditions = []
     if username is not None:
         conditions.append(by_username(username))
     if email is not None:
-        conditions.append(func.lower(AppUser.email) == func.lower(email))
+        conditions.append(by_email(email))
     if not conditions:
         return []
-    stmt = select(AppUser.username, AppUser.email).where(or_(*conditions))
+    stmt = select(AppUser.username, AppUser.email_normalized).where(or_(*conditions))
     if exclude_id is not None:
         stmt = stmt.where(AppUser.id != exclude_id)
     taken: list[str] = []
@@ -132,12 +138,20 @@ async def taken_fields(
             and "username" not in taken
         ):
             taken.append("username")
-        if email is not None and row.email.lower() == email.lower() and "email" not in taken:
+        if (
+            email is not None
+            and row.email_normalized == normalized_email(email)
+            and "email" not in taken
+        ):
             taken.append("email")
     return taken
 
 
-UNIQUE_FIELDS = {"uq_app_user_username_lower": "username", "uq_app_user_email_lower": "email"}
+UNIQUE_FIELDS = {
+    "uq_app_user_username_lower": "username",
+    "uq_app_user_email_normalized": "email",  # PostgreSQL names the index
+    "app_user.email_normalized": "email",  # SQLite names the column
+}
 
 
 @asynccontextmanager
@@ -166,6 +180,7 @@ async def insert_user(
         .values(
             username=username,
             email=email,
+            email_normalized=normalized_email(email),
             password_hash=password_hash,
             role=role,
             created_at=now,
@@ -178,6 +193,10 @@ async def insert_user(
 
 
 async def update_user(conn: AsyncConnection, user_id: int, values: Mapping[str, Any]) -> None:
+    """A new ``email`` brings its normalised form along (nobody can set one without the
+    other)."""
+    if "email" in values:
+        values = {**values, "email_normalized": normalized_email(values["email"])}
     async with _unique_as_conflict():
         await conn.execute(update(AppUser).where(AppUser.id == user_id).values(**values))
 
@@ -216,16 +235,16 @@ async def get_admin_view(conn: AsyncConnection, username: str) -> Row[Any] | Non
 async def admin_list(
     conn: AsyncConnection, *, query: str | None, page: Page
 ) -> tuple[Sequence[Row[Any]], int]:
-    """Users newest first whose username or email contains ``query`` (case-insensitive,
-    ``%`` and ``_`` taken literally): ``limit + 1`` rows (the extra says a next page
-    exists) and the total of matches. Two statements whatever the page size."""
+    """Users newest first whose username (case-insensitively) or normalised email
+    contains ``query`` (normalised alike; ``%`` and ``_`` taken literally): ``limit + 1``
+    rows (the extra says a next page exists) and the total of matches. Two statements
+    whatever the page size."""
     conditions: list[Any] = []
     if query:
-        needle = query.lower()
         conditions.append(
             or_(
-                func.lower(AppUser.username).contains(needle, autoescape=True),
-                func.lower(AppUser.email).contains(needle, autoescape=True),
+                func.lower(AppUser.username).contains(query.lower(), autoescape=True),
+                AppUser.email_normalized.contains(normalized_email(query), autoescape=True),
             )
         )
     return await newest_first_page(

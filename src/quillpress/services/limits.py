@@ -4,10 +4,14 @@ in, so REST and GraphQL count alike and a new write endpoint is limited by const
 
 - **Failed logins**, three rules: per (account, client IP), per account from any IP (a
   higher ceiling, so nobody cheaply locks a victim out from many addresses), per client
-  IP over every account. :func:`before_login` runs *before* the password is verified:
-  while any of the three keys is exhausted every attempt for it is refused with 429, the
-  right password included (otherwise the lockout would still confirm a guessed password).
-  Only failures count (:func:`login_failed`); a successful login never does.
+  IP over every account. The *account* is the one the address found (its id, see
+  :func:`login_account`), so every spelling of an address that reaches the account
+  draws on one budget; an address that names no account is counted by its normalised
+  form (``domain.emails``), never by the text sent. :func:`before_login` runs after
+  that lookup and *before* the password is verified: while any of the three keys is
+  exhausted every attempt for it is refused with 429, the right password included
+  (otherwise the lockout would still confirm a guessed password). Only failures count
+  (:func:`login_failed`); a successful login never does.
 - **Registrations** per client IP, each attempt that reaches the use case.
 - **Writes** per user: every unsafe authenticated operation (a REST POST/PUT/DELETE, a
   GraphQL mutation field), counted once, at the one way in
@@ -22,9 +26,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row
 
 from quillpress.db.database import Database
 from quillpress.domain.auth import Principal
+from quillpress.domain.emails import normalized_email
 from quillpress.domain.errors import RateLimited
 from quillpress.infra.limits import Limiter
 from quillpress.services import audit
@@ -38,9 +46,28 @@ FAILURE_RULES = ("login_account_ip", "login_account", "login_ip")
 
 
 @dataclass(frozen=True, slots=True)
+class LoginAccount:
+    """Whom a login attempt is for, as the failure rules count it: ``key`` is
+    ``user:<id>`` for an account, ``email:<normalised address>`` for an address that
+    names none; ``label`` is what a lockout shows (``user:<username>`` or the address)."""
+
+    key: str
+    label: str
+
+
+def login_account(account: Row[Any] | None, email: str) -> LoginAccount:
+    """The failure rules' account for a login with ``email`` whose lookup found
+    ``account`` (a row with ``id`` and ``username``, or ``None``)."""
+    if account is not None:
+        return LoginAccount(key=f"user:{account.id}", label=f"user:{account.username}")
+    normalized = normalized_email(email)
+    return LoginAccount(key=f"email:{normalized}", label=normalized)
+
+
+@dataclass(frozen=True, slots=True)
 class Lockout:
-    """A failure rule just ran out for this key: ``account`` (the email as given,
-    lower-cased) and/or ``ip``, whichever the rule counts."""
+    """A failure rule just ran out for this key: ``account`` (the
+    :attr:`LoginAccount.label`) and/or ``ip``, whichever the rule counts."""
 
     rule: str
     limit: int
@@ -72,31 +99,29 @@ async def on_lockout(db: Database, lockout: Lockout, client: ClientInfo) -> None
     )
 
 
-def _account(email: str) -> str:
-    return email.strip().lower()
-
-
-def _failure_keys(email: str, ip: str | None) -> dict[str, tuple[str, ...]]:
-    account, address = _account(email), ip or UNKNOWN_IP
+def _failure_keys(account: LoginAccount, ip: str | None) -> dict[str, tuple[str, ...]]:
+    address = ip or UNKNOWN_IP
     return {
-        "login_account_ip": (account, address),
-        "login_account": (account,),
+        "login_account_ip": (account.key, address),
+        "login_account": (account.key,),
         "login_ip": (address,),
     }
 
 
-async def before_login(limiter: Limiter, email: str, ip: str | None) -> None:
+async def before_login(limiter: Limiter, account: LoginAccount, ip: str | None) -> None:
     """``RateLimited`` while any failure rule is exhausted for this account or IP."""
-    for rule, key in _failure_keys(email, ip).items():
+    for rule, key in _failure_keys(account, ip).items():
         await limiter.check(rule, *key)
 
 
-async def login_failed(db: Database, limiter: Limiter, email: str, client: ClientInfo) -> None:
+async def login_failed(
+    db: Database, limiter: Limiter, account: LoginAccount, client: ClientInfo
+) -> None:
     """Count one failed login against each failure rule; call :func:`on_lockout` for each
     key this failure exhausted. Never raises ``RateLimited`` itself: the failure is
     answered as what it is (401), and the next attempt gets the 429."""
     ip = client.ip
-    for rule_name, key in _failure_keys(email, ip).items():
+    for rule_name, key in _failure_keys(account, ip).items():
         try:
             window = await limiter.hit(rule_name, *key, report=True)
         except RateLimited:  # a concurrent failure filled it first: already locked out
@@ -109,7 +134,7 @@ async def login_failed(db: Database, limiter: Limiter, email: str, client: Clien
                     rule=rule_name,
                     limit=rule.limit,
                     window_seconds=rule.item.get_expiry(),
-                    account=_account(email) if rule_name != "login_ip" else None,
+                    account=account.label if rule_name != "login_ip" else None,
                     ip=(ip or UNKNOWN_IP) if rule_name != "login_account" else None,
                 ),
                 client,

@@ -104,18 +104,20 @@ async def login(
     limiter: Limiter = limits.NO_LIMITS,
 ) -> SessionView:
     """Unknown email and wrong password fail identically, in status, body and time.
-    Every login starts a new server-side session. A locked-out account or IP is refused
-    before the password is checked (see ``services.limits``). A banned account is refused
-    only once the password proved right (a guesser learns nothing about bans). Failures
-    get an audit row of their own; a success's row and ``last_login_at`` share the
-    session's transaction."""
-    await limits.before_login(limiter, command.email, client.ip)
+    Every login starts a new server-side session. The address is looked up by its
+    normalised form (``domain.emails``); a locked-out account (whichever spelling found
+    it) or IP is refused before the password is checked (see ``services.limits``). A
+    banned account is refused only once the password proved right (a guesser learns
+    nothing about bans). Failures get an audit row of their own; a success's row and
+    ``last_login_at`` share the session's transaction."""
     async with db.read() as conn:
         row = await user_repo.get_account_by_email(conn, command.email)
+    account = limits.login_account(row, command.email)  # the id found, not the text sent
+    await limits.before_login(limiter, account, client.ip)
     stored = row.password_hash if row is not None else None
     if not await security.passwords.verify(stored, command.password) or row is None:
         await _login_failed(db, client, command.email, row)
-        await limits.login_failed(db, limiter, command.email, client)
+        await limits.login_failed(db, limiter, account, client)
         raise Unauthenticated.bad_credentials()
     if row.banned:
         await _login_failed(db, client, command.email, row, reason="banned")
