@@ -4,8 +4,8 @@ One row per (user, operation, key), written in the create's own transaction; pru
 ``QUILLPRESS_IDEMPOTENCY_TTL_HOURS``. A new table only: nothing existing changes, and a
 downgrade drops it (retries sent after that run again, as before this revision).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-05 10:00:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
