@@ -34,6 +34,7 @@ POSTGRES_ENV = "QUILLPRESS_TEST_POSTGRES_URL"
 REDIS_ENV = "QUILLPRESS_TEST_REDIS_URL"
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 TABLES = [
+    "idempotency_key",
     "comment",
     "favorite",
     "article_tag",

@@ -188,8 +188,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "X-Request-ID",
             "If-None-Match",
             "X-CSRF-Token",
+            "Idempotency-Key",
         ],
-        expose_headers=["Server-Timing", "X-Request-ID", "Link", "ETag"],
+        expose_headers=["Server-Timing", "X-Request-ID", "Link", "ETag", "Idempotent-Replayed"],
         max_age=600,
     )
     # Request id, statement stats, body limit and security headers: the edge layer,

@@ -164,6 +164,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     default_page_size: int = Field(default=20, ge=1)
     max_page_size: int = Field(default=100, ge=1, le=1_000)
+    # How long a create's Idempotency-Key answers retries with its first result (1 h to 30 days).
+    idempotency_ttl_hours: int = Field(default=24, ge=1, le=720)
     log_level: LogLevel = "INFO"
     public_url: str | None = None  # where browsers reach the app; demo avatar URLs start with it
     # Strict-Transport-Security on every response (api.security_headers). Off by default:

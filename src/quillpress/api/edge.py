@@ -33,6 +33,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quillpress.api.forwarding import FORWARDED, X_FORWARDED_FOR, ForwardedCheck
+from quillpress.api.idempotency import REPLAYED_NAME
 from quillpress.api.middleware import (
     REQUEST_ID_HEADER,
     SANE_REQUEST_ID,
@@ -118,16 +119,18 @@ class Edge:
         started = time.perf_counter()
         status = 500
         responded = False
+        replayed = False
         id_header = (REQUEST_ID_HEADER, request_id.encode("ascii"))
         security_headers, security_names = self.security_headers, self._security_names
 
         async def edge_send(message: Message) -> None:
-            nonlocal status, responded
+            nonlocal status, responded, replayed
             if message["type"] == "http.response.start":
                 status = message["status"]
                 responded = True
                 headers = list(message.get("headers", ()))  # a copy: never grow a shared list
                 present = {name.lower() for name, _ in headers}
+                replayed = REPLAYED_NAME in present
                 noun = "statement" if stats.count == 1 else "statements"
                 timing = (
                     f'db;dur={stats.seconds * 1000.0:.1f};desc="{stats.count} {noun}", '
@@ -170,7 +173,7 @@ class Edge:
             current_stats.reset(stats_token)
             current_cache_stats.reset(cache_token)
             end_request_facts(facts_token)
-            self._record(scope, status, seconds, stats, cache, facts.user_id)
+            self._record(scope, status, seconds, stats, cache, facts.user_id, replayed=replayed)
         # Not in the `finally`: on an unhandled exception the id stays bound, so the
         # server's own line about it (uvicorn's "Exception in ASGI application", logged in
         # this task right after) carries the id too; the task ends right after, taking the
@@ -194,6 +197,8 @@ class Edge:
         stats: StatementStats,
         cache: CacheStats,
         user_id: int | None,
+        *,
+        replayed: bool,
     ) -> None:
         route = route_template(scope)
         metrics = _metrics_of(scope)
@@ -207,6 +212,8 @@ class Edge:
                 timed=route not in UNTIMED_ROUTES,
             )
             metrics.cache_result(cache.outcome)
+            if replayed:  # an Idempotency-Key's first result answered again
+                metrics.idempotent_replay(route)
         if log.isEnabledFor(logging.INFO):  # the fields cost more than a disabled line
             log.info(
                 "request",

@@ -240,3 +240,27 @@ class CacheEpoch(Base):
     bumped_at: Mapped[datetime] = mapped_column(Timestamp)
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class IdempotencyKey(Base):
+    """A create's ``Idempotency-Key`` and its first result (``services.idempotency``):
+    written in the create's own transaction, so a committed create always has its key and
+    a rolled-back one never does. ``fingerprint`` is the SHA-256 of the parsed request, a
+    retry with another body is refused; ``result_id`` is the created row, which the
+    adapters render again for a replay. Pruned once ``expires_at`` has passed."""
+
+    __tablename__ = "idempotency_key"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    operation: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    result_id: Mapped[int] = mapped_column(IdType)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+
+    __table_args__ = (
+        Index("uq_idempotency_key_user_operation_key", "user_id", "operation", "key", unique=True),
+        Index("ix_idempotency_key_expires_at", "expires_at"),
+    )

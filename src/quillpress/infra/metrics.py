@@ -185,6 +185,13 @@ class Metrics:
             "Cache purges that could not be delivered (each one bumps the cache epoch).",
             **r,
         )
+        self.idempotent_replays = Counter(
+            "quillpress_idempotent_replays_total",
+            "Creates answered with the first result of an earlier request with the same "
+            "Idempotency-Key (nothing created again), by route.",
+            ["route"],
+            **r,
+        )
         self._operation_names: set[str] = set()
         self._pools: list[Any] = []
         for reason in AUTH_FAILURE_REASONS:  # every series exists from the start (rate()s)
@@ -220,6 +227,9 @@ class Metrics:
     def cache_purge_failed(self) -> None:
         """A purge the cache could not deliver (the caller then bumps the epoch)."""
         self.purge_failures.inc()
+
+    def idempotent_replay(self, route: str) -> None:
+        self.idempotent_replays.labels(route=route).inc()
 
     def auth_failure(self, error: DomainError) -> None:
         reason = auth_failure_reason(error)

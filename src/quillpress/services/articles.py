@@ -28,12 +28,14 @@ from quillpress.domain.events import (
     FavoriteAdded,
     FavoriteRemoved,
 )
+from quillpress.domain.idempotency import CREATE_ARTICLE, Created, IdempotencyKey
 from quillpress.domain.views import ArticleView, Paged
 from quillpress.infra import cache_keys
 from quillpress.repositories import articles as article_repo
 from quillpress.repositories import batches, listings
 from quillpress.repositories.listings import Criteria
 from quillpress.services import assemble, audit, read_tags, slugs
+from quillpress.services import idempotency as idempotent
 from quillpress.services.sessions import NO_CLIENT, ClientInfo
 
 TAGS_LIMIT = 500
@@ -160,35 +162,60 @@ async def get_article(db: Database, viewer: Viewer, slug: str) -> ArticleView:
     return view
 
 
-async def create_article(db: Database, principal: Principal, command: CreateArticle) -> ArticleView:
+async def create_article(
+    db: Database,
+    principal: Principal,
+    command: CreateArticle,
+    *,
+    idempotency: IdempotencyKey | None = None,
+) -> Created[ArticleView]:
+    """A new article. With an ``idempotency`` key, a retry of the same request answers the
+    article the first one created (``replayed``) instead of creating another."""
+    replayed = False
     async with db.write() as tx:
-        base = slugs.slug_base(command.title)
-        taken = await article_repo.slugs_starting_with(tx.conn, base)
-        now = utcnow()
-        for slug in slugs.candidates(base, taken):
-            article_id = await article_repo.insert_article(
-                tx.conn,
-                slug=slug,
-                title=command.title,
-                description=command.description,
-                body=command.body,
-                author_id=principal.user_id,
-                now=now,
+        claimed = None
+        if idempotency is not None:
+            request = command.model_dump(mode="json", by_alias=True)
+            claimed, first = await idempotent.claim(
+                tx, principal, idempotency, CREATE_ARTICLE, request
             )
-            if article_id is not None:
-                break
-        else:  # pragma: no cover - six concurrent writers taking the same slug
-            raise Conflict.taken("slug")
-        await article_repo.replace_tags(tx.conn, article_id, command.tag_list, created_at=now)
-        tx.record(
-            ArticleCreated(
-                article_id=article_id,
-                author_id=principal.user_id,
-                slug=slug,
-                tags=tuple(command.tag_list),
-            )
+            if first is not None:
+                article_id, replayed = first, True
+        if not replayed:
+            article_id = await _insert_article(tx, principal, command)
+            if claimed is not None:
+                await idempotent.remember(tx, claimed, article_id)
+    return Created(await _read_back(db, article_id, principal), replayed=replayed)
+
+
+async def _insert_article(tx: Transaction, principal: Principal, command: CreateArticle) -> int:
+    base = slugs.slug_base(command.title)
+    taken = await article_repo.slugs_starting_with(tx.conn, base)
+    now = utcnow()
+    for slug in slugs.candidates(base, taken):
+        article_id = await article_repo.insert_article(
+            tx.conn,
+            slug=slug,
+            title=command.title,
+            description=command.description,
+            body=command.body,
+            author_id=principal.user_id,
+            now=now,
         )
-    return await _read_back(db, article_id, principal)
+        if article_id is not None:
+            break
+    else:  # pragma: no cover - six concurrent writers taking the same slug
+        raise Conflict.taken("slug")
+    await article_repo.replace_tags(tx.conn, article_id, command.tag_list, created_at=now)
+    tx.record(
+        ArticleCreated(
+            article_id=article_id,
+            author_id=principal.user_id,
+            slug=slug,
+            tags=tuple(command.tag_list),
+        )
+    )
+    return article_id
 
 
 async def _authorize(conn: AsyncConnection, slug: str, allowed: Any, principal: Principal) -> Any:

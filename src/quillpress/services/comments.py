@@ -10,10 +10,12 @@ from quillpress.domain.auth import Principal, Viewer, can_delete_comment, ensure
 from quillpress.domain.commands import AddComment
 from quillpress.domain.errors import NotFound
 from quillpress.domain.events import CommentAdded, CommentDeleted
+from quillpress.domain.idempotency import ADD_COMMENT, Created, IdempotencyKey
 from quillpress.domain.views import CommentView
 from quillpress.repositories import articles as article_repo
 from quillpress.repositories import comments as comment_repo
 from quillpress.services import audit, read_tags
+from quillpress.services import idempotency as idempotent
 from quillpress.services.assemble import comment_view
 from quillpress.services.sessions import NO_CLIENT, ClientInfo
 
@@ -44,27 +46,46 @@ async def comments_per_article(
 
 
 async def add_comment(
-    db: Database, principal: Principal, slug: str, command: AddComment
-) -> CommentView:
+    db: Database,
+    principal: Principal,
+    slug: str,
+    command: AddComment,
+    *,
+    idempotency: IdempotencyKey | None = None,
+) -> Created[CommentView]:
+    """A new comment. With an ``idempotency`` key, a retry of the same request answers the
+    comment the first one added (``replayed``) instead of adding another."""
+    replayed = False
     async with db.write() as tx:
-        ref = await article_repo.get_ref(tx.conn, slug)
-        if ref is None:
-            raise NotFound("article")
-        comment_id = await comment_repo.insert_comment(
-            tx.conn,
-            article_id=ref.id,
-            author_id=principal.user_id,
-            body=command.body,
-            now=utcnow(),
-        )
-        tx.record(
-            CommentAdded(comment_id=comment_id, article_id=ref.id, author_id=principal.user_id)
-        )
+        claimed = None
+        if idempotency is not None:
+            request = {"slug": slug, "comment": command.model_dump(mode="json", by_alias=True)}
+            claimed, first = await idempotent.claim(
+                tx, principal, idempotency, ADD_COMMENT, request
+            )
+            if first is not None:
+                comment_id, replayed = first, True
+        if not replayed:
+            ref = await article_repo.get_ref(tx.conn, slug)
+            if ref is None:
+                raise NotFound("article")
+            comment_id = await comment_repo.insert_comment(
+                tx.conn,
+                article_id=ref.id,
+                author_id=principal.user_id,
+                body=command.body,
+                now=utcnow(),
+            )
+            tx.record(
+                CommentAdded(comment_id=comment_id, article_id=ref.id, author_id=principal.user_id)
+            )
+            if claimed is not None:
+                await idempotent.remember(tx, claimed, comment_id)
     async with db.read() as conn:  # read back after the commit
         row = await comment_repo.get(conn, comment_id, viewer_id=principal.user_id)
     if row is None:  # deleted between the commit and this read
         raise NotFound("comment")
-    return comment_view(row)
+    return Created(comment_view(row), replayed=replayed)
 
 
 async def delete_comment(

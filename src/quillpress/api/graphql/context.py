@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 from graphql import GraphQLResolveInfo
 
@@ -11,9 +11,12 @@ from quillpress.api.graphql.loaders import Loaders
 from quillpress.config import Settings
 from quillpress.domain.auth import Principal
 from quillpress.domain.errors import Unauthenticated
+from quillpress.domain.idempotency import Created, IdempotencyKey, parse_key
 from quillpress.infra.resources import Database, Limiter
 from quillpress.infra.security import Security
 from quillpress.services.sessions import ClientInfo
+
+V = TypeVar("V")
 
 
 @dataclass
@@ -24,11 +27,25 @@ class Context:
     viewer: Principal | None
     client: ClientInfo = field(default_factory=ClientInfo)
     limiter: Limiter = field(default_factory=Limiter.disabled)
+    idempotency_key: str | None = None
+    """The request's ``Idempotency-Key`` header, for ``createArticle`` and ``addComment``."""
+    replayed: bool = False
+    """Set by a mutation that replayed a key's first result: the response then carries
+    ``Idempotent-Replayed: true``, as REST's does."""
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         # Built per request: loaders cache per viewer, so they must never outlive it.
         self.loaders = Loaders(self.db, self.viewer)
+
+    def idempotency(self) -> IdempotencyKey | None:
+        """The request's key, parsed (a malformed one is the mutation's input error)."""
+        return parse_key(self.idempotency_key, ttl_hours=self.settings.idempotency_ttl_hours)
+
+    def created(self, result: Created[V]) -> V:
+        """A create's view, noting whether it was a replay."""
+        self.replayed = self.replayed or result.replayed
+        return result.view
 
     def principal(self) -> Principal:
         if self.viewer is None:

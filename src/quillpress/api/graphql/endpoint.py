@@ -46,6 +46,7 @@ from quillpress.api.graphql.errors import (
     request_error,
 )
 from quillpress.api.graphql.schema import schema as default_schema
+from quillpress.api.idempotency import KEY_HEADER, REPLAYED_HEADER
 from quillpress.api.middleware import statement_stats
 from quillpress.api.resources import resources
 from quillpress.api.security_headers import new_nonce, page_response
@@ -317,6 +318,7 @@ class GraphQLEndpoint:
             viewer=viewer,
             client=client,
             limiter=found.limiter,
+            idempotency_key=request.headers.get(KEY_HEADER),
         )
         result = execute(
             self.schema,
@@ -333,7 +335,10 @@ class GraphQLEndpoint:
             # for every anonymous client, whatever it selects (``viewer`` is null and every
             # ``favorited``/``following`` false for all of them), so it is shared.
             read_tags.share()
-        return self._respond(result, found.metrics)
+        response = self._respond(result, found.metrics)
+        if context.replayed:
+            response.headers[REPLAYED_HEADER] = "true"
+        return response
 
     async def _persisted(
         self, found: Resources, persisted: Any, query: Any

@@ -95,8 +95,12 @@ async def _unfollow(_root: None, info: Info, username: str) -> ProfileView:
 
 
 async def _create_article(_root: None, info: Info, input: Input) -> ArticleView:
+    ctx = info.context
     command = parse(CreateArticle, input)
-    return await article_service.create_article(info.context.db, info.context.principal(), command)
+    created = await article_service.create_article(
+        ctx.db, ctx.principal(), command, idempotency=ctx.idempotency()
+    )
+    return ctx.created(created)
 
 
 async def _update_article(_root: None, info: Info, slug: str, input: Input) -> ArticleView:
@@ -121,10 +125,12 @@ async def _unfavorite(_root: None, info: Info, slug: str) -> ArticleView:
 
 
 async def _add_comment(_root: None, info: Info, slug: str, input: Input) -> CommentView:
+    ctx = info.context
     command = parse(AddComment, input)
-    return await comment_service.add_comment(
-        info.context.db, info.context.principal(), slug, command
+    created = await comment_service.add_comment(
+        ctx.db, ctx.principal(), slug, command, idempotency=ctx.idempotency()
     )
+    return ctx.created(created)
 
 
 async def _delete_comment(_root: None, info: Info, slug: str, id: int) -> bool:

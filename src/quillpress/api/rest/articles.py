@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from quillpress.api.idempotency import replay_headers
 from quillpress.api.rest import envelopes, links
 from quillpress.api.rest.binding import BoundRoute
 from quillpress.api.rest.bodies import CreateArticleBody, UpdateArticleBody
@@ -14,9 +15,15 @@ from quillpress.api.rest.deps import (
     CurrentPrincipal,
     CurrentViewer,
     Db,
+    Idempotency,
     Pagination,
 )
-from quillpress.api.rest.openapi import MultipleArticlesResponse, SingleArticleResponse, errors
+from quillpress.api.rest.openapi import (
+    MultipleArticlesResponse,
+    SingleArticleResponse,
+    errors,
+    replayable,
+)
 from quillpress.api.rest.personal import cacheable_per_viewer
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.domain.commands import ArticleFilter
@@ -66,13 +73,19 @@ async def feed(
     "",
     status_code=201,
     response_model=SingleArticleResponse,
-    responses=errors(409),
+    responses=replayable("The article created (or, replayed, the one created before)."),
     operation_id="CreateArticle",
     summary="Create an article",
 )
-async def create_article(body: CreateArticleBody, viewer: CurrentPrincipal, db: Db) -> JsonResponse:
-    view = await article_service.create_article(db, viewer, body.article)
-    return JsonResponse(envelopes.article(view), status_code=201)
+async def create_article(
+    body: CreateArticleBody, viewer: CurrentPrincipal, db: Db, idempotency: Idempotency
+) -> JsonResponse:
+    created = await article_service.create_article(
+        db, viewer, body.article, idempotency=idempotency
+    )
+    return JsonResponse(
+        envelopes.article(created.view), status_code=201, headers=replay_headers(created)
+    )
 
 
 @router.get(

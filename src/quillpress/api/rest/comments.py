@@ -6,11 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
+from quillpress.api.idempotency import replay_headers
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.binding import BoundRoute
 from quillpress.api.rest.bodies import AddCommentBody
-from quillpress.api.rest.deps import Client, CurrentPrincipal, CurrentViewer, Db
-from quillpress.api.rest.openapi import MultipleCommentsResponse, SingleCommentResponse, errors
+from quillpress.api.rest.deps import Client, CurrentPrincipal, CurrentViewer, Db, Idempotency
+from quillpress.api.rest.openapi import (
+    MultipleCommentsResponse,
+    SingleCommentResponse,
+    errors,
+    replayable,
+)
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import comments as comment_service
 
@@ -36,14 +42,19 @@ async def list_comments(slug: str, viewer: CurrentViewer, db: Db) -> JsonRespons
     "",
     status_code=201,
     response_model=SingleCommentResponse,
+    responses=replayable("The comment added (or, replayed, the one added before)."),
     operation_id="CreateArticleComment",
     summary="Create a comment for an article",
 )
 async def add_comment(
-    slug: str, body: AddCommentBody, viewer: CurrentPrincipal, db: Db
+    slug: str, body: AddCommentBody, viewer: CurrentPrincipal, db: Db, idempotency: Idempotency
 ) -> JsonResponse:
-    view = await comment_service.add_comment(db, viewer, slug, body.comment)
-    return JsonResponse(envelopes.comment(view), status_code=201)
+    created = await comment_service.add_comment(
+        db, viewer, slug, body.comment, idempotency=idempotency
+    )
+    return JsonResponse(
+        envelopes.comment(created.view), status_code=201, headers=replay_headers(created)
+    )
 
 
 @router.delete(

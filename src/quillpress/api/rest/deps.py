@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 
 from quillpress.api.credentials import AUTHENTICATED, client_of, credentials_of
+from quillpress.api.idempotency import KEY_HEADER
 from quillpress.api.resources import resources
 from quillpress.api.rest.cookies import SessionMode
 from quillpress.config import Settings
@@ -15,6 +16,7 @@ from quillpress.domain import cursors
 from quillpress.domain.auth import Principal
 from quillpress.domain.commands import Page, make_page
 from quillpress.domain.errors import Invalid, Unauthenticated
+from quillpress.domain.idempotency import IdempotencyKey, parse_key
 from quillpress.infra.resources import Database, Limiter
 from quillpress.infra.security import Security
 from quillpress.services.authentication import Authenticated, authenticate
@@ -125,6 +127,23 @@ async def _page(
     )
 
 
+async def _idempotency_key(
+    request: Request,
+    key: Annotated[
+        str | None,
+        Header(
+            alias=KEY_HEADER,
+            description="Makes a retry safe: 1 to 255 printable ASCII characters, a new "
+            "UUID per logical create. A retry with the same key and body answers the first "
+            "result again (same status, `Idempotent-Replayed: true`) instead of creating "
+            "twice; the same key with another body is 422, and while the first request is "
+            "still running, 409. Kept for `QUILLPRESS_IDEMPOTENCY_TTL_HOURS` (24 h).",
+        ),
+    ] = None,
+) -> IdempotencyKey | None:
+    return parse_key(key, ttl_hours=resources(request).settings.idempotency_ttl_hours)
+
+
 Db = Annotated[Database, Depends(_db)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 Mode = Annotated[SessionMode, Depends(_session_mode)]
@@ -135,3 +154,4 @@ CurrentViewer = Annotated[Principal | None, Depends(_viewer)]
 CurrentPrincipal = Annotated[Principal, Depends(_required_viewer)]
 Auth = Annotated[Authenticated, Depends(_authenticated)]
 Pagination = Annotated[Page, Depends(_page)]
+Idempotency = Annotated[IdempotencyKey | None, Depends(_idempotency_key)]

@@ -253,7 +253,9 @@ ERRORS: dict[int, ErrorStatus] = {
     ),
     409: ErrorStatus(
         "Conflict: a unique value is already taken; on the admin API, the change would "
-        "remove the last admin (`role`).",
+        "remove the last admin (`role`); on a create sent with an `Idempotency-Key`, the "
+        "first request with that key is still running (`idempotencyKey`: `in progress`): "
+        "retry shortly.",
         {"username": ["has already been taken"]},
     ),
     413: ErrorStatus(
@@ -299,6 +301,19 @@ ERRORS: dict[int, ErrorStatus] = {
         },
     ),
 }
+
+
+def replayable(description: str) -> dict[int | str, dict[str, Any]]:
+    """For a create that takes an ``Idempotency-Key``: its 201 (``description``) with the
+    ``Idempotent-Replayed`` header, and the 409 of a key whose first request still runs."""
+    replayed = {
+        "description": "`true` when this answer replays the first result of a request "
+        "with the same `Idempotency-Key` (nothing was created again); absent otherwise.",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+    return {201: {"description": description, "headers": {"Idempotent-Replayed": replayed}}} | (
+        errors(409)
+    )
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
