@@ -45,6 +45,7 @@ from quillpress.api.graphql.errors import (
     format_error,
     request_error,
 )
+from quillpress.api.graphql.execution import LeafExecutor
 from quillpress.api.graphql.schema import schema as default_schema
 from quillpress.api.idempotency import KEY_HEADER, REPLAYED_HEADER
 from quillpress.api.middleware import statement_stats
@@ -327,6 +328,7 @@ class GraphQLEndpoint:
             variable_values=variables,
             operation_name=operation_name,
             is_awaitable=_is_coroutine,
+            executor_class=LeafExecutor,
         )
         if isawaitable(result):
             result = await result
