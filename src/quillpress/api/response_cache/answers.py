@@ -100,9 +100,25 @@ def with_flags(body: bytes, favorited: list[bool], following: list[bool]) -> byt
 def replaced_headers(
     headers: list[tuple[bytes, bytes]], policy: bytes, etag: bytes, vary: bytes
 ) -> list[tuple[bytes, bytes]]:
-    """``headers`` with the answer's ``Cache-Control``, ``ETag`` and ``Vary`` (in place)."""
-    swapped = {b"cache-control": policy, b"etag": etag, b"vary": vary}
+    """``headers`` with the answer's ``Cache-Control``, ``ETag`` and ``Vary`` (in place).
+    The ``Vary`` keeps what the page itself varies on (``Host``, when its ``Link`` names
+    the request's host) ahead of ``vary``, as ``http_caching.with_vary`` orders them."""
+    swapped = {b"cache-control": policy, b"etag": etag, b"vary": _merged_vary(headers, vary)}
     return [(name, swapped.get(name, value)) for name, value in headers]
+
+
+_VIEWER_VARY = {b"authorization", b"cookie"}
+
+
+def _merged_vary(headers: list[tuple[bytes, bytes]], vary: bytes) -> bytes:
+    own = [
+        part.strip()
+        for name, value in headers
+        if name == b"vary"
+        for part in value.split(b",")
+        if part.strip() and part.strip().lower() not in _VIEWER_VARY
+    ]
+    return b", ".join([*own, vary]) if own else vary
 
 
 def shared_answer(
