@@ -3,9 +3,20 @@
 # by process name: other topologies, and the machine's own services, may be running), wait
 # for each to exit, then remove the state directory (data, logs, configuration).
 # Idempotent: with nothing recorded it says so and exits 0.
-# Usage: deploy/local/down.sh        (the state directory is $QUILLPRESS_LOCAL_DIR, default
-#                                     deploy/local/.run/, as for up.sh)
+# Usage: deploy/local/down.sh [-h|--help]
+#   The state directory is $QUILLPRESS_LOCAL_DIR (default deploy/local/.run/), as for
+#   up.sh; $QUILLPRESS_LOCAL_STOP_TIMEOUT is how long (seconds, default 20) a part may take
+#   to exit before it is killed.
 set -euo pipefail
+
+usage() {  # the comment block at the top of this file, without its '# '
+    sed -n '2,/^[^#]/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+}
+case "${1:-}" in
+    "") ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "down.sh: unknown argument '$1' (usage: down.sh; down.sh --help)" >&2; exit 1 ;;
+esac
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 STATE="${QUILLPRESS_LOCAL_DIR:-$HERE/.run}"

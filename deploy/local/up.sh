@@ -7,7 +7,12 @@
 #                                                                   ├──> PostgreSQL replica
 #                                                                   └──> Redis
 #
-# Usage: deploy/local/up.sh [--instances N]      (N defaults to 2)
+# Usage: deploy/local/up.sh [--instances N] [--seed]
+#   --instances N   Quillpress instances behind nginx, 1 to 99 (default 2)
+#   --seed          fill the database with the demo data (`quillpress seed`: 50 users,
+#                   500 articles, every password "password123") before the instances
+#                   start, so the entry URL shows it from the first request
+#   -h, --help      print this help
 # State (data, logs, configuration, topology.env) lives in $QUILLPRESS_LOCAL_DIR, by default
 # deploy/local/.run/ (git-ignored). deploy/local/down.sh stops it all again, by PID.
 # Other QUILLPRESS_* variables in the environment reach the instances (e.g.
@@ -23,17 +28,22 @@ QUILLPRESS="${QUILLPRESS_BIN:-$REPO/.venv/bin/quillpress}"
 STATE="${QUILLPRESS_LOCAL_DIR:-$HERE/.run}"
 READY_TIMEOUT="${QUILLPRESS_LOCAL_TIMEOUT:-90}"  # seconds, per wait
 INSTANCES=2
+SEED=0
 # Ports this script never takes: the machine's shared services and the usual app ports.
 RESERVED_PORTS=" 80 443 5432 6379 8000 8080 "
 
 die() { echo "up.sh: $*" >&2; exit 1; }
+usage() {  # the comment block at the top of this file, without its '# '
+    sed -n '2,/^[^#]/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+}
 
 while [ $# -gt 0 ]; do
     case "$1" in
         --instances) [ $# -ge 2 ] || die "--instances needs a number"; INSTANCES="$2"; shift 2 ;;
         --instances=*) INSTANCES="${1#*=}"; shift ;;
-        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) die "unknown argument '$1' (usage: up.sh [--instances N])" ;;
+        --seed) SEED=1; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) die "unknown argument '$1' (usage: up.sh [--instances N] [--seed]; up.sh --help)" ;;
     esac
 done
 [[ "$INSTANCES" =~ ^[1-9][0-9]?$ ]] || die "--instances must be 1 to 99, not '$INSTANCES'"
@@ -63,7 +73,12 @@ runuser -u postgres -- test -x "$STATE" \
 ENV_FILE="$STATE/topology.env"
 : > "$ENV_FILE.partial"
 record() {  # KEY VALUE: one shell-sourceable line, written as soon as it is known
-    printf '%s="%s"\n' "$1" "$2" >> "$ENV_FILE.partial"
+    # A key recorded again (the instance PIDs, as each starts) replaces its line: every
+    # key appears once in the file.
+    local partial="$ENV_FILE.partial"
+    grep -v "^$1=" "$partial" > "$partial.new" || true
+    printf '%s="%s"\n' "$1" "$2" >> "$partial.new"
+    mv "$partial.new" "$partial"
 }
 record STATE_DIR "$STATE"
 
@@ -221,6 +236,15 @@ instance_env() {
 # Once, before any instance: instances never race on the schema.
 (instance_env && "$QUILLPRESS" db upgrade) > "$LOGS/migrate.log" 2>&1 \
     || die "quillpress db upgrade failed (see $LOGS/migrate.log)"
+# The demo data, also before any instance: nothing is cached yet, and the commit positions
+# the instances start from (the primary's, read by the first read) include every seeded
+# row, so the first request through nginx shows it, on whichever instance and replica.
+SEEDED=""
+if [ "$SEED" -eq 1 ]; then
+    (instance_env && "$QUILLPRESS" seed) > "$LOGS/seed.log" 2>&1 \
+        || die "quillpress seed failed (see $LOGS/seed.log)"
+    SEEDED="$(tail -n1 "$LOGS/seed.log")"
+fi
 
 INSTANCE_PIDS=()
 INSTANCE_URLS=()
@@ -329,5 +353,6 @@ echo "PostgreSQL primary  $PRIMARY_URL"
 echo "PostgreSQL replica  $REPLICA_URL"
 echo "Redis               $REDIS_URL"
 echo "Instances           ${INSTANCE_URLS[*]}"
+[ -z "$SEEDED" ] || echo "Demo data           ${SEEDED#Seeded }"
 echo "State and logs      $STATE (stop with: deploy/local/down.sh)"
 echo "$ENTRY_URL"

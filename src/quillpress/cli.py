@@ -49,7 +49,7 @@ from quillpress.config import (
 from quillpress.db import migrate
 from quillpress.db.database import Database
 from quillpress.db.engine import create_engine
-from quillpress.db.preflight import check_database
+from quillpress.db.preflight import check_database, require_database_url
 from quillpress.demo import n_plus_one
 from quillpress.domain.auth import Role
 from quillpress.domain.commands import AuditFilter, RegisterUser, make_page
@@ -145,6 +145,7 @@ def _load_settings(*, database: bool = False) -> Settings:
     """Validated settings; with ``database``, the database is checked to be usable too."""
     settings = Settings()
     configure_logging(settings)
+    require_database_url(settings)  # every command uses the database: before any warning
     if database:
         _check_database(settings)
     return settings

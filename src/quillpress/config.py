@@ -32,6 +32,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from quillpress.cpus import available_cpus
+
 ENV_PREFIX = "QUILLPRESS_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./quillpress.db"
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -112,13 +114,12 @@ def parse_workers(value: str) -> int | Literal["auto"]:
 
 
 def resolve_workers(workers: int | Literal["auto"]) -> int:
-    """``auto`` is the CPUs this process may run on: its affinity mask (what a container's
-    cpuset grants), not every core of the host."""
+    """``auto`` is the CPUs this process may use: its affinity mask (what a container's
+    cpuset grants) capped by its cgroup's CPU quota (``docker run --cpus``, a Kubernetes
+    CPU limit), not every core of the host (see :mod:`quillpress.cpus`)."""
     if workers != "auto":
         return workers
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1
+    return available_cpus()
 
 
 class Settings(BaseSettings):
@@ -191,7 +192,8 @@ class Settings(BaseSettings):
     # collection of that process's large heap.
     gc_freeze: bool = True
     # ``serve``'s worker processes: a number, or ``auto`` for one per CPU this process may
-    # run on (the container image sets auto). ``serve --workers`` overrides it.
+    # use, its cgroup's CPU quota included (the container image sets auto). ``serve
+    # --workers`` overrides it.
     workers: int | Literal["auto"] = 1
     # On SIGTERM, how long requests in flight may take to finish before they are cancelled
     # (uvicorn's timeout_graceful_shutdown); the pools are closed after them either way.
@@ -493,6 +495,12 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env is Environment.PRODUCTION
+
+    @property
+    def database_url_given(self) -> bool:
+        """Whether a database URL was set (``QUILLPRESS_DATABASE_URL``, ``DATABASE_URL`` or
+        an argument), rather than the development default."""
+        return "database_url" in self.model_fields_set
 
     @property
     def cookies_secure(self) -> bool:

@@ -1,10 +1,11 @@
 """What the deployment artifacts rely on in ``serve``: workers from the CPU count
 (``--workers auto`` / ``QUILLPRESS_WORKERS``), the graceful-shutdown timeout passed to
-uvicorn, and ``--no-migrate`` for replicas whose schema a one-shot job migrates."""
+uvicorn, ``--no-migrate`` for replicas whose schema a one-shot job migrates, and the
+image's production default refusing to start without a database URL."""
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from quillpress import cli
 from quillpress.config import Settings, resolve_workers
+from quillpress.cpus import available_cpus
 from tests.cli import db
 
 
@@ -31,7 +33,8 @@ def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 
 def cpus() -> int:
-    return len(os.sched_getaffinity(0))
+    """The affinity mask capped by the cgroup quota (tests/unit/test_cpus.py)."""
+    return available_cpus()
 
 
 def test_auto_workers_are_the_cpus_this_process_may_use() -> None:
@@ -88,3 +91,40 @@ def test_no_migrate_refuses_a_database_behind_the_code_and_serves_once_migrated(
     served = invoke(runner, "serve", "--no-migrate")
     assert served.exit_code == 0, served.output
     assert len(uvicorn_calls) == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["serve", "--host", "0.0.0.0", "--no-migrate"], ["db", "upgrade"]],  # noqa: S104
+)
+def test_production_without_a_database_url_is_one_line(
+    runner: CliRunner,
+    cli_env: Path,
+    uvicorn_calls: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+) -> None:
+    """What ``docker run`` of the image (production, workers auto) without
+    ``QUILLPRESS_DATABASE_URL`` says: no SQLite file in the container's working directory,
+    no worker warning first, one line and exit 2."""
+    monkeypatch.delenv("QUILLPRESS_DATABASE_URL", raising=False)
+    monkeypatch.setenv("QUILLPRESS_ENV", "production")
+    monkeypatch.setenv("QUILLPRESS_WORKERS", "auto")
+    result = invoke(runner, *command)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        "Error: QUILLPRESS_ENV=production needs a database URL: set QUILLPRESS_DATABASE_URL "
+        "(e.g. postgresql://user:password@host:5432/name; the SQLite file default is for "
+        "development only)"
+    ]
+    assert uvicorn_calls == []
+    assert list(cli_env.iterdir()) == []  # no quillpress.db was made
+
+
+def test_production_takes_sqlite_when_it_is_named(
+    runner: CliRunner, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rule is "name the database", not "no SQLite": a URL given is used."""
+    monkeypatch.setenv("QUILLPRESS_ENV", "production")
+    result = invoke(runner, "db", "upgrade")
+    assert result.exit_code == 0, result.output

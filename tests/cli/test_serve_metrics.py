@@ -81,6 +81,7 @@ def test_two_workers_add_up_their_metrics_in_every_scrape(
             assert hits + misses == REQUESTS
             assert hits >= REQUESTS - 2  # one miss per worker at most, then cached in Redis
             assert _sample(text, "quillpress_build_info", version=_version()) == 1
+            assert "_created" not in text
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=60) == 0, log.read_text()
     assert not list(temp.glob("quillpress-metrics-*")), "the run's metrics directory is removed"

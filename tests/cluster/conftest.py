@@ -8,7 +8,10 @@ topology (kill an instance, stop the replica or Redis, run ``down.sh``) carry th
 ``disruptive`` marker and run after every other cluster test, in file order.
 
 Other branches' tests build on the ``topology`` fixture: it is the parsed ``topology.env``
-(every key ``up.sh`` writes), with typed accessors for the lists."""
+(every key ``up.sh`` writes), with typed accessors for the lists. The topology starts
+with ``up.sh --seed`` (the demo data: 50 users, 500 articles), as an operator's would;
+what the entry URL answered right after ``up.sh`` returned is kept in ``first_look``.
+Scenarios that name their users empty the blog first (the ``fresh`` fixture)."""
 
 from __future__ import annotations
 
@@ -19,8 +22,9 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -56,16 +60,14 @@ class Topology:
     """What ``up.sh`` recorded: ``values`` holds every ``KEY=VALUE`` of ``topology.env``."""
 
     values: dict[str, str]
+    output: str = ""
+    """What ``up.sh`` printed."""
+    first_look: dict[str, Any] = field(default_factory=dict)
+    """Path → JSON body the entry URL answered right after ``up.sh`` returned."""
 
     @classmethod
     def read(cls, state_dir: Path) -> Topology:
-        values: dict[str, str] = {}
-        for line in (state_dir / "topology.env").read_text().splitlines():
-            if "=" in line and not line.lstrip().startswith("#"):
-                (word,) = shlex.split(line)  # KEY="value with spaces"
-                key, _, value = word.partition("=")
-                values[key] = value  # a key written twice: the last value counts
-        return cls(values)
+        return cls(dict(topology_entries(state_dir)))
 
     def __getitem__(self, key: str) -> str:
         return self.values[key]
@@ -121,6 +123,17 @@ class Topology:
         return Path(self["SECRET_KEY_FILE"]).read_text().strip()
 
 
+def topology_entries(state_dir: Path) -> list[tuple[str, str]]:
+    """Every ``KEY="value"`` line of ``topology.env``, in file order."""
+    entries: list[tuple[str, str]] = []
+    for line in (state_dir / "topology.env").read_text().splitlines():
+        if "=" in line and not line.lstrip().startswith("#"):
+            (word,) = shlex.split(line)  # KEY="value with spaces"
+            key, _, value = word.partition("=")
+            entries.append((key, value))
+    return entries
+
+
 # What the instances get on top of up.sh's production settings. As in tests/cache: these
 # tests pin what a working Redis does (a hit after a fill), and on a loaded machine the
 # production timeout (50 ms) turns some reads into bypasses; a stopped Redis refuses
@@ -146,11 +159,20 @@ def run_script(name: str, state_dir: Path, *args: str, timeout: float) -> str:
     return done.stdout
 
 
-def start_topology(state_dir: Path, instances: int = 2) -> Topology:
-    out = run_script("up.sh", state_dir, "--instances", str(instances), timeout=UP_TIMEOUT_S)
+FIRST_LOOK = ("/api/articles", "/api/tags")
+
+
+def start_topology(state_dir: Path, instances: int = 2, *, seed: bool = True) -> Topology:
+    args = ["--instances", str(instances), *(["--seed"] if seed else [])]
+    out = run_script("up.sh", state_dir, *args, timeout=UP_TIMEOUT_S)
     topology = Topology.read(state_dir)
     assert out.strip().splitlines()[-1] == topology.entry_url, out  # the last line
-    return topology
+    first_look = {}
+    for path in FIRST_LOOK:  # before anything else: what an operator sees at once
+        response = httpx.get(topology.entry_url + path, timeout=HTTP_TIMEOUT_S)
+        assert response.status_code == 200, (path, response.text)
+        first_look[path] = response.json()
+    return replace(topology, output=out, first_look=first_look)
 
 
 def stop_topology(state_dir: Path) -> str:

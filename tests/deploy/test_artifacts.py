@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import shlex
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
@@ -209,3 +213,105 @@ def test_nginx_accepts_the_compose_config(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "syntax is ok" in result.stderr
+
+
+# --- compose: secrets, one image, an nginx that answers ----------------------------------
+
+APP_SERVICES = ("migrate", "app-1", "app-2")
+
+
+def required_variables(text: str) -> set[str]:
+    """Variables compose refuses to start without (``${NAME:?message}``)."""
+    return set(re.findall(r"\$\{([A-Z0-9_]+):\?", text))
+
+
+def test_compose_has_no_default_database_password_and_env_example_makes_one() -> None:
+    text = (ROOT / "compose.yaml").read_text()
+    assert "POSTGRES_PASSWORD" in text
+    assert not re.findall(r"\$\{POSTGRES_PASSWORD(?!:\?)", text), "every use is required"
+    assert required_variables(text) == {"POSTGRES_PASSWORD", "QUILLPRESS_SECRET_KEY"}
+    services = compose()["services"]
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith(
+        "${POSTGRES_PASSWORD:?"
+    )
+
+    # .env.example's command writes exactly the values compose requires, each usable.
+    (command,) = [
+        line.removeprefix("#   ")
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line.startswith("#   python3 -c") and line.endswith(">> .env")
+    ]
+    code = shlex.split(command)[2]
+    printed = subprocess.run(  # noqa: S603 (the documented command, with this interpreter)
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=True
+    ).stdout
+    values = dict(line.split("=", 1) for line in printed.splitlines())
+    assert set(values) == required_variables(text)
+    assert re.fullmatch(r"[0-9a-f]{48}", values["POSTGRES_PASSWORD"])  # safe inside a URL
+    key = values["QUILLPRESS_SECRET_KEY"]
+    assert Settings(env="production", secret_key=key).secret_key is not None
+    assert len(key) >= 32
+
+
+def test_the_migration_gets_the_database_but_not_the_signing_key() -> None:
+    services = compose()["services"]
+    migrate = services["migrate"]["environment"]
+    assert set(migrate) == {"QUILLPRESS_ENV", "QUILLPRESS_DATABASE_URL"}
+    for name in ("app-1", "app-2"):
+        replica = services[name]["environment"]
+        assert replica["QUILLPRESS_SECRET_KEY"].startswith("${QUILLPRESS_SECRET_KEY:?")
+        assert replica["QUILLPRESS_DATABASE_URL"] == migrate["QUILLPRESS_DATABASE_URL"]
+
+
+def test_the_app_services_share_one_image_built_once() -> None:
+    services = compose()["services"]
+    images = {services[name]["image"] for name in APP_SERVICES}
+    assert images == {"${QUILLPRESS_IMAGE:-quillpress:local}"}
+    builders = [name for name, service in services.items() if "build" in service]
+    assert builders == ["migrate"]  # the replicas run the image migrate built
+
+
+def test_nginx_healthcheck_asks_nginx_itself(tmp_path: Path) -> None:
+    """The healthcheck fetches a path nginx answers itself (not ``nginx -t``, which passes
+    for a stopped server); run nginx on the real file and ask that path."""
+    test = compose()["services"]["nginx"]["healthcheck"]["test"]
+    assert test[:2] == ["CMD", "curl"]
+    url = test[-1]
+    assert url.startswith("http://127.0.0.1/")
+    path = url.removeprefix("http://127.0.0.1")
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        pytest.skip("nginx is not installed (apt-get install -y nginx)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = (ROOT / "deploy" / "compose" / "nginx.conf").read_text()
+    assert "listen 80;" in server
+    server = server.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    (tmp_path / "server.conf").write_text(re.sub(r"app-\d", "127.0.0.1", server))
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\ndaemon off;\n"
+        "master_process off;\nevents {}\n"
+        f"http {{ access_log off; client_body_temp_path {tmp_path}; "
+        f"proxy_temp_path {tmp_path}; include {tmp_path}/server.conf; }}\n"
+    )
+    process = subprocess.Popen(  # noqa: S603 (the system's nginx)
+        [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}{path}", timeout=2)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"nginx did not start: {(tmp_path / 'error.log').read_text()}")
+                time.sleep(0.05)
+        assert response.status_code == 200
+        assert response.text == "ok\n"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -79,6 +79,16 @@ async def test_every_contracted_metric_has_its_type_and_labels(client: httpx.Asy
     assert value(text, "quillpress_build_info", version=__version__) == 1
 
 
+async def test_no_created_series_are_exposed(client: httpx.AsyncClient) -> None:
+    """``*_created`` (one more sample per counter and histogram series, the time it was
+    first seen) is left out: nothing reads it, and it adds a series per series."""
+    await client.get("/api/tags")
+    await client.get("/no/such/page")
+    text = await scrape(client)
+    assert value(text, "http_requests_total", method="GET", route="/api/tags", status="200") == 1
+    assert "_created" not in text
+
+
 async def test_requests_are_counted_by_route_template_never_the_raw_path(
     client: httpx.AsyncClient,
 ) -> None:

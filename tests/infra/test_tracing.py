@@ -7,9 +7,12 @@ Tracing off imports nothing of the extra (``opentelemetry.sdk``; FastAPI itself 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from opentelemetry import trace
@@ -22,7 +25,7 @@ from pydantic import ValidationError
 from quillpress.config import Settings, describe_validation_error
 from quillpress.db.engine import create_engine
 from tests.conftest import make_settings, truncate
-from tests.helpers import gql, register, serve, statement_count
+from tests.helpers import PASSWORD, gql, register, serve, statement_count
 
 _EXPORTER = InMemorySpanExporter()
 
@@ -132,6 +135,69 @@ async def test_graphql_resolvers_and_writes_are_traced_too(
     assert request.name == "POST /graphql"
     below = _descendants(request, finished)
     assert any(s.kind is SpanKind.CLIENT for s in below), [s.name for s in finished]
+
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+@pytest.fixture
+def _restore_logging() -> Iterator[None]:
+    """The app reconfigures the process's logging (DEBUG, JSON): put the suite's back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def _request_lines(err: str, request_id: str) -> list[dict[str, Any]]:
+    """The production JSON lines written while the request ``request_id`` ran."""
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    return [line for line in lines if line.get("request_id") == request_id]
+
+
+@pytest.mark.usefixtures("_restore_logging")
+async def test_with_tracing_every_log_line_of_a_request_names_its_trace_and_span(
+    database_url: str, spans: InMemorySpanExporter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = make_settings(
+        database_url, tracing=True, cache="off", env="production", log_level="DEBUG"
+    )
+    async with serve(settings) as (_app, client):
+        spans.clear()
+        capsys.readouterr()
+        headers = {"traceparent": TRACEPARENT, "X-Request-ID": "traced-write"}
+        user = {"username": "logged", "email": "logged@example.com", "password": PASSWORD}
+        response = await client.post("/api/users", json={"user": user}, headers=headers)
+        assert response.status_code == 201, response.text
+    lines = _request_lines(capsys.readouterr().err, "traced-write")
+    finished = list(spans.get_finished_spans())
+    (request,) = [s for s in finished if s.kind is SpanKind.SERVER]
+    assert request.context is not None
+    span_ids = {format(s.context.span_id, "016x") for s in finished if s.context is not None}
+
+    (line,) = [line for line in lines if line["logger"] == "quillpress.request"]
+    assert line["trace_id"] == "0af7651916cd43dd8448eb211c80319c"
+    assert line["span_id"] == format(request.context.span_id, "016x")
+    inside = [line for line in lines if line["logger"] != "quillpress.request"]
+    assert inside, "the write logs its committed changes at DEBUG"
+    for line in lines:
+        assert line["trace_id"] == "0af7651916cd43dd8448eb211c80319c", line
+        assert line["span_id"] in span_ids, line
+
+
+@pytest.mark.usefixtures("_restore_logging")
+async def test_without_tracing_log_lines_carry_no_trace_ids(
+    database_url: str, spans: InMemorySpanExporter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not even with a provider installed in the process and a ``traceparent`` sent."""
+    async with serve(make_settings(database_url, env="production")) as (_app, client):
+        capsys.readouterr()
+        headers = {"traceparent": TRACEPARENT, "X-Request-ID": "untraced-read"}
+        assert (await client.get("/api/tags", headers=headers)).status_code == 200
+    (line,) = _request_lines(capsys.readouterr().err, "untraced-read")
+    assert "trace_id" not in line
+    assert "span_id" not in line
 
 
 async def test_probes_are_not_traced(database_url: str, spans: InMemorySpanExporter) -> None:

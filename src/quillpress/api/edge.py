@@ -54,6 +54,8 @@ from quillpress.infra.request_context import (
 
 log = logging.getLogger("quillpress.request")
 
+PROBE_ROUTES = frozenset({"/healthz", "/readyz"})
+"""Liveness and readiness probes: their request lines are DEBUG while they pass."""
 CONTENT_LENGTH = b"content-length"
 SERVER_TIMING = b"server-timing"
 
@@ -214,8 +216,13 @@ class Edge:
             metrics.cache_result(cache.outcome)
             if replayed:  # an Idempotency-Key's first result answered again
                 metrics.idempotent_replay(route)
-        if log.isEnabledFor(logging.INFO):  # the fields cost more than a disabled line
-            log.info(
+        # A probe that passes is DEBUG: orchestrators ask every few seconds per instance,
+        # and at INFO those lines outnumbered the traffic's. A failing one (a 503 from
+        # /readyz) stays INFO: that is when an operator reads them.
+        level = logging.DEBUG if route in PROBE_ROUTES and status < 400 else logging.INFO
+        if log.isEnabledFor(level):  # the fields cost more than a disabled line
+            log.log(
+                level,
                 "request",
                 extra={
                     "method": scope["method"],

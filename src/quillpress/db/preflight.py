@@ -19,6 +19,7 @@ from quillpress.config import ConfigurationError, Settings, database_url_variabl
 from quillpress.db.engine import create_engine
 
 CONNECT_TIMEOUT_SECONDS = 5.0
+POSTGRES_FORM = "postgresql://user:password@host:5432/name"
 
 
 class DatabaseUnavailable(ConfigurationError):
@@ -29,6 +30,7 @@ async def check_database(
     settings: Settings, *, connect_seconds: float = CONNECT_TIMEOUT_SECONDS
 ) -> None:
     """Raise ``DatabaseUnavailable`` unless the database can be opened (SQLite: created)."""
+    require_database_url(settings)
     url = make_url(settings.database_url)
     try:
         if url.get_backend_name() == "sqlite":
@@ -41,6 +43,18 @@ async def check_database(
         raise DatabaseUnavailable(
             f"{database_url_variable()}={shown!r}: {problem}"
         ) from problem.__cause__  # the driver's own error, for the DEBUG traceback
+
+
+def require_database_url(settings: Settings) -> None:
+    """Production must name its database: the SQLite file default is for development. A
+    container started without ``QUILLPRESS_DATABASE_URL`` (the image sets production)
+    otherwise failed later, on an unwritable directory or an empty schema, with a message
+    that never said the URL was missing."""
+    if settings.is_production and not settings.database_url_given:
+        raise DatabaseUnavailable(
+            "QUILLPRESS_ENV=production needs a database URL: set QUILLPRESS_DATABASE_URL "
+            f"(e.g. {POSTGRES_FORM}; the SQLite file default is for development only)"
+        )
 
 
 class _Problem(Exception):

@@ -7,7 +7,8 @@ single handler on the root logger whose formatter is structlog's ``ProcessorForm
 routes uvicorn's loggers to it, so every record, whoever wrote it, gets the same fields
 (``ts``, ``level``, ``logger``, the message, the ``extra`` fields, the request id) and the same
 renderer. structlog's own loggers (``structlog.get_logger()``) are wired into the same
-handler, so later code may use either API.
+handler, so later code may use either API. With ``QUILLPRESS_TRACING=true`` a line written
+while a span is current also carries ``trace_id`` and ``span_id``.
 
 Only fields we choose are logged; request bodies, headers and secrets never are."""
 
@@ -65,6 +66,28 @@ def _add_request_id(_logger: WrappedLogger, _name: str, event_dict: EventDict) -
     if request_id is not None:
         event_dict.setdefault("request_id", request_id)
     return event_dict
+
+
+def _trace_ids() -> Processor:
+    """With tracing on: the current span's ``trace_id`` and ``span_id`` (hex, as trace
+    backends show them) on every line written while one is current (every line of a
+    request, the request line included), so a log line leads to its trace and back.
+
+    Only the OpenTelemetry API is needed (a dependency of FastAPI); the cost is one
+    context-variable lookup per line, and nothing at all with tracing off (this
+    processor is not in the chain then)."""
+    from opentelemetry import trace
+
+    get_current_span = trace.get_current_span
+
+    def add_trace_ids(_logger: WrappedLogger, _name: str, event_dict: EventDict) -> EventDict:
+        context = get_current_span().get_span_context()
+        if context.is_valid:
+            event_dict.setdefault("trace_id", format(context.trace_id, "032x"))
+            event_dict.setdefault("span_id", format(context.span_id, "016x"))
+        return event_dict
+
+    return add_trace_ids
 
 
 def _drop_non_fields(_logger: WrappedLogger, _name: str, event_dict: EventDict) -> EventDict:
@@ -130,6 +153,7 @@ def configure_logging(settings: Settings) -> None:
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         _add_request_id,
+        *([_trace_ids()] if settings.tracing else []),
         timestamper,
     ]
     formatter = structlog.stdlib.ProcessorFormatter(

@@ -22,6 +22,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     multiprocess,
 )
@@ -89,6 +90,13 @@ def auth_failure_reason(error: DomainError) -> str | None:
 
 class Metrics:
     def __init__(self, *, version: str, registry: CollectorRegistry | None = None) -> None:
+        # No ``*_created`` series: one more sample per counter and histogram series (the
+        # time it was first seen) that no dashboard or alert here reads, and that a
+        # Prometheus without created-timestamp support stores as a series of its own.
+        # Process-wide in prometheus-client (read at each scrape); multiprocess mode never
+        # writes them. The same as PROMETHEUS_DISABLE_CREATED_SERIES=true, without relying
+        # on the environment.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.multiprocess = multiprocess_mode()
         if self.multiprocess:
             registry = None  # values go to the per-process files; collected at scrape
