@@ -15,7 +15,6 @@ from fastapi._body_limit import AppBodyLimitMiddleware
 from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from fastapi.telemetry import TelemetryConfig
 from fastapi.telemetry._asgi import ExceptionTelemetryMiddleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.types import ASGIApp, ExceptionHandler
@@ -24,6 +23,7 @@ from quillpress import __version__
 from quillpress.api import (
     allow,
     avatars,
+    cors,
     docs,
     edge,
     front,
@@ -175,24 +175,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Cached anonymous reads are answered here, before routing (inside CORS and the
     # request-id/stats layers, so a hit carries every header a miss does).
     app.add_middleware(response_cache.ResponseCache, resources_of=response_cache.resources_of_app)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.effective_cors_origins,
-        # Credentialed (cookie mode): Starlette then echoes the request's origin instead
-        # of "*", so development allows any origin and production only the allow-list.
-        allow_credentials=True,
-        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=[
-            "Authorization",
-            "Content-Type",
-            "X-Request-ID",
-            "If-None-Match",
-            "X-CSRF-Token",
-            "Idempotency-Key",
-        ],
-        expose_headers=["Server-Timing", "X-Request-ID", "Link", "ETag", "Idempotent-Replayed"],
-        max_age=600,
-    )
+    # Credentialed CORS for trusted origins only (api.cors: the allow-list, and loopback
+    # in development); the CSRF origin check trusts exactly the same ones.
+    app.add_middleware(cors.Cors, settings=settings)
     # Request id, statement stats, body limit and security headers: the edge layer,
     # outside ServerErrorMiddleware (Quillpress.build_middleware_stack).
     return app

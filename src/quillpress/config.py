@@ -519,6 +519,28 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _cors_origins_trustworthy(self) -> Self:
+        """Every listed origin gets credentialed CORS (``api.cors``): ``*`` would hand any
+        site the user's cookies in production, and ``null`` is the shared origin of every
+        sandboxed frame and local file, never one site."""
+        for origin in self.cors_origins:
+            if origin == "*" and self.is_production:
+                why = (
+                    " with QUILLPRESS_ENV=production: '*' would send credentialed CORS to any site"
+                )
+            elif origin.lower() == "null":
+                why = ": 'null' is the origin of every sandboxed frame and local file, not a site"
+            else:
+                continue
+            raise PydanticCustomError(
+                "cors_origin_untrusted",
+                f"QUILLPRESS_CORS_ORIGINS={','.join(self.cors_origins)!r} is refused{why} "
+                "(accepted: the exact origins of your front ends, comma-separated, "
+                "e.g. https://blog.example.com)",
+            )
+        return self
+
+    @model_validator(mode="after")
     def _eddsa_needs_a_key(self) -> Self:
         if self.jwt_algorithm == "EdDSA" and not self.jwt_private_key_file:
             raise PydanticCustomError(
@@ -601,13 +623,6 @@ class Settings(BaseSettings):
     def hsts_max_age_sent(self) -> int | None:
         """The ``max-age`` of the Strict-Transport-Security header, or ``None``: not sent."""
         return self.hsts_max_age if self.hsts else None
-
-    @property
-    def effective_cors_origins(self) -> list[str]:
-        """Development allows any origin; production only the configured allow-list."""
-        if self.cors_origins:
-            return self.cors_origins
-        return [] if self.is_production else ["*"]
 
 
 def _redis_url_problem(url: str) -> str | None:

@@ -19,6 +19,7 @@ import pytest
 from quillpress.config import Settings
 from tests.conftest import make_settings
 from tests.helpers import (
+    PASSWORD,
     auth_statements,
     cache_outcome,
     cache_round_trips,
@@ -132,6 +133,40 @@ async def test_every_read_answers_as_the_uncached_app_does(
             # flags for this answer were kept by the request before.
             cost = 0 if viewer == "anonymous" else auth
             assert statement_count(hit) == cost, (viewer, path)
+
+
+async def test_a_cookie_signed_in_read_answers_as_the_uncached_app_does(
+    client: httpx.AsyncClient, truth: httpx.AsyncClient, blog: dict[str, Any]
+) -> None:
+    """Cookie mode's reader: the miss, the hit (flags filled in) and a 304 are the
+    uncached app's answer, ``Vary: Authorization, Cookie`` included."""
+    login = await client.post(
+        "/api/users/login?session=cookie",
+        json={"user": {"email": "reader@example.com", "password": PASSWORD}},
+    )
+    assert login.status_code == 200, login.text
+    cookie = {"Cookie": f"qp_session={client.cookies['qp_session']}; qp_csrf=x"}
+    client.cookies.clear()  # sent by hand, to both apps alike
+    slug = blog["slugs"][0]
+    paths = [
+        "/api/articles",
+        "/api/articles?favorited=reader&limit=2",
+        f"/api/articles/{slug}",
+        f"/api/articles/{slug}/comments",
+        "/api/profiles/ann",
+        "/api/tags",
+    ]
+    for path in paths:
+        expected = await truth.get(path, headers=cookie)
+        assert expected.headers["vary"].startswith("Authorization, Cookie"), path
+        for outcome in ("miss", "hit"):
+            found = await client.get(path, headers=cookie)
+            _same(found, expected, (path, outcome))
+        assert cache_outcome(found) == "hit", path
+        conditional = {**cookie, "If-None-Match": expected.headers["etag"]}
+        not_modified = await client.get(path, headers=conditional)
+        _same(not_modified, await truth.get(path, headers=conditional), (path, 304))
+        assert not_modified.status_code == 304, path
 
 
 async def test_a_hit_costs_one_redis_round_trip(

@@ -42,6 +42,11 @@ BAD_SETTINGS = {
         {"QUILLPRESS_ENV": "staging"},
         "QUILLPRESS_ENV='staging' is not supported (accepted: development, production)",
     ),
+    "production-cors-any-origin": (
+        {"QUILLPRESS_ENV": "production", "QUILLPRESS_CORS_ORIGINS": "*"},
+        "QUILLPRESS_CORS_ORIGINS='*' is refused with QUILLPRESS_ENV=production: '*' would "
+        "send credentialed CORS to any site",
+    ),
     "log-level": (
         {"QUILLPRESS_LOG_LEVEL": "LOUD"},
         "QUILLPRESS_LOG_LEVEL='LOUD' is not supported (accepted: DEBUG, INFO, WARNING",

@@ -61,7 +61,7 @@ def run_flow(http: httpx.Client, secrets: Secrets, origin: str) -> None:
     csrf = {"X-CSRF-Token": http.cookies["qp_csrf"], "Origin": origin}
     bio = {"user": {"bio": "written with a cookie"}}
     assert _user(http.put("/api/user", json=bio, headers=csrf))["bio"] == "written with a cookie"
-    by_cookie = http.post("/api/users/refresh")  # the refresh cookie, path-scoped
+    by_cookie = http.post("/api/users/refresh", headers=csrf)  # the path-scoped cookie
     assert by_cookie.status_code == 200, by_cookie.text
     _cookies(secrets, "cookie refresh", by_cookie)
     http.cookies.clear()  # the browser leaves; the rest is a header-token client

@@ -240,7 +240,7 @@ async def test_a_rejected_csrf_check_counts_as_csrf(client: httpx.AsyncClient) -
         (Unauthenticated.invalid(), "invalid_token"),
         (Unauthenticated.invalid_refresh(), "invalid_refresh"),
         (Unauthenticated.bad_credentials(), "bad_credentials"),
-        (CsrfRejected(), "csrf"),
+        (CsrfRejected(CsrfRejected.TOKEN_MISSING), "csrf"),
         (Forbidden("user"), None),
         (Banned(), "banned"),
         (Unauthenticated({"session": ["expired"]}), "other"),

@@ -863,3 +863,37 @@ async def test_a_rate_limited_login_is_the_same_refusal_in_rest_and_graphql(
         for name in ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"):
             assert rest.headers[name] == graphql.headers[name], name
         assert abs(int(rest.headers["Retry-After"]) - int(graphql.headers["Retry-After"])) <= 1
+
+
+async def test_a_refused_csrf_check_names_the_same_check_in_rest_and_graphql(
+    client: httpx.AsyncClient,
+) -> None:
+    """An unsafe cookie request without its CSRF proof: 403 in both, the failed check's
+    words in REST's ``{"csrf": [reason]}``, GraphQL's message and ``extensions.reason``."""
+    await register(client, "ann")
+    signed_in = await client.post(
+        "/api/users/login?session=cookie",
+        json={"user": {"email": "ann@example.com", "password": PASSWORD}},
+    )
+    assert signed_in.status_code == 200
+    token, own = client.cookies["qp_csrf"], "http://testserver"
+    cases = {
+        "origin missing": {"X-CSRF-Token": token},
+        "origin not allowed": {"X-CSRF-Token": token, "Origin": "https://evil.example"},
+        "token missing": {"Origin": own},
+        "token mismatch": {"X-CSRF-Token": token[::-1], "Origin": own},
+    }
+    for reason, headers in cases.items():
+        rest = await client.put("/api/user", json={"user": {"bio": "x"}}, headers=headers)
+        graphql = await gql(
+            client, 'mutation { updateViewer(input: {bio: "x"}) { bio } }', headers=headers
+        )
+        assert rest.status_code == graphql.status_code == 403, reason
+        (error,) = graphql.json()["errors"]
+        assert rest.json() == {"errors": {"csrf": [reason]}}
+        assert error["extensions"] == {
+            "code": CODES[403],
+            "fields": {"csrf": [reason]},
+            "reason": reason,
+        }
+        assert error["message"] == f"CSRF check failed: {reason}"

@@ -397,6 +397,7 @@ PREFLIGHT = {
     "Access-Control-Request-Method": "PUT",
     "Access-Control-Request-Headers": "authorization, content-type",
 }
+LOCAL_FRONTEND = "http://localhost:4100"
 
 
 @pytest.mark.parametrize("path", ["/api/articles", "/api/articles/some-slug", "/api/user"])
@@ -405,9 +406,14 @@ async def test_cors_preflight_allows_any_origin_in_development(
 ) -> None:
     response = await client.options(path, headers=PREFLIGHT)
     assert response.status_code == 200, response.text
+    # Any origin, without credentials (token mode); credentials only for loopback ones.
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in response.headers
+    local = await client.options(path, headers={**PREFLIGHT, "Origin": LOCAL_FRONTEND})
+    assert local.status_code == 200, local.text
     # Credentialed CORS (cookie mode) needs the origin echoed, never "*".
-    assert response.headers["access-control-allow-origin"] == PREFLIGHT["Origin"]
-    assert response.headers["access-control-allow-credentials"] == "true"
+    assert local.headers["access-control-allow-origin"] == LOCAL_FRONTEND
+    assert local.headers["access-control-allow-credentials"] == "true"
     allowed_headers = {
         part.strip().lower() for part in response.headers["access-control-allow-headers"].split(",")
     }
@@ -421,7 +427,7 @@ async def test_cors_preflight_allows_any_origin_in_development(
 async def test_cors_headers_are_on_actual_responses_errors_included(
     client: httpx.AsyncClient,
 ) -> None:
-    origin = {"Origin": "https://frontend.example"}
+    origin = {"Origin": LOCAL_FRONTEND}
     ok = await client.get("/api/tags", headers=origin)
     assert ok.headers["access-control-allow-origin"] == origin["Origin"]
     failed = await client.get("/api/articles/feed", headers=origin)

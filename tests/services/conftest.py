@@ -95,13 +95,14 @@ async def write_article(
     command = CreateArticle(
         title=title, description="About it", body="The body", tag_list=list(tags)
     )
-    return await articles.create_article(resources.database, author, command)
+    return (await articles.create_article(resources.database, author, command)).view
 
 
 async def write_comment(
     resources: Resources, author: Principal, slug: str, body: str = "A comment"
 ) -> CommentView:
-    return await comments.add_comment(resources.database, author, slug, AddComment(body=body))
+    created = await comments.add_comment(resources.database, author, slug, AddComment(body=body))
+    return created.view
 
 
 async def execute(resources: Resources, sql: str, **params: Any) -> None:

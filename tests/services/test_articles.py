@@ -59,7 +59,7 @@ async def test_create_returns_the_full_article_and_records_article_created(
         body="You have to believe",
         tag_list=["training", "dragons", "training"],
     )
-    view = await articles.create_article(resources.database, ann, command)
+    view = (await articles.create_article(resources.database, ann, command)).view
     assert view.slug == "how-to-train-your-dragon"
     assert (view.title, view.description, view.body) == (
         "How to train your dragon",

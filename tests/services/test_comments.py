@@ -24,9 +24,10 @@ async def test_add_comment_returns_it_with_its_author_and_records_comment_added(
     article = await write_article(resources, ann, "Discussed")
     await profiles.follow(resources.database, bob, "ann")
     published.clear()
-    view = await comments.add_comment(
+    created = await comments.add_comment(
         resources.database, ann, "discussed", AddComment(body="  First!  ")
     )
+    view = created.view
     assert view.body == "First!"
     assert (view.author.id, view.author.username, view.author.following) == (
         ann.user_id,

@@ -110,29 +110,30 @@ def test_empty_cors_origins_is_an_empty_list(monkeypatch: pytest.MonkeyPatch) ->
     assert Settings().cors_origins == []
 
 
-def test_development_allows_any_origin_by_default() -> None:
-    settings = Settings(env="development")
-    assert not settings.is_production
-    assert settings.effective_cors_origins == ["*"]
+def test_production_refuses_any_origin_in_the_cors_allow_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every listed origin gets credentialed CORS: ``*`` would be every site."""
+    assert rejection(monkeypatch, QUILLPRESS_ENV="production", QUILLPRESS_CORS_ORIGINS="*") == (
+        "QUILLPRESS_CORS_ORIGINS='*' is refused with QUILLPRESS_ENV=production: '*' would "
+        "send credentialed CORS to any site (accepted: the exact origins of your front ends, "
+        "comma-separated, e.g. https://blog.example.com)"
+    )
 
 
-def test_production_allows_no_origin_unless_configured() -> None:
-    settings = Settings(env="production")
-    assert settings.is_production
-    assert settings.effective_cors_origins == []
+def test_the_null_origin_is_refused_in_the_cors_allow_list_in_every_mode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``null`` is every sandboxed frame's and local file's origin, never one site's."""
+    line = rejection(monkeypatch, QUILLPRESS_CORS_ORIGINS="https://app.example, null")
+    assert line.startswith(
+        "QUILLPRESS_CORS_ORIGINS='https://app.example,null' is refused: 'null' is the origin "
+        "of every sandboxed frame and local file, not a site (accepted: "
+    )
 
 
-def test_production_uses_the_configured_allow_list(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("QUILLPRESS_ENV", "production")
-    monkeypatch.setenv("QUILLPRESS_CORS_ORIGINS", "https://app.example")
-    settings = Settings()
-    assert settings.env is Environment.PRODUCTION
-    assert settings.effective_cors_origins == ["https://app.example"]
-
-
-def test_development_with_configured_origins_uses_only_those() -> None:
-    settings = Settings(env="development", cors_origins=["https://dev.example"])
-    assert settings.effective_cors_origins == ["https://dev.example"]
+def test_development_may_list_any_origin_which_means_its_fallback() -> None:
+    assert Settings(env="development", cors_origins=["*"]).cors_origins == ["*"]
 
 
 def test_unknown_environment_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
+from quillpress.api import cors
 from quillpress.config import Settings
 from quillpress.infra.request_context import current_request_id
-from quillpress.services.authentication import SAFE_METHODS, Credentials
+from quillpress.services.authentication import SAFE_METHODS, Credentials, CsrfProof, Origin
 from quillpress.services.sessions import ClientInfo
 
 AUTHENTICATED = "quillpress.authenticated"
@@ -19,6 +20,7 @@ leaves the result, so the request is not authenticated twice."""
 
 REFRESH_COOKIE = "qp_refresh"
 CSRF_COOKIE = "qp_csrf"
+"""Carries the session's CSRF token to the page's scripts (readable, not ``HttpOnly``)."""
 CSRF_HEADER = "x-csrf-token"
 REFRESH_PATH = "/api/users/refresh"
 
@@ -45,27 +47,37 @@ def _origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def origin_trusted(request: Request, settings: Settings) -> bool:
-    """``Origin`` (or, without one, ``Referer``) is the app's own origin, its public URL's,
-    or in the explicit CORS allow-list (development's implied ``*`` trusts nothing)."""
-    origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        referer = request.headers.get("referer")
+def origin_of(request: Request, settings: Settings) -> Origin:
+    """Where an unsafe request says it came from: ``Origin`` (or, without one or with the
+    opaque ``null``, ``Referer``), judged trusted when it is the app's own origin, its
+    public URL's, or one credentialed CORS trusts (``api.cors``: the allow-list, and
+    loopback in development). ``null`` with no ``Referer`` is an origin, not allowed."""
+    headers = request.headers
+    sent = headers.get("origin")
+    origin = sent
+    if sent is None or sent == "null":
+        referer = headers.get("referer")
         origin = _origin_of(referer) if referer else None
     if not origin:
-        return False
-    trusted = {f"{request.url.scheme}://{request.url.netloc}".lower()}
-    if settings.public_url:
-        public = _origin_of(settings.public_url)
-        if public:
-            trusted.add(public)
-    trusted |= {allowed.rstrip("/").lower() for allowed in settings.cors_origins}
-    return origin.rstrip("/").lower() in trusted
+        return Origin.MISSING if sent is None else Origin.NOT_ALLOWED
+    origin = origin.rstrip("/").lower()
+    if origin == f"{request.url.scheme}://{request.url.netloc}".lower():
+        return Origin.TRUSTED
+    if settings.public_url and origin == _origin_of(settings.public_url):
+        return Origin.TRUSTED
+    if cors.credentialed(origin, settings, cors.listed_origins(settings)):
+        return Origin.TRUSTED
+    return Origin.NOT_ALLOWED
+
+
+def csrf_proof_of(request: Request, settings: Settings) -> CsrfProof:
+    """What the request offers against CSRF (checked by ``services.authentication``)."""
+    return CsrfProof(origin=origin_of(request, settings), token=request.headers.get(CSRF_HEADER))
 
 
 def credentials_of(request: Request, settings: Settings) -> Credentials:
-    """The origin is compared only where it counts: an unsafe request carrying cookie
-    mode's session cookie (the one case the CSRF check reads it)."""
+    """The CSRF proof is read only where it counts: an unsafe request carrying cookie
+    mode's session cookie."""
     headers = request.headers
     cookies = request.cookies if "cookie" in headers else {}
     session_cookie = cookies.get(session_cookie_name(settings))
@@ -73,12 +85,10 @@ def credentials_of(request: Request, settings: Settings) -> Credentials:
     return Credentials(
         authorization=headers.get("authorization"),
         session_cookie=session_cookie,
-        csrf_cookie=cookies.get(CSRF_COOKIE),
-        csrf_header=headers.get(CSRF_HEADER),
-        method=method,
-        origin_trusted=(
-            session_cookie is not None
-            and method.upper() not in SAFE_METHODS
-            and origin_trusted(request, settings)
+        csrf=(
+            csrf_proof_of(request, settings)
+            if session_cookie is not None and method.upper() not in SAFE_METHODS
+            else None
         ),
+        method=method,
     )

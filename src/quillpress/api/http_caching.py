@@ -14,12 +14,15 @@
 The answer to any other method on a personal route (``PUT /api/user``, the admin API's
 ``PUT``) says ``no-store`` too, so no route has to set it by hand.
 
-Every GET response also says ``Vary: Authorization``, merged into the ``Vary`` the
-response already has (``Host`` on a page whose ``Link`` names the request's host): one
-header, each name once. Plain ASGI rather than a framework
-middleware: it buffers only ``GET /api`` bodies (small JSON), nothing else is touched. The
-ETag is a weak hash of the body, so a 304 still costs the server its (cached) read, but
-not the transfer."""
+Every GET response also says ``Vary: Authorization``, and one to a request carrying cookie
+mode's session cookie ``Vary: Authorization, Cookie`` (its answer depends on the cookie:
+a cache must never hand it to a request without that cookie, nor the reverse), merged into
+the ``Vary`` the response already has (``Host`` on a page whose ``Link`` names the
+request's host): one header, each name once.
+
+Plain ASGI rather than a framework middleware: it buffers only ``GET /api`` bodies (small
+JSON), nothing else is touched. The ETag is a weak hash of the body, so a 304 still costs
+the server its (cached) read, but not the transfer."""
 
 from __future__ import annotations
 
@@ -31,6 +34,15 @@ from quillpress.api.rest.personal import is_personal
 
 DROPPED_ON_304 = {b"content-length", b"content-type"}
 NO_STORE = (b"cache-control", b"no-store")
+SESSION_COOKIE = b"qp_session="
+"""Cookie mode's session cookie in a ``Cookie`` header (``__Host-qp_session=`` too)."""
+VARY = b"Authorization"
+VARY_WITH_COOKIE = b"Authorization, Cookie"
+
+
+def vary_for(cookie: bytes | None) -> bytes:
+    """``Vary`` of a GET answer to a request with this ``Cookie`` header (or none)."""
+    return VARY_WITH_COOKIE if cookie is not None and SESSION_COOKIE in cookie else VARY
 
 
 def with_vary(headers: list[tuple[bytes, bytes]], *names: bytes) -> list[tuple[bytes, bytes]]:
@@ -128,15 +140,14 @@ class HttpCaching:
             await send(start)
             await send({"type": "http.response.body", "body": body})
             return
+        vary = vary_for(request_headers.get(b"cookie"))
         if personal:
             policy = b"no-store"
-        elif b"authorization" in request_headers or b"qp_session=" in request_headers.get(
-            b"cookie", b""
-        ):  # signed in by header or by cookie mode's session cookie
-            policy = b"private, no-cache"
+        elif b"authorization" in request_headers or vary is VARY_WITH_COOKIE:
+            policy = b"private, no-cache"  # signed in by header or by the session cookie
         else:
             policy = b"public, no-cache"
-        headers = with_vary([*headers, (b"cache-control", policy)], b"Authorization")
+        headers = with_vary([*headers, (b"cache-control", policy)], *vary.split(b", "))
         if not personal:
             etag = etag_of(body)
             headers.append((b"etag", etag))

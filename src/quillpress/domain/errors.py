@@ -58,11 +58,24 @@ class Forbidden(DomainError):
 
 
 class CsrfRejected(Forbidden):
-    """An unsafe request authenticated by cookie without a matching ``X-CSRF-Token`` or
-    from an origin that is neither the app's own nor in the CORS allow-list."""
+    """An unsafe request authenticated by cookie (or spending the refresh cookie) that
+    fails the CSRF defence; ``reason`` says which check, in the words both adapters send
+    (REST ``{"csrf": [reason]}``, GraphQL ``extensions.reason``). The checks run in the
+    order of the constants below, so the first failing one is named."""
 
-    def __init__(self) -> None:
-        DomainError.__init__(self, {"csrf": ["missing or invalid"]})
+    ORIGIN_MISSING = "origin missing"
+    """Neither ``Origin`` nor ``Referer``: where the request came from is unknown."""
+    ORIGIN_NOT_ALLOWED = "origin not allowed"
+    """An ``Origin`` (``null`` included) that is not the app's own nor trusted."""
+    TOKEN_MISSING = "token missing"  # noqa: S105 (an error message, not a secret)
+    """No ``X-CSRF-Token`` header."""
+    TOKEN_MISMATCH = "token mismatch"  # noqa: S105
+    """An ``X-CSRF-Token`` that is not the one derived from this session."""
+    REASONS = (ORIGIN_MISSING, ORIGIN_NOT_ALLOWED, TOKEN_MISSING, TOKEN_MISMATCH)
+
+    def __init__(self, reason: str) -> None:
+        DomainError.__init__(self, {"csrf": [reason]})
+        self.reason = reason
 
 
 class Banned(Forbidden):

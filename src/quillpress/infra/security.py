@@ -1,4 +1,4 @@
-"""The security tools a running app holds (password hashing and tokens).
+"""The security tools a running app holds (password hashing, tokens, CSRF tokens).
 
 Turning a request's credentials into a principal is ``services.authentication``'s job."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from quillpress.config import Settings
+from quillpress.infra.csrf import CsrfTokens
 from quillpress.infra.passwords import PasswordHasher
 from quillpress.infra.refresh_tokens import RefreshTokens
 from quillpress.infra.secrets import resolve_secret
@@ -19,6 +20,7 @@ class Security:
     passwords: PasswordHasher
     tokens: TokenCodec
     refresh: RefreshTokens
+    csrf: CsrfTokens
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Security:
@@ -32,4 +34,5 @@ class Security:
                 grace_seconds=settings.refresh_grace_seconds,
             ),
             tokens=token_codec(settings, secret),
+            csrf=CsrfTokens(secret, settings.previous_secrets),
         )

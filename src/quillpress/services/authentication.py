@@ -18,9 +18,9 @@ could not purge, and every command that writes outside the server, moves on."""
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from quillpress.db.base import utcnow
 from quillpress.db.database import Database
@@ -38,22 +38,45 @@ from quillpress.services import limits
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+class Origin(StrEnum):
+    """Where an unsafe cookie request says it came from, as the adapter judged it."""
+
+    TRUSTED = "trusted"
+    """``Origin`` (or, without one, ``Referer``) is the app's own or a trusted origin."""
+    MISSING = "missing"
+    """Neither header was sent."""
+    NOT_ALLOWED = "not allowed"
+    """Some other origin, the opaque ``null`` included."""
+
+
+@dataclass(frozen=True, slots=True)
+class CsrfProof:
+    """What an unsafe request authenticated by cookie offers against CSRF: its origin and
+    its ``X-CSRF-Token`` header (the ``qp_csrf`` cookie itself proves nothing: anyone
+    able to write a cookie could plant it; the header must be the session's token)."""
+
+    origin: Origin
+    token: str | None
+
+
+NO_PROOF = CsrfProof(origin=Origin.MISSING, token=None)
+
+
 @dataclass(frozen=True, slots=True)
 class Credentials:
     """What a request presented, as the adapter read it off the transport.
 
     ``session_cookie`` is the access token from cookie mode; a request authenticated by it
-    with an unsafe ``method`` must also carry ``csrf_header`` equal to ``csrf_cookie``
-    (double submit) and come from a trusted origin (``origin_trusted``: the adapter
-    compared ``Origin``, or ``Referer`` without one, to the app's own origin and the CORS
-    allow-list). A header token always wins and needs neither."""
+    with an unsafe ``method`` must also carry ``csrf`` proof (:func:`check_csrf`): a
+    trusted origin and the session's CSRF token. A header token always wins and needs
+    neither."""
 
     authorization: str | None = None
     session_cookie: str | None = None
-    csrf_cookie: str | None = None
-    csrf_header: str | None = None
+    csrf: CsrfProof | None = None
+    """Read by the adapter for an unsafe request carrying the session cookie (absent
+    there, it counts as no proof at all)."""
     method: str = "GET"
-    origin_trusted: bool = False
     writes: int | None = None
     """Unsafe operations the request carries, counted against the writes-per-user rule:
     ``None`` → one for an unsafe ``method``, none for a safe one (REST); GraphQL says how
@@ -70,6 +93,14 @@ class Credentials:
 class Authenticated:
     principal: Principal
     token: str
+    by_cookie: bool = False
+    """Authenticated by cookie mode's session cookie rather than a header."""
+
+    @property
+    def shown_token(self) -> str:
+        """The token a response may carry: never the cookie's, which is ``HttpOnly`` so
+        that no script on the page can read it (``""``, as cookie-mode login answers)."""
+        return "" if self.by_cookie else self.token
 
 
 async def authenticate(
@@ -102,6 +133,7 @@ class Claim:
     user_id: int
     session_id: str
     token: str
+    by_cookie: bool = False
 
 
 def claimed(security: Security, credentials: Credentials) -> Claim | None:
@@ -110,15 +142,25 @@ def claimed(security: Security, credentials: Credentials) -> Claim | None:
     session's role some other way (the response cache, in the same round trip as the
     answer) passes it to :func:`admitted`; every other caller uses :func:`authenticate`."""
     token = parse_authorization(credentials.authorization)
-    if token is None and credentials.session_cookie:
+    proof: CsrfProof | None = None
+    by_cookie = token is None and bool(credentials.session_cookie)
+    if by_cookie:
         token = credentials.session_cookie
         if credentials.method.upper() not in SAFE_METHODS:
-            _check_csrf(credentials)
+            proof = credentials.csrf or NO_PROOF
+            check_csrf_presence(proof)  # before the token: no session needed to refuse
     if token is None:
         return None
     verified = security.tokens.verify(token)
     assert verified.session_id is not None  # verify requires the claim
-    return Claim(user_id=verified.user_id, session_id=verified.session_id, token=token)
+    if proof is not None:
+        check_csrf(security, proof, verified.session_id)
+    return Claim(
+        user_id=verified.user_id,
+        session_id=verified.session_id,
+        token=token,
+        by_cookie=by_cookie,
+    )
 
 
 async def admitted(
@@ -140,18 +182,28 @@ async def admitted(
     principal = Principal(user_id=claim.user_id, role=Role(role), session_id=session_id)
     note_user(principal.user_id)  # the request's log line names who made it
     await limits.writes(limiter, principal, credentials.write_count)
-    return Authenticated(principal=principal, token=claim.token)
+    return Authenticated(principal=principal, token=claim.token, by_cookie=claim.by_cookie)
 
 
-def _check_csrf(credentials: Credentials) -> None:
-    cookie, header = credentials.csrf_cookie, credentials.csrf_header
-    if (
-        not cookie
-        or not header
-        or not hmac.compare_digest(cookie.encode(), header.encode())
-        or not credentials.origin_trusted
-    ):
-        raise CsrfRejected()
+def check_csrf_presence(proof: CsrfProof) -> None:
+    """The checks that need no session: a trusted origin, then a token at all.
+    ``CsrfRejected`` names the first that fails."""
+    if proof.origin is Origin.MISSING:
+        raise CsrfRejected(CsrfRejected.ORIGIN_MISSING)
+    if proof.origin is not Origin.TRUSTED:
+        raise CsrfRejected(CsrfRejected.ORIGIN_NOT_ALLOWED)
+    if not proof.token:
+        raise CsrfRejected(CsrfRejected.TOKEN_MISSING)
+
+
+def check_csrf(security: Security, proof: CsrfProof, session_id: str) -> None:
+    """Every CSRF check of an unsafe cookie request, the last one binding the token to
+    the session: it must be the one derived from ``session_id`` (``infra.csrf``), so a
+    ``qp_csrf`` cookie planted with a matching header fails."""
+    check_csrf_presence(proof)
+    assert proof.token is not None  # checked just above
+    if not security.csrf.matches(session_id, proof.token):
+        raise CsrfRejected(CsrfRejected.TOKEN_MISMATCH)
 
 
 def session_key(user_id: int, session_id: str) -> tuple[str, tuple[str, ...]]:

@@ -20,6 +20,7 @@ from quillpress.infra.security import Security
 from quillpress.repositories import sessions as session_repo
 from quillpress.repositories import users as user_repo
 from quillpress.services import audit, limits
+from quillpress.services.authentication import CsrfProof, check_csrf, check_csrf_presence
 from quillpress.services.sessions import NO_CLIENT, ClientInfo, end_sessions, start_session
 
 log = logging.getLogger("quillpress.sessions")
@@ -157,7 +158,12 @@ async def _login_failed(
 
 
 async def refresh(
-    db: Database, security: Security, refresh_token: str, *, client: ClientInfo = NO_CLIENT
+    db: Database,
+    security: Security,
+    refresh_token: str,
+    *,
+    client: ClientInfo = NO_CLIENT,
+    csrf: CsrfProof | None = None,
 ) -> SessionView:
     """Spend ``refresh_token`` for a new access token and its successor.
 
@@ -169,7 +175,14 @@ async def refresh(
       session is revoked (committed with its audit row, then logged), and the request
       is refused.
     - A banned account: refused (``Banned``), nothing rotated.
-    - Anything else (unknown, expired, revoked): refused."""
+    - Anything else (unknown, expired, revoked): refused.
+
+    ``csrf``: the refresh cookie is being spent (cookie mode), so the request needs the
+    CSRF proof every unsafe cookie request needs (``services.authentication``), bound to
+    the session the token belongs to. A refusal (``CsrfRejected``) changes nothing: no
+    rotation, no reuse revocation."""
+    if csrf is not None:
+        check_csrf_presence(csrf)  # before the database: no session needed to refuse
     policy = security.refresh
     spent = policy.hash(refresh_token)
     successor = policy.successor(refresh_token)
@@ -188,11 +201,15 @@ async def refresh(
         )
         if rotated is not None:
             session_id = rotated.id
+            if csrf is not None:
+                check_csrf(security, csrf, session_id)  # raised: the rotation rolls back
             account = await user_repo.get_account(tx.conn, rotated.user_id)
         else:
             row = await session_repo.by_spent_refresh(tx.conn, spent)
             if row is None:
                 raise Unauthenticated.invalid_refresh()
+            if csrf is not None:
+                check_csrf(security, csrf, row.id)
             if _within_grace(row, now, policy.grace_seconds, policy.hash(successor)):
                 session_id = row.id
                 account = await user_repo.get_account(tx.conn, row.user_id)

@@ -17,6 +17,7 @@ from graphql import (
 )
 
 from quillpress.api.graphql.context import Info
+from quillpress.api.graphql.execution import plain
 from quillpress.api.graphql.types import Boolean, Int, String, _list, page_arguments, page_from
 from quillpress.domain import cursors
 from quillpress.domain.commands import AdminUpdateUser, AuditFilter, UserSearch
@@ -46,7 +47,7 @@ def _end_cursor(page: Paged[Any], _info: Info) -> str | None:
 AdminPageInfoType = GraphQLObjectType(
     "AdminPageInfo",
     {
-        "hasNextPage": GraphQLField(Boolean, resolve=lambda p, _i: p.has_next),
+        "hasNextPage": GraphQLField(Boolean, resolve=plain(lambda p, _i: p.has_next)),
         "endCursor": GraphQLField(GraphQLString, resolve=_end_cursor),
     },
 )
@@ -63,7 +64,9 @@ def _connection(name: str, node: GraphQLObjectType) -> GraphQLObjectType:
             "nodes": GraphQLField(_list(node), resolve=lambda p, _i: p.items),
             "pageInfo": GraphQLField(GraphQLNonNull(AdminPageInfoType), resolve=lambda p, _i: p),
             "totalCount": GraphQLField(
-                Int, description="Every match, not just this page.", resolve=lambda p, _i: p.total
+                Int,
+                description="Every match, not just this page.",
+                resolve=plain(lambda p, _i: p.total),
             ),
         },
     )
@@ -76,11 +79,11 @@ AdminUserType = GraphQLObjectType(
         "email": GraphQLField(String),
         "role": GraphQLField(String, description="`admin` or `user`."),
         "banned": GraphQLField(Boolean, description="Cannot sign in; their content stays."),
-        "createdAt": GraphQLField(String, resolve=lambda u, _i: isoformat(u.created_at)),
+        "createdAt": GraphQLField(String, resolve=plain(lambda u, _i: isoformat(u.created_at))),
         "lastLoginAt": GraphQLField(
             GraphQLString,
             description="The last successful login, or null.",
-            resolve=lambda u, _i: isoformat(u.last_login_at) if u.last_login_at else None,
+            resolve=plain(lambda u, _i: isoformat(u.last_login_at) if u.last_login_at else None),
         ),
     },
 )
@@ -89,13 +92,13 @@ AuditEventType = GraphQLObjectType(
     "AuditEvent",
     {
         "id": GraphQLField(Int),
-        "at": GraphQLField(String, resolve=lambda e, _i: isoformat(e.at)),
+        "at": GraphQLField(String, resolve=plain(lambda e, _i: isoformat(e.at))),
         "actor": GraphQLField(GraphQLString, description="Username at the time, or null."),
         "action": GraphQLField(String, description="Dotted name, e.g. `user.login_failed`."),
         "target": GraphQLField(GraphQLString),
         "ip": GraphQLField(GraphQLString, description="Peer address of the connection."),
-        "userAgent": GraphQLField(GraphQLString, resolve=lambda e, _i: e.user_agent),
-        "requestId": GraphQLField(GraphQLString, resolve=lambda e, _i: e.request_id),
+        "userAgent": GraphQLField(GraphQLString, resolve=plain(lambda e, _i: e.user_agent)),
+        "requestId": GraphQLField(GraphQLString, resolve=plain(lambda e, _i: e.request_id)),
         "outcome": GraphQLField(String, description="`success` or `failure`."),
     },
 )

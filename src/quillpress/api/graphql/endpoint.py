@@ -45,6 +45,7 @@ from quillpress.api.graphql.errors import (
     format_error,
     request_error,
 )
+from quillpress.api.graphql.execution import LeafExecutor
 from quillpress.api.graphql.schema import schema as default_schema
 from quillpress.api.idempotency import KEY_HEADER, REPLAYED_HEADER
 from quillpress.api.middleware import statement_stats
@@ -275,13 +276,9 @@ class GraphQLEndpoint:
         except Unauthenticated as error:
             found.metrics.auth_failure(error)
             return _json({"errors": [domain_error(error)]}, 401)
-        except CsrfRejected as error:
+        except CsrfRejected as error:  # extensions.reason names the check that failed
             found.metrics.auth_failure(error)
-            message = "CSRF check failed: send X-CSRF-Token equal to the qp_csrf cookie"
-            return _json(
-                {"errors": [{**domain_error(error), "message": message}]},
-                403,
-            )
+            return _json({"errors": [domain_error(error)]}, 403)
         except Unavailable as error:
             return _unavailable([domain_error(error)])
         except RateLimited as error:
@@ -327,6 +324,7 @@ class GraphQLEndpoint:
             variable_values=variables,
             operation_name=operation_name,
             is_awaitable=_is_coroutine,
+            executor_class=LeafExecutor,
         )
         if isawaitable(result):
             result = await result

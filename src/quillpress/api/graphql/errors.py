@@ -10,6 +10,7 @@ from graphql import GraphQLError
 
 from quillpress.domain.errors import (
     Conflict,
+    CsrfRejected,
     DomainError,
     Forbidden,
     Invalid,
@@ -46,9 +47,14 @@ def domain_error(error: DomainError) -> dict[str, Any]:
         log.error("domain error kind without a GraphQL code", exc_info=error)
         return {"message": "Internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
     extensions: dict[str, Any] = {"code": code, "fields": error.fields}
+    message = error.describe()
     if isinstance(error, RateLimited):
         extensions["retryAfter"] = error.retry_after
-    return {"message": error.describe(), "extensions": extensions}
+    elif isinstance(error, CsrfRejected):
+        # The check that failed, in REST's words ({"csrf": [reason]}).
+        extensions["reason"] = error.reason
+        message = f"CSRF check failed: {error.reason}"
+    return {"message": message, "extensions": extensions}
 
 
 def request_error(message: str, code: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from graphql import (
 )
 
 from quillpress.api.graphql.context import Info
+from quillpress.api.graphql.execution import plain
 from quillpress.api.graphql.selection import selects
 from quillpress.domain import cursors
 from quillpress.domain.commands import Group, Page, make_page
@@ -100,7 +101,7 @@ def _end_cursor(connection: Connection, _info: Info) -> str | None:
 PageInfoType = GraphQLObjectType(
     "PageInfo",
     {
-        "hasNextPage": GraphQLField(Boolean, resolve=lambda c, _i: c.page.has_next),
+        "hasNextPage": GraphQLField(Boolean, resolve=plain(lambda c, _i: c.page.has_next)),
         "endCursor": GraphQLField(GraphQLString, resolve=_end_cursor),
     },
 )
@@ -171,8 +172,8 @@ CommentType = GraphQLObjectType(
     {
         "id": GraphQLField(Int),
         "body": GraphQLField(String),
-        "createdAt": GraphQLField(String, resolve=lambda c, _i: isoformat(c.created_at)),
-        "updatedAt": GraphQLField(String, resolve=lambda c, _i: isoformat(c.updated_at)),
+        "createdAt": GraphQLField(String, resolve=plain(lambda c, _i: isoformat(c.created_at))),
+        "updatedAt": GraphQLField(String, resolve=plain(lambda c, _i: isoformat(c.updated_at))),
         "author": GraphQLField(GraphQLNonNull(ProfileType)),
     },
 )
@@ -184,11 +185,11 @@ ArticleType: GraphQLObjectType = GraphQLObjectType(
         "title": GraphQLField(String),
         "description": GraphQLField(String),
         "body": GraphQLField(String, resolve=_body),
-        "tagList": GraphQLField(_list(GraphQLString), resolve=lambda a, _i: a.tag_list),
-        "createdAt": GraphQLField(String, resolve=lambda a, _i: isoformat(a.created_at)),
-        "updatedAt": GraphQLField(String, resolve=lambda a, _i: isoformat(a.updated_at)),
+        "tagList": GraphQLField(_list(GraphQLString), resolve=plain(lambda a, _i: a.tag_list)),
+        "createdAt": GraphQLField(String, resolve=plain(lambda a, _i: isoformat(a.created_at))),
+        "updatedAt": GraphQLField(String, resolve=plain(lambda a, _i: isoformat(a.updated_at))),
         "favorited": GraphQLField(Boolean, description="Whether the viewer favorited it."),
-        "favoritesCount": GraphQLField(Int, resolve=lambda a, _i: a.favorites_count),
+        "favoritesCount": GraphQLField(Int, resolve=plain(lambda a, _i: a.favorites_count)),
         "author": GraphQLField(GraphQLNonNull(ProfileType)),
         "comments": GraphQLField(
             _list(CommentType), description="Newest first.", resolve=_article_comments
@@ -208,7 +209,9 @@ ArticleConnectionType: GraphQLObjectType = GraphQLObjectType(
         "nodes": GraphQLField(_list(ArticleType), resolve=lambda c, _i: c.page.items),
         "pageInfo": GraphQLField(GraphQLNonNull(PageInfoType), resolve=lambda c, _i: c),
         "totalCount": GraphQLField(
-            Int, description="Every match, not just this page.", resolve=lambda c, _i: c.page.total
+            Int,
+            description="Every match, not just this page.",
+            resolve=plain(lambda c, _i: c.page.total),
         ),
     },
 )
@@ -224,13 +227,13 @@ SessionType = GraphQLObjectType(
     "Session",
     {
         "id": GraphQLField(String, description="Opaque id (the access token's `sid` claim)."),
-        "createdAt": GraphQLField(String, resolve=lambda s, _i: isoformat(s.created_at)),
+        "createdAt": GraphQLField(String, resolve=plain(lambda s, _i: isoformat(s.created_at))),
         "lastSeenAt": GraphQLField(
             String,
             description="Last authenticated request (recorded at most every 5 minutes).",
-            resolve=lambda s, _i: isoformat(s.last_seen_at),
+            resolve=plain(lambda s, _i: isoformat(s.last_seen_at)),
         ),
-        "userAgent": GraphQLField(GraphQLString, resolve=lambda s, _i: s.user_agent),
+        "userAgent": GraphQLField(GraphQLString, resolve=plain(lambda s, _i: s.user_agent)),
         "ip": GraphQLField(GraphQLString),
         "current": GraphQLField(Boolean, description="Whether this request authenticated by it."),
     },
@@ -265,7 +268,7 @@ AuthPayloadType = GraphQLObjectType(
         "refreshToken": GraphQLField(
             GraphQLString,
             description="Spend with `refresh(refreshToken:)` for new tokens; works once.",
-            resolve=lambda s, _i: s.refresh_token,
+            resolve=plain(lambda s, _i: s.refresh_token),
         ),
         "user": GraphQLField(GraphQLNonNull(UserType)),
     },

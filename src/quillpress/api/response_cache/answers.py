@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 from starlette.types import Message
 
-from quillpress.api.http_caching import etag_of
+from quillpress.api.http_caching import VARY, etag_of
 from quillpress.api.rest import links
 from quillpress.infra import cache_keys
 from quillpress.infra.read_tags import ReadTags
@@ -98,10 +98,10 @@ def with_flags(body: bytes, favorited: list[bool], following: list[bool]) -> byt
 
 
 def replaced_headers(
-    headers: list[tuple[bytes, bytes]], policy: bytes, etag: bytes
+    headers: list[tuple[bytes, bytes]], policy: bytes, etag: bytes, vary: bytes
 ) -> list[tuple[bytes, bytes]]:
-    """``headers`` with the answer's ``Cache-Control`` and ``ETag`` (in place)."""
-    swapped = {b"cache-control": policy, b"etag": etag}
+    """``headers`` with the answer's ``Cache-Control``, ``ETag`` and ``Vary`` (in place)."""
+    swapped = {b"cache-control": policy, b"etag": etag, b"vary": vary}
     return [(name, swapped.get(name, value)) for name, value in headers]
 
 
@@ -138,7 +138,7 @@ def shared_answer(
         return None
     if signed_in:
         body = shared
-        headers = replaced_headers(headers, PUBLIC, etag_of(body))
+        headers = replaced_headers(headers, PUBLIC, etag_of(body), VARY)
     elif shared != body:
         return None
     return Stored(headers, page, list(record.favorited), list(record.following), body, tags)
@@ -187,12 +187,12 @@ async def flags_from_database(stored: Stored, viewer: Authenticated, found: Reso
     )
 
 
-def for_viewer(stored: Stored, flags: Flags) -> Stored:
+def for_viewer(stored: Stored, flags: Flags, vary: bytes) -> Stored:
     """The shared answer with the viewer's flags, and the headers a signed-in answer
-    carries (``private``; the ETag of what this viewer is sent)."""
+    carries (``private``; the ETag of what this viewer is sent; ``vary``, as
+    ``http_caching.vary_for`` says for the request)."""
     body = stored.body
     if any(flags.favorited) or any(flags.following):
         body = with_flags(body, flags.favorited, flags.following)
-    return replace(
-        stored, headers=replaced_headers(stored.headers, PRIVATE, etag_of(body)), body=body
-    )
+    headers = replaced_headers(stored.headers, PRIVATE, etag_of(body), vary)
+    return replace(stored, headers=headers, body=body)

@@ -36,7 +36,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quillpress.api.credentials import AUTHENTICATED, credentials_of
-from quillpress.api.http_caching import DROPPED_ON_304, matches
+from quillpress.api.http_caching import DROPPED_ON_304, matches, vary_for
 from quillpress.api.middleware import ROUTE_KEY
 from quillpress.api.response_cache.answers import (
     Flags,
@@ -149,7 +149,7 @@ class ResponseCache:
             except DomainError:  # the database cannot answer: the app says so its way
                 await self.app(scope, receive, send)
                 return
-            shared = for_viewer(shared, flags)
+            shared = for_viewer(shared, flags, _vary(scope))
         scope[ROUTE_KEY] = route.template
         await self._answer(scope, send, shared, _if_none_match(scope))
 
@@ -216,7 +216,9 @@ class ResponseCache:
             except DomainError:  # the database cannot answer: the app says so its way
                 await self.app(scope, receive, send)
                 return
-        await self._answer(scope, send, for_viewer(stored, flags), _if_none_match(scope))
+        await self._answer(
+            scope, send, for_viewer(stored, flags, _vary(scope)), _if_none_match(scope)
+        )
         if fresh is not None and flags_key is not None:
             tags = [*stored.tags, *viewer_tags(claim.user_id)]
             await cache.fill(flags_key, tags, fresh.payload(), answer.mark)
@@ -358,6 +360,15 @@ async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return body, replay
+
+
+def _vary(scope: Scope) -> bytes:
+    """What ``http_caching`` would say for this request (a hit is what a miss answers)."""
+    cookie = None
+    for name, value in scope["headers"]:
+        if name == b"cookie":
+            cookie = bytes(value)  # the last one, as http_caching's dict of headers reads
+    return vary_for(cookie)
 
 
 def _if_none_match(scope: Scope) -> bytes:

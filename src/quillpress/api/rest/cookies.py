@@ -4,11 +4,12 @@ a script cannot read, and the body keeps the RealWorld shape with ``token: ""``.
 ``qp_session`` (the access token; ``__Host-qp_session`` when Secure) is ``HttpOnly``,
 ``SameSite=Lax``, path ``/``; ``qp_refresh`` is ``HttpOnly``, ``SameSite=Strict`` and
 sent only to ``/api/users/refresh``; ``qp_csrf`` is readable by the page's scripts, which
-echo it in ``X-CSRF-Token`` on unsafe requests (double submit)."""
+echo it in ``X-CSRF-Token`` on unsafe requests. Its value is the session's CSRF token
+(``infra.csrf``, derived from the session id), so the server checks the header against
+what it derives, never against the cookie."""
 
 from __future__ import annotations
 
-import secrets
 from enum import StrEnum
 
 from starlette.responses import Response
@@ -28,7 +29,10 @@ class SessionMode(StrEnum):
     COOKIE = "cookie"
 
 
-def set_session_cookies(response: Response, settings: Settings, session: SessionView) -> None:
+def set_session_cookies(
+    response: Response, settings: Settings, session: SessionView, csrf_token: str
+) -> None:
+    """``csrf_token``: the session's (``security.csrf.token(session_id)``)."""
     secure = settings.cookies_secure
     response.set_cookie(
         session_cookie_name(settings),
@@ -49,12 +53,16 @@ def set_session_cookies(response: Response, settings: Settings, session: Session
             httponly=True,
             samesite="strict",
         )
+    set_csrf_cookie(response, settings, csrf_token)
+
+
+def set_csrf_cookie(response: Response, settings: Settings, csrf_token: str) -> None:
     response.set_cookie(
         CSRF_COOKIE,
-        secrets.token_urlsafe(32),
+        csrf_token,
         max_age=settings.refresh_lifetime_seconds,
         path="/",
-        secure=secure,
+        secure=settings.cookies_secure,
         httponly=False,
         samesite="lax",
     )

@@ -41,7 +41,8 @@ async def _session_mode(
         Query(
             description="`cookie`: set the tokens as HttpOnly cookies instead of returning "
             "them (the body's `token` is empty); unsafe requests authenticated by the cookie "
-            "then need `X-CSRF-Token` equal to the `qp_csrf` cookie."
+            "then need a trusted `Origin` and `X-CSRF-Token` equal to the `qp_csrf` cookie "
+            "(the session's CSRF token)."
         ),
     ] = SessionMode.TOKEN,
 ) -> SessionMode:

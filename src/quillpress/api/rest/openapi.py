@@ -242,8 +242,9 @@ ERRORS: dict[int, ErrorStatus] = {
     403: ErrorStatus(
         "Forbidden: authenticated, but not allowed to change this resource (the key names "
         "it; `admin` for the admin API without the admin role), or, authenticated by "
-        "cookie, without a valid CSRF token and origin (`csrf`); on login and refresh, a "
-        "banned account (`user`: `banned`).",
+        "cookie (or spending the refresh cookie), a failed CSRF check, named by `csrf`: "
+        "`origin missing`, `origin not allowed`, `token missing` or `token mismatch`; on "
+        "login and refresh, a banned account (`user`: `banned`).",
         {"article": ["forbidden"]},
     ),
     404: ErrorStatus(
@@ -377,10 +378,13 @@ SECURITY_SCHEMES = {
         "name": "qp_session",
         "description": "Cookie mode (`?session=cookie` on login or register): the access "
         "token in the HttpOnly `qp_session` cookie (`__Host-qp_session` when "
-        "`QUILLPRESS_COOKIE_SECURE`). Unsafe requests authenticated by it need an "
-        "`X-CSRF-Token` header equal to the `qp_csrf` cookie and an `Origin` (or `Referer`) "
-        'that is the app\'s own or CORS-allowed, else 403 `{"errors": {"csrf": '
-        '["missing or invalid"]}}`.',
+        "`QUILLPRESS_COOKIE_SECURE`). Unsafe requests authenticated by it (and the refresh "
+        "cookie's spending) need an `Origin` (or `Referer`) that is the app's own or "
+        "trusted for credentialed CORS, and an `X-CSRF-Token` header holding the session's "
+        "CSRF token (the `qp_csrf` cookie's value), else 403 "
+        '`{"errors": {"csrf": ["origin missing"]}}` (or `origin not allowed`, '
+        "`token missing`, `token mismatch`). Answers to it never carry the token "
+        '(`"token": ""`).',
     },
 }
 _SECURITY: dict[Access, list[dict[str, list[str]]]] = {

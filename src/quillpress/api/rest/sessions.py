@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path, Request, Response
 
-from quillpress.api.credentials import REFRESH_COOKIE
+from quillpress.api.credentials import REFRESH_COOKIE, csrf_proof_of
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.binding import BoundRoute
 from quillpress.api.rest.bodies import RefreshBody
@@ -36,15 +36,19 @@ async def refresh(
     client: Client,
     body: RefreshBody | None = None,
 ) -> JsonResponse:
-    """With no body, the refresh cookie is spent and new cookies are set (cookie mode)."""
+    """With no body, the refresh cookie is spent and new cookies are set (cookie mode):
+    that needs the CSRF proof any unsafe cookie request needs (a trusted origin, the
+    session's token in ``X-CSRF-Token``)."""
     if body is not None:
         session = await user_service.refresh(db, security, body.refreshToken, client=client)
-        return signed_in(session, SessionMode.TOKEN, settings)
+        return signed_in(session, SessionMode.TOKEN, settings, security)
     cookie = request.cookies.get(REFRESH_COOKIE)
     if not cookie:
         raise Unauthenticated.invalid_refresh()
-    session = await user_service.refresh(db, security, cookie, client=client)
-    return signed_in(session, SessionMode.COOKIE, settings)
+    session = await user_service.refresh(
+        db, security, cookie, client=client, csrf=csrf_proof_of(request, settings)
+    )
+    return signed_in(session, SessionMode.COOKIE, settings, security)
 
 
 @router.post(

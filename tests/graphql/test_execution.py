@@ -1,0 +1,102 @@
+"""``api.graphql.execution.LeafExecutor``: the short path for plain leaf fields answers what
+graphql-core's own executor answers, field for field, error for error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from graphql import GraphQLField, GraphQLNonNull, GraphQLObjectType, GraphQLString
+from graphql.execution.executor import Executor
+
+from quillpress.api.graphql.execution import LeafExecutor, plain
+from tests.helpers import create_article, gql, make_admin, register
+
+ARTICLE_FIELDS = """slug title description body tagList createdAt updatedAt favorited
+  favoritesCount author { username bio image following __typename }"""
+
+QUERIES: list[tuple[str, dict[str, Any]]] = [
+    (
+        f"""{{ articles(first: 3) {{ totalCount edges {{ cursor node {{ {ARTICLE_FIELDS} }} }}
+          pageInfo {{ hasNextPage endCursor }} nodes {{ slug }} }} }}""",
+        {},
+    ),
+    (
+        f"""query($s: String!) {{ article(slug: $s) {{ {ARTICLE_FIELDS}
+        comments {{ id body createdAt updatedAt author {{ username }} }} }} }}""",
+        {"s": "dragons"},
+    ),
+    (
+        """{ a: article(slug: "dragons") { t: title ...F } missing: article(slug: "nope") { slug } }
+        fragment F on Article { slug tagList }""",
+        {},
+    ),
+    ('{ profile(username: "ann") { username bio image following } tags }', {}),
+    ("{ viewer { username email bio image sessions { id current userAgent ip createdAt } } }", {}),
+    (
+        """{ adminUsers(first: 5) { totalCount edges { node { username email role banned
+          createdAt lastLoginAt } } pageInfo { hasNextPage endCursor } }
+          auditEvents(first: 5) { totalCount nodes { id at actor action target ip userAgent
+          requestId outcome } } }""",
+        {},
+    ),
+    ("{ articles(first: 0) { totalCount } }", {}),  # an argument error, located
+    ("{ __typename viewer { __typename } }", {}),
+]
+
+
+async def answers(client: httpx.AsyncClient, headers: dict[str, str]) -> list[Any]:
+    results = []
+    for query, variables in QUERIES:
+        response = await gql(client, query, variables, headers=headers)
+        results.append((response.status_code, response.json()))
+    return results
+
+
+async def test_leaf_and_generic_execution_answer_the_same(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    root = await make_admin(app, client, "root")
+    ann = await register(client, "ann")
+    await client.put("/api/user", json={"user": {"bio": "Writes", "image": None}}, headers=ann)
+    slug = (await create_article(client, ann, title="Dragons", tagList=["b", "a"]))["slug"]
+    await create_article(client, root, title="Other")
+    await client.post(f"/api/articles/{slug}/favorite", headers=root)
+    await client.post(
+        f"/api/articles/{slug}/comments", json={"comment": {"body": "Hi"}}, headers=root
+    )
+    await client.post(
+        "/api/users/login", json={"user": {"email": "x@example.com", "password": "wrong-password"}}
+    )
+
+    leaf = [await answers(client, headers) for headers in ({}, ann, root)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LeafExecutor, "execute_field", Executor.execute_field)
+        generic = [await answers(client, headers) for headers in ({}, ann, root)]
+
+    assert leaf == generic
+    flat = [body for per_viewer in leaf for _, body in per_viewer]
+    assert any("errors" in body for body in flat)  # refusals were compared too
+    assert any(body.get("data", {}).get("adminUsers") for body in flat if body.get("data"))
+
+
+def test_a_value_the_short_path_cannot_complete_is_graphql_cores_error() -> None:
+    """A non-null leaf that resolves to null: graphql-core's located error, not a crash."""
+    from graphql import GraphQLSchema, execute, graphql_sync, parse
+
+    query = GraphQLObjectType(
+        "Query",
+        {
+            "name": GraphQLField(GraphQLNonNull(GraphQLString), resolve=plain(lambda _s, _i: None)),
+            "other": GraphQLField(GraphQLString, resolve=plain(lambda _s, _i: 12)),
+        },
+    )
+    schema = GraphQLSchema(query)
+    document = parse("{ other name }")
+    short = execute(schema, document, executor_class=LeafExecutor)
+    generic = graphql_sync(schema, "{ other name }")
+    assert short == generic
+    assert short.errors is not None
+    assert "Cannot return null" in short.errors[0].message
