@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,6 +31,8 @@ RUNNABLE = "runnable"
 OUTPUT = "output"
 SERVER_START_TIMEOUT_S = 90
 PAGE_TIMEOUT_S = 120
+QP_URL_DEFAULT = "QP_URL=${QP_URL:-http://127.0.0.1:8000}"
+"""How a page's first runnable block starts: a reader gets ``make run``'s address."""
 MARK = "\x1eqp-block"  # a record separator no command prints
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
@@ -194,6 +197,22 @@ def prepare_workdir(workdir: Path) -> None:
         script.chmod(0o755)
 
 
+def seed_template(directory: Path) -> Path:
+    """A migrated database holding the demo data, made once and copied for each page: what
+    ``serve --demo`` would seed into an empty one, with ``make run``'s avatar URLs (seeding
+    costs more than the rest of a page's start)."""
+    env = page_environment(directory, 8000)
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "quillpress", "seed"],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=SERVER_START_TIMEOUT_S,
+    )
+    return directory / "quillpress.db"
+
+
 def start_server(workdir: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     log = (workdir / "server.log").open("wb")
     server = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
@@ -238,11 +257,14 @@ def script_for(runnable: list[Block]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def run_page(path: Path, workdir: Path) -> PageRun:
-    """Every runnable block of ``path`` in order, against a fresh server of its own."""
+def run_page(path: Path, workdir: Path, template: Path | None = None) -> PageRun:
+    """Every runnable block of ``path`` in order, against a fresh server of its own (on a copy
+    of ``template``'s database when given, else on an empty one it seeds)."""
     started = time.monotonic()
     runnable = [block for block in blocks(path) if block.runnable]
     prepare_workdir(workdir)
+    if template is not None:
+        shutil.copyfile(template, workdir / template.name)
     port = free_port()
     env = page_environment(workdir, port)
     result = PageRun(path)

@@ -12,7 +12,7 @@ import pytest
 from tests.docs import runnable
 
 PAGES = runnable.runnable_pages()
-PARALLEL_PAGES = 2  # each page is a server and a bash session; two fit beside other work
+PARALLEL_PAGES = 3  # each page is a server and a bash session, mostly waiting on each other
 
 
 def _page_id(path: Path) -> str:
@@ -29,9 +29,10 @@ def run_of(
         for item in request.session.items
         if item.module is request.module and hasattr(item, "callspec")
     ]
+    template = runnable.seed_template(tmp_path_factory.mktemp("template")) if selected else None
     with ThreadPoolExecutor(max_workers=PARALLEL_PAGES) as pool:
         futures: dict[Path, Future[runnable.PageRun]] = {
-            path: pool.submit(runnable.run_page, path, tmp_path_factory.mktemp(path.stem))
+            path: pool.submit(runnable.run_page, path, tmp_path_factory.mktemp(path.stem), template)
             for path in dict.fromkeys(selected)
         }
         yield lambda path: futures[path].result()
