@@ -202,7 +202,7 @@ def seed_template(directory: Path) -> Path:
     ``serve --demo`` would seed into an empty one, with ``make run``'s avatar URLs (seeding
     costs more than the rest of a page's start)."""
     env = page_environment(directory, 8000)
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [sys.executable, "-m", "quillpress", "seed"],
         cwd=directory,
         env=env,
