@@ -2,8 +2,9 @@
 
 Every value is validated here, so a bad one is reported before anything starts: the
 CLI turns a ``ConfigurationError`` into one line naming the variable, the value
-(secrets masked) and what is accepted. Every knob is documented in the README's
-configuration table and in ``.env.example``; keep the three in step.
+(secrets masked) and what is accepted. Every knob is documented by the docstring under its
+field (the documentation's configuration reference is generated from them; a field without
+one fails the docs build) and in ``.env.example``; keep the two in step.
 """
 
 from __future__ import annotations
