@@ -136,9 +136,9 @@ class Settings(BaseSettings):
 
     env: Environment = Environment.DEVELOPMENT
     """`development` or `production` (any case). Production refuses to start without a strong secret
-    key, turns GraphQL introspection off, CORS to the allow-list and `/metrics` off unless a token
-    is set; development on an address other than loopback is a loud warning (see Configuration
-    warnings)."""
+    key, turns GraphQL introspection off, CORS to the allow-list (development also trusts loopback
+    origins) and `/metrics` off unless a token is set; development on an address other than
+    loopback is a loud warning (see Configuration warnings)."""
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
         validation_alias=AliasChoices("QUILLPRESS_DATABASE_URL", "DATABASE_URL"),
@@ -203,8 +203,9 @@ class Settings(BaseSettings):
     """Password hashes running at once, in threads, never on the event loop."""
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    """Comma-separated origins allowed to call the API (credentialed CORS). Empty: any origin in
-    development, none in production."""
+    """Comma-separated origins trusted with credentialed CORS and by the CSRF origin check. Empty:
+    loopback origins in development (other origins get CORS without credentials), none in
+    production. `*` is refused in production, `null` always."""
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     """Larger request bodies get 413."""
     default_page_size: int = Field(default=20, ge=1)
