@@ -328,9 +328,10 @@ def serve_warnings(settings: Settings, host: str, environ: Mapping[str, str]) ->
     """What ``serve`` starts with but should not pass in silence (after every check that
     refuses to start, so an error stays one line): variables no setting reads, development
     defaults reachable from other machines, a weak key in development."""
+    everything = " (docs/operating/configuration.md lists every setting)"
     warnings = [
         f"{name} is not a setting and is ignored"
-        + (f"; did you mean {close}?" if close else " (the README lists every setting)")
+        + (f"; did you mean {close}?" if close else everything)
         for name, close in unknown_variables(environ)
     ]
     if not settings.is_production and not _only_loopback(host):

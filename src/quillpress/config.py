@@ -2,8 +2,9 @@
 
 Every value is validated here, so a bad one is reported before anything starts: the
 CLI turns a ``ConfigurationError`` into one line naming the variable, the value
-(secrets masked) and what is accepted. Every knob is documented in the README's
-configuration table and in ``.env.example``; keep the three in step.
+(secrets masked) and what is accepted. Every knob is documented by the docstring under its
+field (the documentation's configuration reference is generated from them; a field without
+one fails the docs build) and in ``.env.example``; keep the two in step.
 """
 
 from __future__ import annotations
@@ -125,115 +126,231 @@ def resolve_workers(workers: int | Literal["auto"]) -> int:
 class Settings(BaseSettings):
     # hide_input_in_errors: a traceback (QUILLPRESS_LOG_LEVEL=DEBUG) must not print a URL
     # with its password; the one-line message shows the value itself, masked.
+    # use_attribute_docstrings: the docstring under each field is its description, from
+    # which the documentation's configuration reference is generated (tools/docs).
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, extra="ignore", hide_input_in_errors=True
+        env_prefix=ENV_PREFIX,
+        extra="ignore",
+        hide_input_in_errors=True,
+        use_attribute_docstrings=True,
     )
 
     env: Environment = Environment.DEVELOPMENT
+    """`development` or `production` (any case). Production refuses to start without a strong secret
+    key, turns GraphQL introspection off, CORS to the allow-list (development also trusts loopback
+    origins) and `/metrics` off unless a token is set; development on an address other than
+    loopback is a loud warning (see Configuration warnings)."""
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
         validation_alias=AliasChoices("QUILLPRESS_DATABASE_URL", "DATABASE_URL"),
     )
+    """The database: `sqlite://…`, `postgresql://…` and `postgres://…` are accepted and pointed at
+    the async drivers (aiosqlite, asyncpg). The embedded default is a SQLite file in the working
+    directory."""
     database_echo: bool = False
+    """Log every SQL statement, through the normal log pipeline (parameters are never logged)."""
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    """PostgreSQL connections per worker, kept open (no overflow: requests wait for a pooled
+    connection rather than open new ones). Replicas x workers x this must fit PostgreSQL's
+    `max_connections`."""
     # Streaming replicas of a PostgreSQL primary (comma-separated URLs): reads go to one
     # only when it has replayed every write committed before the read began (db.replicas).
     database_replica_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """PostgreSQL streaming replicas for reads, comma-separated URLs (PostgreSQL primary only). A
+    read uses a replica only when it has replayed every committed write, else the primary (see
+    Scale-out); several instances or workers share commit positions through `QUILLPRESS_REDIS_URL`.
+    """
 
     secret_key: SecretStr | None = None
+    """JWT signing key. Unset in development: one is generated once into `QUILLPRESS_SECRET_FILE`
+    (mode 0600) with a warning. Production requires at least 32 characters (at least 12 distinct
+    ones); in development a weaker key is a warning from `serve`."""
     secret_file: str = ".quillpress-secret"  # noqa: S105 (a path, not a secret)
+    """Where the generated development signing key is kept."""
     jwt_algorithm: JwtAlgorithm = "HS256"
+    """`HS256`, `HS384`, `HS512` or `EdDSA` (with `QUILLPRESS_JWT_PRIVATE_KEY_FILE`); pinned per key
+    id on verification."""
     # Comma-separated keys that only verify (rotation: the old key, until its tokens expire).
     previous_secret_keys: SecretStr | None = None
+    """Comma-separated former signing keys that still verify but never sign (key rotation: keep the
+    old key here until its tokens expire)."""
     jwt_private_key_file: str | None = None  # PEM Ed25519 private key, for EdDSA
+    """PEM Ed25519 private key used with `EdDSA` (from `openssl genpkey -algorithm ed25519`); the
+    public key is served at `/.well-known/jwks.json`."""
     token_lifetime_seconds: int = Field(default=86_400, ge=60, le=31 * 86_400)
+    """Access token (JWT) lifetime, 60 s to 31 days."""
     # Cookie mode (``?session=cookie``): Secure cookies, and ``__Host-qp_session``.
     cookie_secure: bool | None = None  # default: on in production, off in development
+    """Cookie mode: `Secure` cookies and the `__Host-qp_session` name. Unset: on in production, off
+    in development."""
     # Refresh tokens (see services.refresh): an absolute lifetime from the sign-in, an
     # idle lifetime from the last refresh, and the grace window for a spent token.
     refresh_lifetime_seconds: int = Field(default=30 * 86_400, ge=60, le=366 * 86_400)
+    """Absolute refresh lifetime of a session from its sign-in (30 days)."""
     refresh_idle_seconds: int = Field(default=7 * 86_400, ge=60, le=366 * 86_400)
+    """A session not refreshed for this long cannot refresh any more (7 days)."""
     refresh_grace_seconds: int = Field(default=10, ge=0, le=300)
+    """A spent refresh token presented again within this window gets the same successor (two tabs
+    refreshing at once); later it counts as theft and revokes the session."""
 
     # argon2id cost (RFC 9106 "low memory" profile by default).
     password_time_cost: int = Field(default=3, ge=1, le=20)
+    """argon2id time cost (RFC 9106 low-memory profile)."""
     password_memory_kib: int = Field(default=65_536, ge=8, le=4_194_304)
+    """argon2id memory per hash, in KiB (64 MiB by default)."""
     password_parallelism: int = Field(default=4, ge=1, le=64)
+    """argon2id parallelism."""
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+    """Password hashes running at once, in threads, never on the event loop."""
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Comma-separated origins trusted with credentialed CORS and by the CSRF origin check. Empty:
+    loopback origins in development (other origins get CORS without credentials), none in
+    production. `*` is refused in production, `null` always."""
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    """Larger request bodies get 413."""
     default_page_size: int = Field(default=20, ge=1)
+    """REST `limit` and GraphQL `first` when the client gives none; may not exceed
+    `QUILLPRESS_MAX_PAGE_SIZE`."""
     max_page_size: int = Field(default=100, ge=1, le=1_000)
+    """Largest REST `limit` and GraphQL `first`; out of range is 422 / `BAD_USER_INPUT`, never
+    clamped."""
     # How long a create's Idempotency-Key answers retries with its first result (1 h to 30 days).
     idempotency_ttl_hours: int = Field(default=24, ge=1, le=720)
+    """How long a create's `Idempotency-Key` (`POST /api/articles`, `POST
+    /api/articles/{slug}/comments`, GraphQL `createArticle`/`addComment`) answers a retry with the
+    first result; 1 to 720."""
     log_level: LogLevel = "INFO"
+    """`DEBUG`, `INFO`, `WARNING`, `ERROR` or `CRITICAL`; console lines in development, JSON lines
+    in production; `DEBUG` also shows CLI error tracebacks."""
     public_url: str | None = None  # where browsers reach the app; demo avatar URLs start with it
+    """Absolute `http(s)://` base where browsers reach the app (with any path prefix), no trailing
+    slash. Demo avatar URLs are stored under it when seeding (unset: the `serve` address). When set,
+    the `Link` header of paged lists and the links of `/` are built under it whatever `Host` a
+    request carries; unset, from the request's scheme and `Host` (with `Vary: Host`). Set it in
+    production."""
     # Strict-Transport-Security on every response (api.security_headers). Off by default:
     # only a deployment that is reached over HTTPS, on every subdomain too, may turn it on.
     hsts: bool = False
+    """Send `Strict-Transport-Security: max-age=…; includeSubDomains` on every response; only for a
+    site served over HTTPS, subdomains included."""
     hsts_max_age: int = Field(default=31_536_000, ge=0, le=63_072_000)  # 0 tells browsers to forget
+    """Its `max-age` in seconds (0 to 63072000; `0` tells browsers to forget it)."""
 
     # GraphQL protections (a rejected query gets a clear error before anything runs).
     graphql_max_depth: int = Field(default=15, ge=1, le=100)
+    """Deepest allowed GraphQL selection (introspection fields excluded)."""
     graphql_max_aliases: int = Field(default=30, ge=0, le=1_000)
+    """Aliases per GraphQL document."""
     graphql_max_cost: int = Field(default=10_000, ge=1)
+    """Estimated cost per GraphQL operation (1 per field, a list's selection times its page size).
+    """
     graphql_introspection: bool | None = None  # default: on in development, off in production
+    """Force GraphQL introspection on or off. Unset: on in development, off in production."""
     graphql_debug: bool = False  # SQL statement count and time in each response's extensions
+    """Add `extensions.sql` (statements, ms) to GraphQL responses."""
     graphql_document_cache_size: int = Field(default=512, ge=0)
+    """Parsed and validated GraphQL documents kept."""
     # Automatic persisted queries (Apollo's APQ, see infra.persisted_queries): off answers
     # PERSISTED_QUERY_NOT_SUPPORTED. Shared through Redis when the cache is (TTL 0: none).
     graphql_persisted_queries: bool = True
+    """Automatic persisted queries (Apollo's APQ); `false` answers `PERSISTED_QUERY_NOT_SUPPORTED`.
+    """
     graphql_persisted_query_ttl_seconds: int = Field(default=604_800, ge=0)
+    """Life of a registered persisted query in Redis (with `QUILLPRESS_CACHE=redis`); `0`: no
+    expiry."""
     graphql_persisted_query_cache_size: int = Field(default=1_000, ge=0)
+    """Persisted queries kept in each process (the whole store without Redis, the hot ones with it).
+    """
     # Freeze what startup built out of the garbage collector (bench/tail.py: full
     # collections of ~160 ms every few seconds under load became ~4 ms). The test suite,
     # which builds hundreds of apps in one process, turns it off: each freeze costs a full
     # collection of that process's large heap.
     gc_freeze: bool = True
+    """Freeze what startup built out of the garbage collector (full-collection pauses of ~160 ms
+    under load became ~4 ms)."""
     # ``serve``'s worker processes: a number, or ``auto`` for one per CPU this process may
     # use, its cgroup's CPU quota included (the container image sets auto). ``serve
     # --workers`` overrides it.
     workers: int | Literal["auto"] = 1
+    """Worker processes of `serve`: 1 to 256, or `auto` for one per CPU in the process's affinity
+    mask (what a container's cpuset grants; the Docker image sets `auto`). `serve --workers`
+    overrides it."""
     # On SIGTERM, how long requests in flight may take to finish before they are cancelled
     # (uvicorn's timeout_graceful_shutdown); the pools are closed after them either way.
     # Keep it below the orchestrator's kill grace (Kubernetes: 30 s by default).
     shutdown_timeout_seconds: int = Field(default=20, ge=0, le=3_600)
+    """On SIGTERM, how long (0 to 3600 s) the requests in flight get to finish before they are
+    cancelled; the pools are closed afterwards either way. Keep it below the orchestrator's kill
+    deadline (Kubernetes: `terminationGracePeriodSeconds` minus the `preStop` pause)."""
 
     # Cache (see infra.cache). ``cache`` unset: redis when a Redis URL is given, else memory
     # (the CLI's ``serve --workers`` > 1 turns an implied memory cache off).
     cache: CacheMode | None = None
+    """`redis`, `memory` or `off`. Unset: `redis` with a Redis URL, else `memory` (`serve --workers
+    N` > 1 without Redis turns it off, with a warning; an explicit `memory` with several workers is
+    refused)."""
     redis_url: str | None = None
+    """Redis for the cache, shared sessions, the rate limits and replica commit positions, e.g.
+    `redis://127.0.0.1:6379/0` (`redis://`, `rediss://` or `unix://`; anything redis-py would not
+    read is a configuration error, exit 2)."""
     cache_ttl_seconds: int = Field(default=300, ge=1, le=86_400)
+    """Longest life of a cached entry (a backstop: writes purge)."""
     redis_timeout_ms: int = Field(default=50, ge=1, le=1_000)
+    """Per Redis operation (at most 1000); past it the request reads the database."""
     redis_max_connections: int = Field(default=32, ge=1, le=1_000)
+    """Redis connections per worker (a blocking pool)."""
     redis_prefix: str = "qp:"
+    """Prefix of every Redis key this deployment writes."""
     # How often each instance reads the cache epoch from the primary (infra.epoch): a
     # write outside the server or an undelivered purge reaches every instance within
     # this; an epoch unread for twice this long bypasses the cache and checks sessions
     # in the database. The 2-second staleness bound holds up to 1000.
     cache_epoch_interval_ms: int = Field(default=1_000, ge=50, le=60_000)
+    """How often (50 to 60000 ms) each instance reads the cache epoch from the primary; an epoch
+    unread for twice this long bypasses the cache. The 2 s staleness bound holds up to 1000."""
 
     # Operations (see infra.metrics, infra.tracing). Production serves /metrics only with a
     # token (Authorization: Bearer …); development serves it openly unless one is set.
     metrics_token: SecretStr | None = None
+    """Bearer token `GET /metrics` requires (`Authorization: Bearer …`). Unset: `/metrics` is off
+    (404) in production and open in development."""
     # OpenTelemetry traces (the ``otel`` extra), configured by the standard OTEL_* variables.
     tracing: bool = False
+    """OpenTelemetry traces (needs the `otel` extra); exporter, endpoint, sampler and service name
+    come from the standard `OTEL_*` variables."""
 
     # Audit log: ``quillpress audit prune`` deletes events older than this.
     audit_retention_days: int = Field(default=90, ge=1, le=36_500)
+    """Days an audit event is kept (1 to 36500); `quillpress audit prune` deletes older ones."""
 
     # Rate limits (see infra.limits and services.limits): ``off`` turns every rule off,
     # for benchmarks and bulk seeding through the API. Each rule is one ``limits`` string.
     rate_limits: bool = True
+    """`false` (or `off`) turns every rate-limit rule off (benchmarks, bulk seeding through the
+    API)."""
     rate_limit_login_account_ip: str = "10/5minutes"  # failed logins per (account, IP)
+    """Failed logins per (account, client IP); while exhausted every login for the pair is 429. Each
+    `QUILLPRESS_RATE_LIMIT_*` is one rate in the `limits` syntax (`10/5minutes`, `50/hour`, `300 per
+    minute`), at least 1."""
     rate_limit_login_account: str = "100/5minutes"  # failed logins per account, any IP
+    """Failed logins per account from any IP (a higher ceiling, so nobody cheaply locks a victim
+    out)."""
     rate_limit_login_ip: str = "100/5minutes"  # failed logins per client IP
+    """Failed logins per client IP over every account."""
     rate_limit_register_ip: str = "50/hour"  # registrations per client IP
+    """Registrations per client IP."""
     rate_limit_writes_user: str = "300/minute"  # unsafe authenticated operations per user
+    """Unsafe authenticated operations per user (REST POST/PUT/DELETE, one per GraphQL mutation
+    field)."""
     rate_limit_graphql_cost: str = "200000/minute"  # GraphQL query cost per client
+    """GraphQL query cost per user (per client IP when anonymous)."""
     # Peers whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes (IPs or CIDRs).
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Comma-separated proxy IPs or CIDR networks whose `X-Forwarded-For` / `X-Forwarded-Proto`
+    `serve` lets uvicorn apply. Empty: none (the client IP is the TCP peer). Set it behind any
+    reverse proxy (every shipped deployment does): forwarding headers from a peer outside it log one
+    warning per process naming this setting."""
 
     @field_validator("env", mode="before")
     @classmethod

@@ -202,7 +202,8 @@ EXACT_POLICIES = {
 
 @pytest.mark.parametrize("path", EXACT_POLICIES)
 async def test_each_page_policy_is_exactly_the_documented_one(client: Client, path: str) -> None:
-    """The README quotes these policies; each exception is one a bundle was seen to need."""
+    """docs/concepts/security.md quotes these policies; each exception is one a bundle was
+    seen to need."""
     response = await client.get(path, headers={"Accept": "text/html"})
     policy = re.sub(
         r"'nonce-[A-Za-z0-9_-]{22}'", "'nonce-N'", response.headers["content-security-policy"]

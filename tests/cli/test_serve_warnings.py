@@ -42,7 +42,7 @@ def test_a_mistyped_variable_is_named_with_the_setting_it_resembles(
         "Warning: QUILLPRESS_DATABSE_URL is not a setting and is ignored; "
         "did you mean QUILLPRESS_DATABASE_URL?",
         "Warning: QUILLPRESS_FROBNICATE is not a setting and is ignored "
-        "(the README lists every setting)",
+        "(docs/operating/configuration.md lists every setting)",
         "Warning: quillpress_redis_ulr is not a setting and is ignored; "
         "did you mean QUILLPRESS_REDIS_URL?",
     ]

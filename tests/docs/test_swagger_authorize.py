@@ -6,7 +6,7 @@ browser downloads (``playwright install``) cannot work here. The same call is ma
 authorizing too, so the test proves the token the dialog took is what turns 401 into 200.
 
 ``QUILLPRESS_SWAGGER_SCREENSHOT=docs/img/swagger.png`` also saves the page afterwards (the
-README's screenshot is made this way).
+screenshot in docs/api/rest.md is made this way).
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ class Contract:
     def load(cls) -> Contract:
         spec = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
         # Quillpress's one addition to a RealWorld body: sign-ins carry an optional
-        # refresh token (README, Sessions and tokens). Every other field stays closed.
+        # refresh token (docs/api/sessions.md). Every other field stays closed.
         spec["components"]["schemas"]["User"]["properties"]["refreshToken"] = {"type": "string"}
         resource = Resource.from_contents(_closed(spec), default_specification=DRAFT202012)
         checker = jsonschema.FormatChecker(formats=())

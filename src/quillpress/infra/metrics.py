@@ -2,8 +2,9 @@
 updated from the seams (request middleware, the adapters' error mapping, the GraphQL
 endpoint, the engine's pool) and rendered by ``GET /metrics``.
 
-Names and labels are a contract (dashboards and alerts rely on them; the README's table
-lists them): change them only with a note to operators.
+Names and labels are a contract (dashboards and alerts rely on them; the table in
+docs/operating/monitoring.md lists them): change them only with a note to operators
+(CHANGELOG.md).
 
 With one process, every app gets a registry of its own (tests build many apps in one
 process). With several workers (``serve --workers N``), ``serve`` points

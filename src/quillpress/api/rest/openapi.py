@@ -100,7 +100,8 @@ class User(BaseModel):
     refreshToken: str | None = Field(
         default=None,
         description="On login, register and refresh only: an opaque token for "
-        "`POST /api/users/refresh` (each one works once; see README, Sessions and tokens).",
+        "`POST /api/users/refresh` (each one works once; see the documentation, Sessions and "
+        "tokens).",
     )
 
 
@@ -203,7 +204,10 @@ class AuditEvent(BaseModel):
     id: int
     at: datetime
     actor: str | None = Field(description="Username at the time, or null (anonymous).")
-    action: str = Field(description="Dotted name, e.g. `user.login_failed` (see README).")
+    action: str = Field(
+        description="Dotted name, e.g. `user.login_failed` (see the documentation, Moderation and "
+        "audit)."
+    )
     target: str | None = Field(description="What it was done to: `user:ann`, `article:slug`…")
     ip: str | None = Field(description="Peer address of the request's connection.")
     userAgent: str | None
