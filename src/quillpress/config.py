@@ -273,9 +273,10 @@ class Settings(BaseSettings):
     # use, its cgroup's CPU quota included (the container image sets auto). ``serve
     # --workers`` overrides it.
     workers: int | Literal["auto"] = 1
-    """Worker processes of `serve`: 1 to 256, or `auto` for one per CPU in the process's affinity
-    mask (what a container's cpuset grants; the Docker image sets `auto`). `serve --workers`
-    overrides it."""
+    """Worker processes of `serve`: 1 to 256, or `auto` for one per CPU the process may use: its
+    affinity mask (what a container's cpuset grants) capped by its cgroup's CPU quota
+    (`docker run --cpus 2`, a Kubernetes CPU limit: 2 workers, rounded down, at least 1;
+    `src/quillpress/cpus.py`). The Docker image sets `auto`. `serve --workers` overrides it."""
     # On SIGTERM, how long requests in flight may take to finish before they are cancelled
     # (uvicorn's timeout_graceful_shutdown); the pools are closed after them either way.
     # Keep it below the orchestrator's kill grace (Kubernetes: 30 s by default).
