@@ -4,7 +4,10 @@ Each round clones the repository into a fresh temporary directory, runs ``make r
 with every download cache disabled (``PIP_NO_CACHE_DIR=1``, ``UV_NO_CACHE=1``: the packages
 come from the index, as on a new machine), and times the first ``GET /api/articles`` that
 answers 200, counted from the start of ``make run``. The clone itself is not counted. It
-prints each round and the median. Standard library only: it runs before any virtualenv.
+prints each round and the median, with the CPU seconds ``make run`` used (every process
+it started, up to the server's stop): on an idle machine the wall time is about that
+plus the downloads, on a busy one the wall time grows with the wait for a core. Standard
+library only: it runs before any virtualenv.
 
     python3 bench/first_request.py            # 3 rounds of this checkout's HEAD
     python3 bench/first_request.py --rounds 5 --repo /path/to/clone
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -45,7 +49,7 @@ def answered(port: int) -> bool:
         return False
 
 
-def one_round(repo: str, keep_log: Path) -> float:
+def one_round(repo: str, keep_log: Path) -> tuple[float, float]:
     with tempfile.TemporaryDirectory(prefix="quillpress-clone-") as directory:
         clone = Path(directory) / "quillpress"
         subprocess.run(["git", "clone", "--quiet", repo, str(clone)], check=True)
@@ -56,6 +60,7 @@ def one_round(repo: str, keep_log: Path) -> float:
             "UV_NO_CACHE": "1",
         }
         with keep_log.open("wb") as log:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.monotonic()
             make = subprocess.Popen(
                 ["make", "run", f"PORT={port}"],
@@ -81,9 +86,11 @@ def one_round(repo: str, keep_log: Path) -> float:
                     except subprocess.TimeoutExpired:
                         os.killpg(make.pid, signal.SIGKILL)
                         make.wait()
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         size = sum(f.stat().st_size for f in (clone / ".venv").rglob("*") if f.is_file())
         print(f"  virtualenv {size / 1e6:.0f} MB", flush=True)
-        return elapsed
+        return elapsed, cpu
 
 
 def main() -> None:
@@ -94,13 +101,20 @@ def main() -> None:
     if shutil.which("make") is None:
         raise SystemExit("make is not installed")
     log = Path(tempfile.gettempdir()) / "quillpress-first-request.log"
-    times = []
+    times, cpus = [], []
     for number in range(1, args.rounds + 1):
         load = os.getloadavg()[0]
-        elapsed = one_round(args.repo, log)
+        elapsed, cpu = one_round(args.repo, log)
         times.append(elapsed)
-        print(f"round {number}: {elapsed:.1f} s (load average before: {load:.2f})", flush=True)
-    print(f"median of {len(times)}: {statistics.median(times):.1f} s (clone → first request)")
+        cpus.append(cpu)
+        print(
+            f"round {number}: {elapsed:.1f} s, {cpu:.1f} CPU s (load average before: {load:.2f})",
+            flush=True,
+        )
+    print(
+        f"median of {len(times)}: {statistics.median(times):.1f} s clone → first request, "
+        f"{statistics.median(cpus):.1f} CPU s; load average now {os.getloadavg()[0]:.2f}"
+    )
 
 
 if __name__ == "__main__":
