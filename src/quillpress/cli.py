@@ -5,7 +5,12 @@ outcome; no SQL and no business rules live here. Failures a user can fix print o
 clear line on stderr instead of a traceback, with an exit status that says which kind:
 2 for configuration (a bad setting, a database that cannot be reached, a weak production
 key, a missing password), 1 for everything else (a taken username, a database that is
-not empty). ``QUILLPRESS_LOG_LEVEL=DEBUG`` adds the traceback."""
+not empty). ``QUILLPRESS_LOG_LEVEL=DEBUG`` adds the traceback.
+
+Every command imports what it needs when it runs, never at the top of this module: the
+application (FastAPI, the GraphQL schema, SQLAlchemy, pydantic settings) takes over a
+second to load, and ``--version``, ``--help`` or a mistyped option should not wait for it
+(tests/cli/test_cli_front.py checks they load none of it)."""
 
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from typer._click.exceptions import NoArgsIsHelpError, UsageError
+from typer._click.exceptions import NoArgsIsHelpError, UsageError  # click, vendored by Typer
 from typer.core import TyperCommand, TyperGroup
 
 from quillpress import __version__
