@@ -5,11 +5,15 @@ outcome; no SQL and no business rules live here. Failures a user can fix print o
 clear line on stderr instead of a traceback, with an exit status that says which kind:
 2 for configuration (a bad setting, a database that cannot be reached, a weak production
 key, a missing password), 1 for everything else (a taken username, a database that is
-not empty). ``QUILLPRESS_LOG_LEVEL=DEBUG`` adds the traceback."""
+not empty). ``QUILLPRESS_LOG_LEVEL=DEBUG`` adds the traceback.
+
+Every command imports what it needs when it runs, never at the top of this module: the
+application (FastAPI, the GraphQL schema, SQLAlchemy, pydantic settings) takes over a
+second to load, and ``--version``, ``--help`` or a mistyped option should not wait for it
+(tests/cli/test_cli_front.py checks they load none of it)."""
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import logging
 import os
@@ -19,55 +23,31 @@ import socket
 import sys
 import tempfile
 import threading
-import traceback
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from types import FrameType
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-import uvicorn
-from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
-from typer.core import TyperGroup
+from typer._click.exceptions import NoArgsIsHelpError, UsageError  # click, vendored by Typer
+from typer.core import TyperCommand, TyperGroup
 
 from quillpress import __version__
-from quillpress.api.graphql.schema import sdl
-from quillpress.api.rest import openapi
-from quillpress.config import (
-    CacheMode,
-    ConfigurationError,
-    Settings,
-    describe_validation_error,
-    parse_workers,
-    resolve_workers,
-    unknown_variables,
-)
-from quillpress.db import migrate
-from quillpress.db.database import Database
-from quillpress.db.engine import create_engine
-from quillpress.db.preflight import check_database, require_database_url
-from quillpress.demo import n_plus_one
-from quillpress.domain.auth import Role
-from quillpress.domain.commands import AuditFilter, RegisterUser, make_page
-from quillpress.domain.errors import DomainError
-from quillpress.domain.validation import parse
-from quillpress.domain.views import isoformat
-from quillpress.infra.display import visible
-from quillpress.infra.epoch import CacheEpoch
-from quillpress.infra.logging import configure_logging
-from quillpress.infra.metrics import MULTIPROC_ENV
-from quillpress.infra.passwords import PasswordHasher
-from quillpress.infra.resources import open_resources
-from quillpress.infra.secrets import resolve_secret, weak_key_warning
-from quillpress.infra.security import Security
 from quillpress.seeding import plan as demo_plan
-from quillpress.seeding import seed as seed_service
-from quillpress.services import audit as audit_service
-from quillpress.services import users as user_service
+
+if TYPE_CHECKING:  # imported where they are used: `--help` must not load the application
+    from collections.abc import AsyncIterator
+    from types import FrameType
+
+    from quillpress.config import CacheMode, Settings
+    from quillpress.db.database import Database
+    from quillpress.domain.auth import Role
+    from quillpress.domain.commands import AuditFilter, RegisterUser
+    from quillpress.domain.views import AuditEventView, DeviceSessionView
+    from quillpress.infra.security import Security
+    from quillpress.seeding import seed as seed_service
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 FAILURE = 1
 CONFIGURATION_ERROR = 2  # also what click uses for a wrong option or argument
@@ -82,22 +62,82 @@ def reporting_configuration_errors() -> Iterator[None]:
     ``QUILLPRESS_LOG_LEVEL=DEBUG`` (read raw: the level itself may be the bad setting)."""
     try:
         yield
-    except (ConfigurationError, ValidationError) as error:
-        if isinstance(error, ValidationError) and error.title != Settings.__name__:
-            raise  # not a setting: some other model's invalid data is a bug, not config
+    except Exception as error:
+        line = _configuration_problem(error)
+        if line is None:
+            raise
         if os.environ.get("QUILLPRESS_LOG_LEVEL", "").strip().upper() == "DEBUG":
+            import traceback
+
             typer.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
-        line = describe_validation_error(error) if isinstance(error, ValidationError) else error
         typer.echo(f"Error: {line}", err=True)
         raise typer.Exit(code=CONFIGURATION_ERROR) from None
 
 
-class _Commands(TyperGroup):
-    """The root group: every command and sub-command runs inside it, so the error rule
-    above is written once and holds for all of them."""
+def _configuration_problem(error: Exception) -> str | None:
+    """The one line for a configuration error, ``None`` for anything else. Neither kind
+    can be raised before ``quillpress.config`` (and with it pydantic) is loaded, so a
+    command that never loads it pays nothing for the check."""
+    config = sys.modules.get("quillpress.config")
+    if config is None:
+        return None
+    from pydantic import ValidationError
+
+    if isinstance(error, config.ConfigurationError):
+        return str(error)
+    if isinstance(error, ValidationError) and error.title == config.Settings.__name__:
+        return str(config.describe_validation_error(error))
+    return None  # not a setting: some other model's invalid data is a bug, not config
+
+
+@contextmanager
+def reporting_usage_errors() -> Iterator[None]:
+    """A wrong option or argument (``--port abc``, ``--port 70000``, an unknown option) in
+    one line on stderr, exit status 2, like the configuration errors above, instead of the
+    usage text and a framed panel."""
+    try:
+        yield
+    except NoArgsIsHelpError:
+        raise  # not an error: the help is what was asked for
+    except UsageError as error:
+        where = f" (see {error.ctx.command_path} --help)" if error.ctx is not None else ""
+        typer.echo(f"Error: {error.format_message().rstrip('.')}{where}", err=True)
+        raise typer.Exit(code=CONFIGURATION_ERROR) from None
+
+
+def _flags_as_flags(params: list[Any]) -> list[Any]:
+    """Typer's help shows a boolean flag with a ``<bool>`` value it does not take
+    (``--reload <bool>``); an empty metavar shows it as the bare flag it is."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _Command(TyperCommand):
+    """Every command: its flags shown as flags."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_as_flags(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    """Every group (``db``, ``audit``…): its flags shown as flags."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_as_flags(super().get_params(ctx))
+
+
+class _Commands(_Group):
+    """The root group: every command and sub-command runs inside it, so the error rules
+    above are written once and hold for all of them."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:  # the root's own options
+        with reporting_usage_errors():
+            return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx: Any) -> Any:  # a typer.Context; its base class is vendored
-        with reporting_configuration_errors():
+        with reporting_usage_errors(), reporting_configuration_errors():
             return super().invoke(ctx)
 
 
@@ -107,8 +147,23 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-db_app = typer.Typer(help="Apply or revert the packaged database migrations.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
+
+
+def _group(name: str, help: str, **options: Any) -> typer.Typer:
+    group = typer.Typer(cls=_Group, help=help, **options)
+    app.add_typer(group, name=name)
+    return group
+
+
+def _command(group: typer.Typer, name: str | None = None) -> Callable[[F], F]:
+    """``@group.command()``, with flags shown as flags."""
+    return group.command(name, cls=_Command)
+
+
+db_app = _group("db", "Apply or revert the packaged database migrations.", no_args_is_help=True)
+audit_app = _group("audit", "Print the newest security events, or prune old ones.")
+cache_app = _group("cache", "Operate the response cache.", no_args_is_help=True)
+demo_app = _group("demo", "Runnable lessons.", no_args_is_help=True)
 
 APP_FACTORY = "quillpress.app:create_app"
 
@@ -143,8 +198,13 @@ def _root(
 
 def _load_settings(*, database: bool = False) -> Settings:
     """Validated settings; with ``database``, the database is checked to be usable too."""
+    from quillpress.config import Settings
+    from quillpress.infra.logging import configure_logging
+
     settings = Settings()
     configure_logging(settings)
+    from quillpress.db.preflight import require_database_url
+
     require_database_url(settings)  # every command uses the database: before any warning
     if database:
         _check_database(settings)
@@ -153,7 +213,15 @@ def _load_settings(*, database: bool = False) -> Settings:
 
 def _check_database(settings: Settings) -> None:
     """Reachable, existing, writable? One line (exit 2) if not, before any real work."""
-    asyncio.run(check_database(settings))
+    from quillpress.db.preflight import check_database
+
+    _run(check_database(settings))
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    import asyncio
+
+    return asyncio.run(coroutine)
 
 
 def _say(settings: Settings, message: str, *, level: int = logging.INFO) -> None:
@@ -179,6 +247,9 @@ async def _database(settings: Settings) -> AsyncIterator[Database]:
 
     Every write through it also bumps the cache epoch in its own transaction, so running
     servers drop what they cached before it within their poll interval."""
+    from quillpress.db.database import Database
+    from quillpress.db.engine import create_engine
+
     engine = create_engine(settings.database_url, null_pool=True)
     try:
         yield Database(engine, bump_epoch_on_write=True)
@@ -188,6 +259,8 @@ async def _database(settings: Settings) -> AsyncIterator[Database]:
 
 def _seeded(summary: seed_service.SeedSummary, *notes: str) -> str:
     """``Seeded 50 users, 500 articles, … (every demo user's password is "…")``."""
+    from quillpress.seeding import seed as seed_service
+
     counts = ", ".join(f"{count} {name}" for name, count in summary.counts.items())
     password = f'every demo user\'s password is "{seed_service.DEMO_PASSWORD}"'
     return f"Seeded {counts} ({'; '.join((*notes, password))})"
@@ -209,16 +282,20 @@ def prepare_serve(
     worker reads the same key; migrating here means workers never race on the schema.
     A weak production key raises ``InsecureSecretError`` here, so no worker (where
     ``create_app`` would meet it again) ever starts with it."""
+    from quillpress.infra.secrets import resolve_secret
+
     _check_database(settings)  # first: a bad URL is one line, not a key warning and a line
     resolve_secret(settings)
-    asyncio.run(
-        _prepare_database(settings, demo=demo, local_url=local_url, migrate_first=migrate_first)
-    )
+    _run(_prepare_database(settings, demo=demo, local_url=local_url, migrate_first=migrate_first))
 
 
 async def _prepare_database(
     settings: Settings, *, demo: bool, local_url: str, migrate_first: bool
 ) -> None:
+    from quillpress.db import migrate
+    from quillpress.infra.passwords import PasswordHasher
+    from quillpress.seeding import seed as seed_service
+
     async with _database(settings) as db:
         if migrate_first:
             await migrate.upgrade(db.engine)
@@ -236,6 +313,9 @@ async def _require_head(db: Database) -> None:
     """``serve --no-migrate`` (deployments, where a one-shot job migrates): a database
     behind the code is one line and exit 2, so the replica restarts until the job is done,
     rather than serving a schema it does not know."""
+    from quillpress.config import ConfigurationError
+    from quillpress.db import migrate
+
     current, head = await migrate.current_revision(db.engine), migrate.head_revision()
     if current != head:
         raise ConfigurationError(
@@ -244,12 +324,15 @@ async def _require_head(db: Database) -> None:
         )
 
 
-def _cache_for_workers(settings: Settings, workers: int) -> None:
+def _cache_for_workers(settings: Settings, workers: int) -> CacheMode:
     """An in-process cache per worker cannot see the other workers' purges: with several
     workers and no Redis, an implied memory cache is turned off (one warning), and an
-    explicit ``QUILLPRESS_CACHE=memory`` is a configuration error (exit 2)."""
+    explicit ``QUILLPRESS_CACHE=memory`` is a configuration error (exit 2). Returns the
+    cache the workers will use."""
+    from quillpress.config import CacheMode, ConfigurationError
+
     if workers <= 1 or settings.cache_mode is not CacheMode.MEMORY:
-        return
+        return settings.cache_mode
     if settings.cache is CacheMode.MEMORY:
         raise ConfigurationError(
             "QUILLPRESS_CACHE=memory cannot serve --workers > 1 (each worker would keep "
@@ -263,11 +346,14 @@ def _cache_for_workers(settings: Settings, workers: int) -> None:
         level=logging.WARNING,
     )
     os.environ["QUILLPRESS_CACHE"] = CacheMode.OFF.value  # workers read the environment
+    return CacheMode.OFF
 
 
 def _replicas_for_workers(settings: Settings, workers: int) -> None:
     """Commit positions kept in process are seen by one worker only: another worker
     could read a replica that lacks this worker's write. Several workers need Redis."""
+    from quillpress.config import ConfigurationError
+
     if workers > 1 and settings.database_replica_urls and not settings.redis_url:
         raise ConfigurationError(
             "QUILLPRESS_DATABASE_REPLICA_URLS with --workers > 1 needs QUILLPRESS_REDIS_URL "
@@ -275,11 +361,18 @@ def _replicas_for_workers(settings: Settings, workers: int) -> None:
         )
 
 
-@app.command()
+def _port(value: str | int) -> int:
+    text = str(value).strip()
+    if not text.isdecimal() or not 1 <= int(text) <= 65_535:
+        raise typer.BadParameter(f"{text!r} is not a port: give a number from 1 to 65535")
+    return int(text)
+
+
+@_command(app)
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.", metavar="HOST")] = "127.0.0.1",
     port: Annotated[
-        int, typer.Option(help="Port to bind.", metavar="PORT", min=1, max=65_535)
+        int, typer.Option(help="Port to bind (1-65535).", metavar="PORT", parser=_port)
     ] = 8000,
     workers: Annotated[
         str | None,
@@ -298,15 +391,19 @@ def serve(
     ] = False,
 ) -> None:
     """Migrate the database, then serve the REST and GraphQL APIs."""
+    import uvicorn
+
     settings = _load_settings()
     processes = _worker_count(settings, workers)
     _replicas_for_workers(settings, processes)
-    _cache_for_workers(settings, processes)
+    cache = _cache_for_workers(settings, processes)
     _check_can_listen(host, port)
     local_url = f"http://{host}:{port}"
     prepare_serve(settings, demo=demo, local_url=local_url, migrate_first=not no_migrate)
     for warning in serve_warnings(settings, host, os.environ):
         _say(settings, f"Warning: {warning}", level=logging.WARNING)
+    summary = startup_summary(settings, cache=cache, workers=processes, local_url=local_url)
+    log.info("startup", extra=summary)
     with _stopping_quietly(), _metrics_directory(processes), _announcing(settings, host, port):
         uvicorn.run(
             APP_FACTORY,
@@ -324,10 +421,51 @@ def serve(
         )
 
 
+def startup_summary(
+    settings: Settings, *, cache: CacheMode, workers: int, local_url: str
+) -> dict[str, str | int]:
+    """The fields of the one ``startup`` record ``serve`` logs before it starts serving:
+    what this server runs with, so nobody has to infer it (the cache mode from keys in
+    Redis, the database from the environment). The database password is masked; a Redis
+    cache is pinged once (``redis (reachable)`` or ``redis (unreachable)``: the server
+    starts either way and degrades to the database until Redis answers)."""
+    from quillpress.config import CacheMode, mask_url
+
+    shown_cache = cache.value
+    if cache is CacheMode.REDIS:
+        assert settings.redis_url is not None  # Settings refuses redis without a URL
+        shown_cache = f"redis ({'reachable' if _redis_answers(settings) else 'unreachable'})"
+    if not settings.rate_limits:
+        limits = "off"
+    elif settings.redis_url:
+        limits = "on (redis)"
+    else:
+        limits = "on (memory, per worker)" if workers > 1 else "on (memory)"
+    return {
+        "env": settings.env.value,
+        "database": mask_url(settings.database_url),
+        "replicas": len(settings.database_replica_urls),
+        "cache": shown_cache,
+        "rate_limits": limits,
+        "workers": workers,
+        "public_url": settings.public_url or local_url,
+    }
+
+
+def _redis_answers(settings: Settings) -> bool:
+    from quillpress.infra.redis_pool import answers_ping
+
+    assert settings.redis_url is not None
+    return _run(answers_ping(settings.redis_url, timeout_seconds=settings.redis_timeout_ms / 1000))
+
+
 def serve_warnings(settings: Settings, host: str, environ: Mapping[str, str]) -> list[str]:
     """What ``serve`` starts with but should not pass in silence (after every check that
     refuses to start, so an error stays one line): variables no setting reads, development
     defaults reachable from other machines, a weak key in development."""
+    from quillpress.config import unknown_variables
+    from quillpress.infra.secrets import weak_key_warning
+
     everything = " (docs/operating/configuration.md lists every setting)"
     warnings = [
         f"{name} is not a setting and is ignored"
@@ -375,6 +513,8 @@ def _exposed_development(settings: Settings, host: str) -> str:
 
 def _worker_count(settings: Settings, option: str | None) -> int:
     """``--workers`` when given, else ``QUILLPRESS_WORKERS``; ``auto`` is the CPU count."""
+    from quillpress.config import ConfigurationError, parse_workers, resolve_workers
+
     if option is None:
         return settings.worker_count
     try:
@@ -389,6 +529,8 @@ def _metrics_directory(workers: int) -> Iterator[None]:
     set before the workers start (they inherit it and keep their metric values in files
     there, which a scrape adds up), and removed when the server stops. A directory left
     from an earlier run would add that run's counts to this one's."""
+    from quillpress.infra.metrics import MULTIPROC_ENV
+
     if workers <= 1:
         yield
         return
@@ -462,6 +604,8 @@ def _check_can_listen(host: str, port: int) -> None:
     """Bind and release the address first, so a port in use (``make run`` twice) or a
     host that is not this machine's is one line before migrating, not a uvicorn error
     after it. Options as uvicorn binds: SO_REUSEADDR, every address the host names."""
+    from quillpress.config import ConfigurationError
+
     try:
         addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
         for family, kind, proto, _, address in addresses:
@@ -495,6 +639,8 @@ def _accepts_connections(host: str, port: int) -> bool:
 
 
 async def _migrate(settings: Settings, action: str, revision: str) -> str | None:
+    from quillpress.db import migrate
+
     async with _database(settings) as db:
         if action == "upgrade":
             await migrate.upgrade(db.engine, revision)
@@ -507,27 +653,27 @@ def _report_revision(revision: str | None) -> None:
     typer.echo(f"Database at revision: {revision or 'base (no schema)'}")
 
 
-@db_app.command()
+@_command(db_app)
 def upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    _report_revision(asyncio.run(_migrate(_load_settings(database=True), "upgrade", revision)))
+    _report_revision(_run(_migrate(_load_settings(database=True), "upgrade", revision)))
 
 
-@db_app.command()
+@_command(db_app)
 def downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")] = "-1",
 ) -> None:
     """Revert migrations down to REVISION (default: one step)."""
     settings = _load_settings(database=True)
-    _report_revision(asyncio.run(_migrate(settings, "downgrade", revision)))
+    _report_revision(_run(_migrate(settings, "downgrade", revision)))
 
 
-@db_app.command()
+@_command(db_app)
 def current() -> None:
     """Print the revision the database is at."""
-    _report_revision(asyncio.run(_migrate(_load_settings(database=True), "current", "")))
+    _report_revision(_run(_migrate(_load_settings(database=True), "current", "")))
 
 
 # --- seed ----------------------------------------------------------------------------
@@ -536,13 +682,17 @@ def current() -> None:
 async def _seed(
     settings: Settings, plan: demo_plan.SeedPlan, progress: seed_service.Progress
 ) -> seed_service.SeedSummary:
+    from quillpress.db import migrate
+    from quillpress.infra.passwords import PasswordHasher
+    from quillpress.seeding import seed as seed_service
+
     async with _database(settings) as db:
         await migrate.upgrade(db.engine)
         hasher = PasswordHasher.from_settings(settings)
         return await seed_service.seed_demo(db, hasher, plan, progress)
 
 
-@app.command("seed")
+@_command(app, "seed")
 def seed_command(
     users: Annotated[int, typer.Option(help="Demo users to create.", metavar="N", min=1)] = 50,
     articles: Annotated[
@@ -562,6 +712,11 @@ def seed_command(
     Every demo user signs in with the password "password123".
     Avatar URLs start with QUILLPRESS_PUBLIC_URL (or http://127.0.0.1:8000).
     The benchmarks seed with --tags 300."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from quillpress.domain.errors import DomainError
+
     settings = _load_settings(database=True)
     plan = demo_plan.SeedPlan(
         users=users,
@@ -585,7 +740,7 @@ def seed_command(
             bar.update(task, description=stage, completed=done, total=total, visible=True)
 
         try:
-            summary = asyncio.run(_seed(settings, plan, report))
+            summary = _run(_seed(settings, plan, report))
         except DomainError as error:
             bar.stop()
             _fail(f"refusing to seed: {error.describe()}")
@@ -600,6 +755,10 @@ async def _create_user(
 ) -> int:
     # Through the typed resources, so the write's after-commit purge reaches a shared
     # cache (Redis) that running servers read.
+    from quillpress.db import migrate
+    from quillpress.infra.resources import open_resources
+    from quillpress.services import users as user_service
+
     async with open_resources(
         settings, security=security, null_pool=True, outside_server=True
     ) as resources:
@@ -608,13 +767,84 @@ async def _create_user(
     return session.user.id
 
 
-# --- audit ---------------------------------------------------------------------------
+# --- listings: audit, sessions --------------------------------------------------------
 
-audit_app = typer.Typer(help="Print the newest security events, or prune old ones.")
-app.add_typer(audit_app, name="audit")
+JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object per line, every field.")]
+WideOption = Annotated[bool, typer.Option("--wide", help="Every column (wider than 80).")]
 
 
-async def _audit_events(settings: Settings, filters: AuditFilter, limit: int) -> list[Any]:
+def _print_listing(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Mapping[str, str],
+    *,
+    as_json: bool,
+    wide: bool,
+    noun: str,
+    fixed: frozenset[str] = frozenset(),
+) -> None:
+    """A listing on stdout: a table of ``columns`` (heading → field) and a count line, or
+    with ``--json`` one JSON object per row with every field and nothing else (ASCII:
+    anything a client stored is escaped, never sent to the terminal as it is).
+
+    The table keeps one line per row. It fits the terminal (80 columns when it is no
+    terminal): the ``fixed`` fields show whole, the others are cut with an ellipsis when
+    space runs out. With ``wide`` nothing is cut: the table is as wide as it takes."""
+    import json
+
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(dict(row), ensure_ascii=True, default=str))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for heading, field in columns.items():
+        table.add_column(heading, no_wrap=field in fixed or wide)
+    for row in rows:
+        table.add_row(*(_as_text(_shown(row[field])) for field in columns.values()))
+    console = Console()
+    if wide:
+        whole = console.measure(table, options=console.options.update_width(100_000))
+        console = Console(width=max(console.width, whole.maximum))
+    console.print(table)
+    console.print(f"{len(rows)} {noun}{'s' if len(rows) != 1 else ''}")
+
+
+def _shown(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    import json
+
+    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+
+
+def _as_text(value: str | None) -> Any:
+    """A stored value (much of it written by clients: an email, a request id) as a table
+    cell: a ``Text`` object, so Rich reads no markup in it (``[/x]`` would be a
+    ``MarkupError``, ``[link=…]`` a hyperlink), with its control characters escaped
+    (``infra.display``), so none reaches the operator's terminal."""
+    from rich.text import Text
+
+    from quillpress.infra.display import visible
+
+    return Text(visible(value) if value else "-", no_wrap=True, overflow="ellipsis")
+
+
+def _minute(moment: Any) -> str:
+    """``2026-01-02 03:04`` (UTC): the narrow table's time; ``--wide`` shows it whole."""
+    from quillpress.domain.views import isoformat
+
+    return isoformat(moment)[:16].replace("T", " ")
+
+
+async def _audit_events(
+    settings: Settings, filters: AuditFilter, limit: int
+) -> list[AuditEventView]:
+    from quillpress.db import migrate
+    from quillpress.domain.commands import make_page
+    from quillpress.services import audit as audit_service
+
     async with _database(settings) as db:
         await migrate.upgrade(db.engine)  # as serve and create-user do: the table exists
         page = await audit_service.list_events(db, filters, make_page(limit, max_limit=limit))
@@ -622,9 +852,32 @@ async def _audit_events(settings: Settings, filters: AuditFilter, limit: int) ->
 
 
 async def _audit_prune(settings: Settings) -> int:
+    from quillpress.db import migrate
+    from quillpress.services import audit as audit_service
+
     async with _database(settings) as db:
         await migrate.upgrade(db.engine)
         return await audit_service.prune(db, retention_days=settings.audit_retention_days)
+
+
+AUDIT_COLUMNS = {
+    "at (UTC)": "minute",
+    "actor": "actor",
+    "action": "action",
+    "target": "target",
+    "outcome": "outcome",
+}
+AUDIT_COLUMNS_WIDE = {
+    "at": "at",
+    "actor": "actor",
+    "action": "action",
+    "target": "target",
+    "ip": "ip",
+    "outcome": "outcome",
+    "request id": "request_id",
+    "user agent": "user_agent",
+    "detail": "detail",
+}
 
 
 @audit_app.callback(invoke_without_command=True)
@@ -641,10 +894,20 @@ def audit(
         typer.Option(metavar="ISO", help="Events at or after this ISO-8601 time."),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, metavar="N", help="Rows.")] = 50,
+    as_json: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
-    """Print the newest security events as a table (filters combine)."""
+    """Print the newest security events, newest first (filters combine).
+
+    The table shows when, who, what, on what and the outcome;
+    --wide adds the IP, the request id, the user agent and the detail."""
     if ctx.invoked_subcommand is not None:
         return
+    from quillpress.domain.commands import AuditFilter
+    from quillpress.domain.errors import DomainError
+    from quillpress.domain.validation import parse
+    from quillpress.domain.views import isoformat
+
     try:
         filters = parse(AuditFilter, {"actor": user, "action": action, "since": since})
     except DomainError as error:
@@ -658,81 +921,133 @@ def audit(
             CONFIGURATION_ERROR,
         )
     settings = _load_settings(database=True)
-    events = asyncio.run(_audit_events(settings, filters, limit))
-    table = Table("at", "actor", "action", "target", "ip", "outcome", "request id")
-    for event in events:
-        table.add_row(
-            *(
-                _as_text(value)
-                for value in (
-                    isoformat(event.at),
-                    event.actor,
-                    event.action,
-                    event.target,
-                    event.ip,
-                    event.outcome,
-                    event.request_id,
-                )
-            )
-        )
-    console = Console()
-    console.print(table)
-    console.print(f"{len(events)} event{'s' if len(events) != 1 else ''}")
+    events = _run(_audit_events(settings, filters, limit))
+    rows = [
+        {
+            "id": event.id,
+            "at": isoformat(event.at),
+            "minute": _minute(event.at),
+            "actor": event.actor,
+            "action": event.action,
+            "target": event.target,
+            "ip": event.ip,
+            "outcome": event.outcome,
+            "request_id": event.request_id,
+            "user_agent": event.user_agent,
+            "detail": event.detail,
+        }
+        for event in events
+    ]
+    if as_json:
+        for row in rows:
+            del row["minute"]
+    columns = AUDIT_COLUMNS_WIDE if wide else AUDIT_COLUMNS
+    fixed = frozenset({"minute", "action", "outcome"})
+    _print_listing(rows, columns, as_json=as_json, wide=wide, noun="event", fixed=fixed)
 
 
-def _as_text(value: str | None) -> Text:
-    """A stored value (much of it written by clients: an email, a request id) as a table
-    cell: a ``Text`` object, so Rich reads no markup in it (``[/x]`` would be a
-    ``MarkupError``, ``[link=…]`` a hyperlink), with its control characters escaped
-    (``infra.display``), so none reaches the operator's terminal."""
-    return Text(visible(value) if value else "-")
-
-
-@audit_app.command("prune")
+@_command(audit_app, "prune")
 def audit_prune() -> None:
     """Delete events older than the retention (days).
 
     The retention is QUILLPRESS_AUDIT_RETENTION_DAYS (default 90)."""
     settings = _load_settings(database=True)
-    removed = asyncio.run(_audit_prune(settings))
+    removed = _run(_audit_prune(settings))
     typer.echo(
         f"Removed {removed} audit event{'s' if removed != 1 else ''} older than "
         f"{settings.audit_retention_days} days."
     )
 
 
-# --- cache ---------------------------------------------------------------------------
+async def _user_sessions(settings: Settings, username: str) -> list[DeviceSessionView]:
+    from quillpress.db import migrate
+    from quillpress.services import sessions as session_service
 
-cache_app = typer.Typer(help="Operate the response cache.", no_args_is_help=True)
-app.add_typer(cache_app, name="cache")
+    async with _database(settings) as db:
+        await migrate.upgrade(db.engine)
+        return await session_service.sessions_of(db, username)
+
+
+SESSION_COLUMNS = {"id": "id", "last seen (UTC)": "last_seen", "ip": "ip", "device": "user_agent"}
+SESSION_COLUMNS_WIDE = {
+    "id": "id",
+    "created": "created_at",
+    "last seen": "last_seen_at",
+    "ip": "ip",
+    "user agent": "user_agent",
+}
+
+
+@_command(app, "sessions")
+def sessions(
+    username: Annotated[str, typer.Argument(help="Whose sessions.", metavar="USERNAME")],
+    as_json: JsonOption = False,
+    wide: WideOption = False,
+) -> None:
+    """List a user's live sessions (sign-ins), newest first.
+
+    Each is a device or browser the user is signed in on.
+    The user ends one with DELETE /api/user/sessions/{id}; a ban ends them all."""
+    from quillpress.domain.errors import DomainError
+    from quillpress.domain.views import isoformat
+
+    settings = _load_settings(database=True)
+    try:
+        found = _run(_user_sessions(settings, username))
+    except DomainError as error:
+        _fail(f"cannot list sessions: {error.describe()}")
+    rows = [
+        {
+            "id": session.id,
+            "created_at": isoformat(session.created_at),
+            "last_seen_at": isoformat(session.last_seen_at),
+            "last_seen": _minute(session.last_seen_at),
+            "ip": session.ip,
+            "user_agent": session.user_agent,
+        }
+        for session in found
+    ]
+    if as_json:
+        for row in rows:
+            del row["last_seen"]
+    columns = SESSION_COLUMNS_WIDE if wide else SESSION_COLUMNS
+    fixed = frozenset({"id", "last_seen"})
+    _print_listing(rows, columns, as_json=as_json, wide=wide, noun="session", fixed=fixed)
+
+
+# --- cache ---------------------------------------------------------------------------
 
 
 async def _flush_cache(settings: Settings) -> str:
+    from quillpress.db import migrate
+    from quillpress.infra.epoch import CacheEpoch
+
     async with _database(settings) as db:
         await migrate.upgrade(db.engine)  # as the other commands do: the table exists
         return await CacheEpoch(db).flush("operator")
 
 
-@cache_app.command("flush")
+@_command(cache_app, "flush")
 def cache_flush() -> None:
     """Retire every cached entry on every running server.
 
     It bumps the cache epoch kept in the database.
     Running servers drop older entries within a second.
     Run it after restoring the database or editing rows with raw SQL."""
+    from quillpress.domain.errors import DomainError
+
     settings = _load_settings(database=True)
     try:
-        token = asyncio.run(_flush_cache(settings))
+        token = _run(_flush_cache(settings))
     except DomainError as error:
         _fail(f"cannot flush the cache: {error.describe()}")
     typer.echo(f"Cache flushed (epoch {token[:8]}…): servers drop older entries within a second.")
 
 
-demo_app = typer.Typer(help="Runnable lessons.", no_args_is_help=True)
-app.add_typer(demo_app, name="demo")
+# --- the rest ------------------------------------------------------------------------
 
 
-@demo_app.command("n-plus-one")
+@_command(demo_app, "n-plus-one")
 def demo_n_plus_one(
     posts: Annotated[int, typer.Option(min=1, max=100, metavar="N", help="Posts to load.")] = 10,
     database_url: Annotated[
@@ -750,6 +1065,8 @@ def demo_n_plus_one(
     Each way prints its SQL statements and the time they took.
     By default in a temporary SQLite file; with --database-url, in a database it
     creates on that PostgreSQL server and drops afterwards."""
+    from quillpress.demo import n_plus_one
+
     try:
         n_plus_one.main(posts=posts, database_url=database_url, full_sql=sql)
     except n_plus_one.LessonError as error:
@@ -757,19 +1074,24 @@ def demo_n_plus_one(
         raise typer.Exit(code=2) from None
 
 
-@app.command("graphql-schema")
+@_command(app, "graphql-schema")
 def graphql_schema() -> None:
     """Print the GraphQL schema (SDL), as kept in schema.graphql."""
+    from quillpress.api.graphql.schema import sdl
+
     typer.echo(sdl(), nl=False)
 
 
-@app.command("openapi")
+@_command(app, "openapi")
 def openapi_document() -> None:
     """Print the OpenAPI document, as kept in openapi.json."""
+    from quillpress.api.rest import openapi
+    from quillpress.config import Settings
+
     typer.echo(openapi.render(openapi.document(Settings())), nl=False)
 
 
-@app.command("create-user")
+@_command(app, "create-user")
 def create_user(
     username: Annotated[str, typer.Argument(help="Unique username.")],
     email: Annotated[str, typer.Argument(help="Unique email address.")],
@@ -787,6 +1109,12 @@ def create_user(
 
     Without --password or --password-stdin, the password is prompted for (hidden).
     """
+    from quillpress.domain.auth import Role
+    from quillpress.domain.commands import RegisterUser
+    from quillpress.domain.errors import DomainError
+    from quillpress.domain.validation import parse
+    from quillpress.infra.security import Security
+
     settings = _load_settings()
     security = Security.from_settings(settings)
     secret = _password(password, from_stdin=password_stdin)
@@ -794,7 +1122,7 @@ def create_user(
     role = Role.ADMIN if admin else Role.USER
     try:
         command = parse(RegisterUser, {"username": username, "email": email, "password": secret})
-        user_id = asyncio.run(_create_user(settings, security, command, role))
+        user_id = _run(_create_user(settings, security, command, role))
     except DomainError as error:
         _fail(f"cannot create user: {error.describe()}")
     typer.echo(f"Created {role.value} {command.username} (id {user_id}).")

@@ -81,3 +81,17 @@ async def _delete_all(url: str) -> None:
 def delete_all(url: str) -> None:
     """Empty the tables of a shared (session) database, children first."""
     asyncio.run(_delete_all(url))
+
+
+async def _execute(url: str, sql: str, params: dict[str, Any]) -> None:
+    engine = create_engine(url, null_pool=True)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text(sql), params)
+    finally:
+        await engine.dispose()
+
+
+def execute(url: str, sql: str, **params: Any) -> None:
+    """One statement in its own transaction (a row a command would not write)."""
+    asyncio.run(_execute(url, sql, params))

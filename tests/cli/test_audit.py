@@ -1,9 +1,12 @@
-"""``quillpress audit`` prints the newest security events as a table, filtered by actor,
-action and time; ``quillpress audit prune`` deletes those older than the retention."""
+"""``quillpress audit`` prints the newest security events as a table (readable at 80
+columns; every column with ``--wide``; one JSON object per line with ``--json``), filtered
+by actor, action and time; ``quillpress audit prune`` deletes those older than the
+retention."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,13 +45,74 @@ def test_audit_prints_the_newest_events_as_a_table(runner: CliRunner, accounts: 
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     header = next(line for line in lines if "action" in line)
-    for column in ("at", "actor", "action", "target", "ip", "outcome", "request id"):
-        assert column in header
+    assert header.split() == ["at", "(UTC)", "actor", "action", "target", "outcome"]
     rows = [line for line in lines if "user.register" in line]
     assert len(rows) == 2
     assert "bob" in rows[0]
     assert "ann" in rows[1]
+    assert "success" in rows[0]
     assert lines[-1] == "2 events"
+
+
+def test_audit_wide_shows_every_column(runner: CliRunner, accounts: str) -> None:
+    result = invoke(runner, "audit", "--wide")
+    assert result.exit_code == 0, result.output
+    header = result.stdout.splitlines()[0]
+    for column in ("at", "actor", "action", "target", "ip", "outcome", "request id"):
+        assert column in header
+    assert "user agent" in header
+    assert "detail" in header
+    assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", result.stdout)  # the whole time
+
+
+def test_audit_at_80_columns_is_one_line_per_event_and_none_wider(
+    runner: CliRunner, accounts: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Long values are cut (…), the time, action and outcome never; --wide cuts nothing."""
+    long_name = "annabelle_" + "x" * 40
+    _execute(
+        accounts,
+        "UPDATE audit_event SET actor = :actor, target = :target WHERE actor = 'ann'",
+        actor=f"{long_name}@example-company.com",
+        target=f"user:{long_name}",
+    )
+    monkeypatch.setenv("COLUMNS", "80")
+    result = invoke(runner, "audit")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, result.stdout
+    assert len(lines) == 1 + 2 + 1  # header, one line per event, the count
+    assert all("user.register" in line and "success" in line for line in lines[1:3])
+    assert "…" in lines[2]
+    wide = invoke(runner, "audit", "--wide")
+    assert f"user:{long_name}" in wide.stdout
+    assert len(wide.stdout.splitlines()) == 4
+
+
+def test_audit_json_is_one_object_per_event_with_every_field(
+    runner: CliRunner, accounts: str
+) -> None:
+    result = invoke(runner, "audit", "--json")
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [event["actor"] for event in events] == ["bob", "ann"]
+    assert set(events[0]) == {
+        "id",
+        "at",
+        "actor",
+        "action",
+        "target",
+        "ip",
+        "outcome",
+        "request_id",
+        "user_agent",
+        "detail",
+    }
+    assert events[0]["action"] == "user.register"
+    assert events[0]["at"].endswith("Z")
+    filtered = invoke(runner, "audit", "--json", "--user", "ann", "--limit", "1")
+    assert [json.loads(line)["actor"] for line in filtered.stdout.splitlines()] == ["ann"]
+    assert invoke(runner, "audit", "--json", "--action", "admin.ban").stdout == ""
 
 
 def test_audit_filters_by_user_action_and_since(runner: CliRunner, accounts: str) -> None:
@@ -114,7 +178,7 @@ def test_audit_prints_what_clients_stored_as_text_with_controls_escaped(
         "UPDATE audit_event SET target = :target WHERE actor = 'ann'",
         target="\u202egnp.exe\x9b2J\x1b]8;;http://evil\x07bidi\u2066\u200b",
     )
-    result = invoke(runner, "audit")
+    result = invoke(runner, "audit", "--wide")
     assert result.exit_code == 0, result.output
     out = result.stdout
     for _, shown in HOSTILE.values():
@@ -123,6 +187,11 @@ def test_audit_prints_what_clients_stored_as_text_with_controls_escaped(
     for raw in ("\x1b", "\x9b", "\x07", "\u202e", "\u2066", "\u200b"):
         assert raw not in out
     assert out.splitlines()[-1] == "3 events"
+    as_json = invoke(runner, "audit", "--json").stdout
+    for raw in ("\x1b", "\x9b", "\x07", "\u202e", "\u2066", "\u200b"):
+        assert raw not in as_json  # JSON escapes them (\u001b…): still nothing obeyed
+    first = json.loads(as_json.splitlines()[0])
+    assert {name: first[name] for name in HOSTILE} == params
 
 
 def test_a_login_with_a_markup_request_id_leaves_a_row_audit_prints(
@@ -147,7 +216,7 @@ def test_a_login_with_a_markup_request_id_leaves_a_row_audit_prints(
     assert response.status_code == 401
     fresh = response.headers["x-request-id"]
     assert re.fullmatch(r"[0-9a-f]{32}", fresh)
-    result = invoke(runner, "audit", "--action", "user.login_failed")
+    result = invoke(runner, "audit", "--action", "user.login_failed", "--wide")
     assert result.exit_code == 0, result.output
     assert fresh in result.stdout
     assert "[/x]" not in result.stdout

@@ -45,7 +45,8 @@ def test_serve_with_one_worker_keeps_the_memory_cache(
 ) -> None:
     result = invoke(runner, "serve")
     assert result.exit_code == 0, result.output
-    assert "cache" not in result.stderr
+    assert "the cache is off" not in result.stderr
+    assert "cache=memory" in result.stderr  # the startup summary
     assert "QUILLPRESS_CACHE" not in os.environ
 
 

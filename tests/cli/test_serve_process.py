@@ -112,6 +112,25 @@ def test_make_run_passes_host_and_port_to_serve(make: str) -> None:
     assert "quillpress serve --demo --host 0.0.0.0 --port 8123" in dry.stdout
 
 
+@pytest.mark.parametrize("port", ["abc", "70000", "0", "80 80"])
+def test_make_run_checks_the_port_in_one_line_before_anything_else(
+    make: str, tmp_path: Path, port: str
+) -> None:
+    """Before installing or starting anything (a VENV that does not exist is never made)."""
+    venv = tmp_path / "never-made"
+    result = subprocess.run(  # noqa: S603 (the tests' own command)
+        [make, "-C", str(ROOT), f"VENV={venv}", "run", f"PORT={port}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert f"PORT={port} is not a port: give a number from 1 to 65535" in line
+    assert not venv.exists()
+
+
 def test_make_run_stopped_by_sigterm_reports_no_failure(make: str, cli_env: Path) -> None:
     """What a supervisor (or ``kill``) does to ``make run``: SIGTERM to make itself. make
     passes it to the server, which shuts down and exits 0, so make prints no

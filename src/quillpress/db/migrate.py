@@ -3,6 +3,7 @@ come through here, so the schema has exactly one source, in any working director
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from quillpress.db import cache_epoch
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+log = logging.getLogger(__name__)
 
 
 def alembic_config() -> Config:
@@ -49,8 +52,14 @@ async def _migrate(engine: AsyncEngine, action: str, revision: str) -> None:
         async with conn.begin():
             before = await conn.run_sync(_current)
             await conn.run_sync(_run, action, revision)
-            if await conn.run_sync(_current) != before and await conn.run_sync(_has_epoch):
+            after = await conn.run_sync(_current)
+            if after != before and await conn.run_sync(_has_epoch):
                 await cache_epoch.bump(conn)
+    if after != before:
+        log.info(
+            "Migrated the database",
+            extra={"from_revision": before or "base", "to_revision": after or "base"},
+        )
 
 
 def _current(sync_connection: Any) -> str | None:

@@ -171,6 +171,12 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(settings.log_level)
     for name in QUIET_LIBRARY_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.INFO, root.level))
+    # Alembic says "Context impl SQLiteImpl." and "Will assume non-transactional DDL." at
+    # INFO on every command that looks at the schema; db.migrate logs the one line that
+    # matters (a migration applied) itself. At DEBUG, Alembic's own lines come back.
+    logging.getLogger("alembic").setLevel(
+        logging.NOTSET if root.level <= logging.DEBUG else logging.WARNING
+    )
     # uvicorn's default config gives its loggers their own handlers and stops them from
     # propagating; `serve` passes log_config=None, and this undoes it for any other launch.
     for name in (*UVICORN_LOGGERS, "quillpress"):

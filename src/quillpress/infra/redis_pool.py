@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from redis.asyncio import BlockingConnectionPool
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import RedisError
 
 
 def blocking_pool(
@@ -19,3 +20,17 @@ def blocking_pool(
         socket_timeout=timeout_seconds,
         socket_connect_timeout=timeout_seconds,
     )
+
+
+async def answers_ping(url: str, *, timeout_seconds: float) -> bool:
+    """Whether the Redis at ``url`` answers a PING within the timeout: once, at startup,
+    for the summary line (``cache=redis (reachable)``); never an error."""
+    client = Redis.from_url(
+        url, socket_timeout=timeout_seconds, socket_connect_timeout=timeout_seconds
+    )
+    try:
+        return bool(await client.ping())
+    except (RedisError, OSError):
+        return False
+    finally:
+        await client.aclose()

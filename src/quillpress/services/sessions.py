@@ -6,7 +6,9 @@ request on any instance see it (see ``services.authentication``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -18,6 +20,7 @@ from quillpress.domain.events import SessionRevoked
 from quillpress.domain.views import DeviceSessionView
 from quillpress.infra.tokens import new_session_id
 from quillpress.repositories import sessions as session_repo
+from quillpress.repositories import users as user_repo
 from quillpress.services import audit
 
 USER_AGENT_LENGTH = 512
@@ -58,6 +61,22 @@ async def list_sessions(db: Database, principal: Principal) -> list[DeviceSessio
     """The user's live sessions, newest first; ``current`` marks the request's own."""
     async with db.read() as conn:
         rows = await session_repo.list_live(conn, principal.user_id)
+    return _views(rows, current=principal.session_id)
+
+
+async def sessions_of(db: Database, username: str) -> list[DeviceSessionView]:
+    """An operator's look at one user's live sessions (``quillpress sessions NAME``),
+    newest first; no request is asking, so none is ``current``. An unknown name is not
+    found."""
+    async with db.read() as conn:
+        user_id = await user_repo.get_id_by_username(conn, username)
+        if user_id is None:
+            raise NotFound("user")
+        rows = await session_repo.list_live(conn, user_id)
+    return _views(rows, current=None)
+
+
+def _views(rows: Sequence[Any], *, current: str | None) -> list[DeviceSessionView]:
     return [
         DeviceSessionView(
             id=row.id,
@@ -65,7 +84,7 @@ async def list_sessions(db: Database, principal: Principal) -> list[DeviceSessio
             last_seen_at=row.last_seen_at,
             user_agent=row.user_agent,
             ip=row.ip,
-            current=row.id == principal.session_id,
+            current=row.id == current,
         )
         for row in rows
     ]
