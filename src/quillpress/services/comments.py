@@ -60,10 +60,10 @@ async def add_comment(
         tx.record(
             CommentAdded(comment_id=comment_id, article_id=ref.id, author_id=principal.user_id)
         )
-    async with db.read() as conn:  # read back after the commit
-        row = await comment_repo.get(conn, comment_id, viewer_id=principal.user_id)
-    if row is None:  # deleted between the commit and this read
-        raise NotFound("comment")
+        # Read back inside the transaction: once the commit returns the answer is ready
+        # (a database lost after it must not turn the committed comment into a 503).
+        row = await comment_repo.get(tx.conn, comment_id, viewer_id=principal.user_id)
+    assert row is not None  # written in this very transaction
     return comment_view(row)
 
 
