@@ -130,6 +130,11 @@ class Settings(BaseSettings):
     )
     database_echo: bool = False
     database_pool_size: int = Field(default=10, ge=1, le=200)
+    # How long a request's unit of work may wait on the database in all (a pooled
+    # connection, connecting, each statement, SQLite's write lock) before it is answered
+    # 503 and its connection discarded. Request-serving connections only: migrations,
+    # seed and the admin commands keep no such limit.
+    database_timeout_ms: int = Field(default=5_000, ge=10, le=600_000)
     # Streaming replicas of a PostgreSQL primary (comma-separated URLs): reads go to one
     # only when it has replayed every write committed before the read began (db.replicas).
     database_replica_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
