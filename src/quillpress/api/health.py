@@ -53,6 +53,12 @@ class ReadinessResponse(BaseModel):
 NOT_READY = {
     503: {
         "model": ReadinessResponse,
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before probing again.",
+                "schema": {"type": "integer", "minimum": 0},
+            }
+        },
         "description": "Not ready: no database answers reads (the primary and every "
         "replica are down) or its schema is behind this release's migrations (`checks` "
         "says which).",
