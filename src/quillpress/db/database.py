@@ -6,9 +6,14 @@ commits once at the end or rolls back whole; what it changed is recorded on its
 :class:`Transaction` and published to the subscribers only after the commit succeeded.
 
 Failures that are not bugs are translated here, once, into domain errors: a value the
-database cannot store is the client's input (``Invalid``), a database that cannot be
-reached is ``Unavailable`` (503), and a foreign key to a row that vanished under a valid
-token means the principal is gone (``Unauthenticated``) or the article is (``NotFound``)."""
+database cannot store is the client's input (``Invalid``), a database that cannot serve
+now (``db.failures`` says which failures mean that) is ``Unavailable`` (503), and a
+foreign key to a row that vanished under a valid token means the principal is gone
+(``Unauthenticated``) or the article is (``NotFound``).
+
+Each unit of work runs under the database deadline (``QUILLPRESS_DATABASE_TIMEOUT_MS`` on
+the server): a database that stops answering costs a request that long, not the outage,
+and the connection that waited is discarded rather than handed to the next request."""
 
 from __future__ import annotations
 
