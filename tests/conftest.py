@@ -59,6 +59,10 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "secret_key": TEST_SECRET,
         "gc_freeze": False,  # a full collection per app start would cost minutes here
+        # The production deadline (5 s) is for a database that stopped answering; on this
+        # shared, loaded machine a commit can stall that long behind another run's
+        # checkpoint. Tests of the deadline itself set a short one (tests/outages.py).
+        "database_timeout_ms": 60_000,
         **FAST_HASHING,
     }
     values.update(overrides)

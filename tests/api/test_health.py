@@ -21,7 +21,7 @@ from tests.conftest import make_settings, migrate_database
 from tests.helpers import serve
 from tests.tcp_proxy import TcpProxy, through
 
-READY = {"database": "ok", "migrations": "ok"}
+READY = {"database": "ok", "primary": "ok", "replicas": [], "migrations": "ok"}
 
 
 async def test_healthz_is_ok_without_touching_the_database(tmp_path: Path) -> None:
@@ -67,7 +67,13 @@ async def test_a_schema_behind_the_release_is_not_ready(tmp_path: Path) -> None:
         assert response.status_code == 503
         assert response.json() == {
             "status": "unavailable",
-            "checks": {"database": "ok", "migrations": "behind", "redis": "disabled"},
+            "checks": {
+                "database": "ok",
+                "primary": "ok",
+                "replicas": [],
+                "migrations": "behind",
+                "redis": "disabled",
+            },
         }
 
 
@@ -117,7 +123,13 @@ async def test_a_lost_database_is_503_with_the_database_marked_and_recovers(
         assert response.status_code == 503
         assert response.json() == {
             "status": "unavailable",
-            "checks": {"database": "unavailable", "migrations": "unknown", "redis": "disabled"},
+            "checks": {
+                "database": "unavailable",
+                "primary": "down",
+                "replicas": [],
+                "migrations": "unknown",
+                "redis": "disabled",
+            },
         }
         assert (await client.get("/healthz")).status_code == 200  # alive all the same
         await postgres_proxy.start()

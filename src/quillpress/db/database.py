@@ -6,30 +6,36 @@ commits once at the end or rolls back whole; what it changed is recorded on its
 :class:`Transaction` and published to the subscribers only after the commit succeeded.
 
 Failures that are not bugs are translated here, once, into domain errors: a value the
-database cannot store is the client's input (``Invalid``), a database that cannot be
-reached is ``Unavailable`` (503), and a foreign key to a row that vanished under a valid
-token means the principal is gone (``Unauthenticated``) or the article is (``NotFound``)."""
+database cannot store is the client's input (``Invalid``), a database that cannot serve
+now (``db.failures`` says which failures mean that) is ``Unavailable`` (503), and a
+foreign key to a row that vanished under a valid token means the principal is gone
+(``Unauthenticated``) or the article is (``NotFound``).
+
+Each unit of work runs under the database deadline (``QUILLPRESS_DATABASE_TIMEOUT_MS`` on
+the server): a database that stops answering costs a request that long, not the outage,
+and the connection that waited is discarded rather than handed to the next request."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager, AbstractContextManager, asynccontextmanager
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    asynccontextmanager,
+    suppress,
+)
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy.exc import (
-    DataError,
-    DBAPIError,
-    IntegrityError,
-    InterfaceError,
-    OperationalError,
-)
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from quillpress.db import cache_epoch
-from quillpress.db.replicas import Router, RoutingStats
+from quillpress.db.failures import PrimaryHealth, is_unavailable
+from quillpress.db.replicas import ReplicaCheck, Router, RoutingStats
+from quillpress.db.stats import current_stats
 from quillpress.domain.errors import DomainError, Invalid, NotFound, Unauthenticated, Unavailable
 from quillpress.domain.events import Event
 
@@ -92,8 +98,14 @@ class Database:
         span: UseCaseSpan | None = None,
         cache: ReadThrough | None = None,
         bump_epoch_on_write: bool = False,
+        deadline: float | None = None,
     ) -> None:
         self.engine = engine
+        self.deadline = deadline
+        """Seconds a unit of work may wait on the database, in all (``None``: no limit,
+        the CLI's). The engine holds the same limit on each wait (db.engine); this one
+        bounds their sum."""
+        self.primary_health = PrimaryHealth()
         self.cache = cache
         # Outside the server (the CLI), every write transaction also bumps the cache
         # epoch, in the same transaction: a committed write always carries its bump, so
@@ -120,6 +132,11 @@ class Database:
     def replica_engines(self) -> list[AsyncEngine]:
         """The replicas' engines (pool metrics, readiness); empty without replicas."""
         return [] if self._router is None else self._router.engines
+
+    async def probe_replicas(self) -> list[ReplicaCheck]:
+        """Each replica's state for readiness (``ok``/``lagging``/``down``), in the
+        configured order; empty without replicas."""
+        return [] if self._router is None else await self._router.probe()
 
     def read(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """``async with db.read() as conn: …``: one autocommit connection."""
@@ -159,38 +176,103 @@ class Database:
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
         if self._router is None:
-            async with _translate_failures(), self._reader.connect() as conn:
+            async with self._unit(self._reader.connect, primary=True) as conn:
                 yield conn
             return
-        async with _translate_failures(), self._router.connect() as conn:
+        async with self._unit(self._router.connect, primary=False) as conn:
             yield conn
 
     @asynccontextmanager
     async def _primary(self, *, quiet: bool) -> AsyncIterator[AsyncConnection]:
-        async with _translate_failures(quiet=quiet), self._reader.connect() as conn:
+        async with self._unit(self._reader.connect, primary=True, quiet=quiet) as conn:
             yield conn
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[Transaction]:
         """The write transaction.
 
+        Once COMMIT returned, the write stands: a failure after it (the connection lost
+        on its way back to the pool, the deadline running out then) is logged, never
+        answered as a failed write, which the client would retry into a duplicate.
+
         Subscribers run after the commit and after the connection went back to the pool,
         and finish before this returns, so the caller's response reflects their effect."""
-        async with _translate_failures(), self.engine.connect() as conn:
-            await conn.execution_options(quillpress_write=True)
-            async with conn.begin():
-                tx = Transaction(conn)
-                yield tx
-                if self.bump_epoch_on_write and not tx.epoch_bumped:
-                    await cache_epoch.bump(conn)
-                    tx.epoch_bumped = True
-            if self._router is not None:
-                # After COMMIT returned, on the same connection: the WAL insert position
-                # is at or past the commit record; it is published before anyone is told
-                # the write happened.
-                await self._router.committed(conn)
-        if tx.events:
-            await self._publish(tx.events)
+        committed = False
+        events: list[Event] = []
+        try:
+            async with self._unit(self.engine.connect, primary=True, write=True) as conn:
+                await conn.execution_options(quillpress_write=True)
+                async with conn.begin():
+                    tx = Transaction(conn)
+                    events = tx.events
+                    yield tx
+                    if self.bump_epoch_on_write and not tx.epoch_bumped:
+                        await cache_epoch.bump(conn)
+                        tx.epoch_bumped = True
+                committed = True
+                self.primary_health.answered(wrote=True)
+                if self._router is not None:
+                    # After COMMIT returned, on the same connection: the WAL insert
+                    # position is at or past the commit record; it is published before
+                    # anyone is told the write happened.
+                    await self._router.committed(conn)
+        except Unavailable:
+            if not committed:
+                raise
+            log.warning("database connection lost after a commit; the write stands")
+        if events:
+            await self._publish(events)
+
+    @asynccontextmanager
+    async def _unit(
+        self,
+        opener: Callable[[], AbstractAsyncContextManager[AsyncConnection]],
+        *,
+        primary: bool,
+        write: bool = False,
+        quiet: bool = False,
+    ) -> AsyncIterator[AsyncConnection]:
+        """One connection for one unit of work, under the deadline, with every failure
+        translated (:func:`_translate`). A connection that failed or ran out of time is
+        discarded, never given back to the pool to hang the next request."""
+        stats = current_stats.get()
+        if stats is not None and stats.database_unavailable:
+            raise Unavailable.database()  # this request waited for it once already
+        opened = False
+        try:
+            async with asyncio.timeout(self.deadline), opener() as conn:
+                opened = True
+                try:
+                    yield conn
+                except BaseException as error:
+                    # Cancelled mid-statement (the deadline, a client gone) or failed for
+                    # want of a database: the connection may be mid-protocol.
+                    if isinstance(error, asyncio.CancelledError) or is_unavailable(error):
+                        await _discard(conn)
+                    raise
+        except Exception as error:
+            translated = _translate(error, connecting=not opened)
+            if isinstance(translated, Unavailable):
+                if stats is not None:
+                    stats.database_unavailable = True
+                if primary:
+                    self.primary_health.failed(error)
+                if not quiet:
+                    log.warning("database unavailable: %s", _describe(error))
+            if translated is error:
+                raise
+            raise translated from None
+        if primary and not write:
+            self.primary_health.answered()
+
+
+async def _discard(conn: AsyncConnection) -> None:
+    """Invalidate ``conn`` (db.engine drops the driver's socket at once: no goodbye to a
+    server that does not answer)."""
+    if conn.closed or conn.invalidated:
+        return
+    with suppress(Exception):
+        await conn.invalidate()
 
 
 def _use_case_name(frame: Any) -> str:
@@ -203,31 +285,25 @@ def _use_case_name(frame: Any) -> str:
     return f"{module}.{function}"
 
 
-@asynccontextmanager
-async def _translate_failures(*, quiet: bool = False) -> AsyncIterator[None]:
-    try:
-        yield
-    except DomainError:
-        raise
-    except IntegrityError as error:
-        missing = _vanished_reference(error)
-        if missing is None:
-            raise
-        raise missing from None
-    except DBAPIError as error:
-        if _is_data_exception(error):
-            raise Invalid({key: list(messages) for key, messages in UNSTORABLE.items()}) from None
-        if _is_unreachable(error):
-            if not quiet:
-                log.warning("database unavailable: %s", first_line(error))
-            raise Unavailable.database() from None
-        raise
-    except (OSError, TimeoutError, PoolTimeoutError) as error:
-        # Refused or reset connections and connect timeouts surface untranslated from
-        # the driver (asyncpg raises OSError subclasses while connecting).
-        if not quiet:
-            log.warning("database unavailable: %s", first_line(error))
-        raise Unavailable.database() from None
+def _translate(error: Exception, *, connecting: bool) -> Exception:
+    """The domain error ``error`` stands for, or ``error`` itself (a bug: a 500)."""
+    if isinstance(error, DomainError):
+        return error
+    if isinstance(error, TimeoutError) and not connecting:
+        return Unavailable.database()  # the deadline ran out
+    if is_unavailable(error, connecting=connecting):
+        return Unavailable.database()
+    if isinstance(error, IntegrityError):
+        return _vanished_reference(error) or error
+    if isinstance(error, DBAPIError) and _is_data_exception(error):
+        return Invalid({key: list(messages) for key, messages in UNSTORABLE.items()})
+    return error
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, TimeoutError) and not str(error):
+        return "no answer within the deadline"
+    return first_line(error)
 
 
 def first_line(error: BaseException) -> str:
@@ -249,18 +325,6 @@ def _sqlstate(error: DBAPIError) -> str | None:
     code = getattr(original, "pgcode", None) or getattr(original, "sqlstate", None)
     code = code or getattr(getattr(original, "__cause__", None), "sqlstate", None)
     return code if isinstance(code, str) else None
-
-
-def _is_unreachable(error: DBAPIError) -> bool:
-    """A lost or refused connection (SQLSTATE class 08, 57P: shutdown), not a bad query."""
-    if error.connection_invalidated:
-        return True
-    code = _sqlstate(error)
-    if code is not None:
-        return code.startswith(("08", "57P"))
-    # No SQLSTATE: the driver's own interface/operational errors (a closed connection;
-    # SQLite's "unable to open database file" or "database is locked" past busy_timeout).
-    return isinstance(error, InterfaceError | OperationalError)
 
 
 # Foreign keys whose target vanishing means the *principal* is gone (its token outlived

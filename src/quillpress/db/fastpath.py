@@ -11,9 +11,13 @@ What stays the same as the SQLAlchemy path:
 - the SQL: it is the statement's own compilation for the connection's dialect, so there
   is one definition of it (the repository's ``Select``) and SQLite runs that as before;
 - the statement counter (``Server-Timing``, metrics, the request's log line) counts it;
-- failures: anything the raw call raises makes it run again through SQLAlchemy on the
-  same connection, which translates and invalidates exactly as it always does (a read can
-  be repeated);
+- failures: a statement the deadline stopped (asyncpg's ``command_timeout``, set on the
+  connection for the raw calls too) is raised as it is, for the unit of work to discard
+  the connection and answer 503: asking again on that connection would wait out a
+  second deadline. Anything else the raw call raises makes it run again through
+  SQLAlchemy on the same connection, which translates and invalidates exactly as it
+  always does (a read can be repeated; a lost connection fails again at once, and
+  SQLAlchemy then discards the whole pool's);
 - only an autocommit connection (``Database.read()`` on PostgreSQL) takes it: inside a
   transaction SQLAlchemy's driver adapter owns BEGIN, so those go the usual way.
 
@@ -83,7 +87,8 @@ async def _direct(
     """``(True, result)`` of the asyncpg call ``fetch`` (``fetchval``, ``fetch``) on the
     statement's own SQL, counted like any statement; ``(False, None)`` when the fast path
     does not apply or the raw call failed (the caller then runs it through SQLAlchemy,
-    which translates or invalidates its own way: a read can be repeated)."""
+    which translates or invalidates its own way: a read can be repeated). The deadline's
+    timeout is raised as it is: the unit of work discards the connection."""
     driver = await _driver_connection(conn)
     if driver is None:
         return False, None
@@ -91,6 +96,8 @@ async def _direct(
     started = time.perf_counter()
     try:
         result = await getattr(driver, fetch)(sql, *_arguments(names, params, bound))
+    except TimeoutError:
+        raise
     except Exception:
         return False, None
     stats = current_stats.get()

@@ -26,6 +26,7 @@ events, so a request's statement count is the same with and without replicas."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import time
@@ -47,6 +48,10 @@ TRIP_SECONDS = 5.0
 """How long a replica that failed is left alone before one read tries it again."""
 
 Target = Literal["primary", "replica"]
+ReplicaCheck = Literal["ok", "lagging", "down"]
+LAGGING_SECONDS = 1.0
+"""A replica behind the newest write this instance knows of whose last replayed
+transaction is older than this is ``lagging`` (readiness); a moment behind is normal."""
 
 # A replica whose connect or routing query fails in any way is "not usable now", never
 # an error for the read: refused and timed-out connections (OSError, TimeoutError),
@@ -140,6 +145,23 @@ class Replica:
         self.state.lag_bytes = self.state.lag_seconds = 0
         return conn
 
+    async def probe(self, required: int | None) -> ReplicaCheck:
+        """For readiness, on a connection of the replica's own pool: ``down`` when it does
+        not answer as a standby, ``lagging`` when it is well behind ``required``."""
+        try:
+            async with self._reader.connect() as conn:
+                raw = await conn.get_raw_connection()
+                row = await raw.driver_connection.fetchrow(_REPLAY)  # type: ignore[union-attr]
+        except FAILURES as error:
+            self.trip(error)
+            return "down"
+        if row is None or row[0] is None:
+            return "down"  # not (or no longer) a standby
+        behind = required is not None and parse_lsn(row[0]) < required
+        if behind and float(row[1] or 0.0) >= LAGGING_SECONDS:
+            return "lagging"
+        return "ok"
+
     async def _caught_up(self, conn: AsyncConnection, required: int) -> bool:
         epoch = self.state.epoch
         raw = await conn.get_raw_connection()
@@ -205,6 +227,11 @@ class Router:
                 await self._seed(conn)
             yield conn
 
+    async def probe(self) -> list[ReplicaCheck]:
+        """Each replica's state (readiness), in the configured order, probed concurrently."""
+        required = await self._required()
+        return list(await asyncio.gather(*(replica.probe(required) for replica in self._replicas)))
+
     async def _required(self) -> int | None:
         """The required position, or ``None`` to read from the primary (store down, or
         it knows no position yet: then :meth:`_seed` publishes the primary's)."""
@@ -238,6 +265,14 @@ class Router:
                 stats.replica_reads += 1
             else:
                 stats.primary_reads += 1
+
+
+async def read_only(conn: AsyncConnection) -> bool:
+    """Whether the PostgreSQL server ``conn`` is on refuses writes: a standby, or a primary
+    made read-only (``default_transaction_read_only``, as a failover does); uncounted."""
+    raw = await conn.get_raw_connection()
+    value = await raw.driver_connection.fetchval("SELECT current_setting('transaction_read_only')")  # type: ignore[union-attr]
+    return bool(value == "on")
 
 
 async def current_position(conn: AsyncConnection) -> int:

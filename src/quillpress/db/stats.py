@@ -23,6 +23,9 @@ class StatementStats:
     # Reads routed to a replica or to the primary (counted only when replicas are set).
     replica_reads: int = 0
     primary_reads: int = 0
+    # Set when a unit of work found the database unable to serve: the request's later
+    # units are refused at once instead of each waiting out the deadline again.
+    database_unavailable: bool = False
 
     @property
     def route(self) -> str | None:

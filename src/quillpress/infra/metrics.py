@@ -30,6 +30,7 @@ from prometheus_client import (
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from quillpress.db.failures import PrimaryHealth
 from quillpress.db.replicas import RoutingStats
 from quillpress.domain.errors import Banned, CsrfRejected, DomainError, Unauthenticated
 
@@ -182,6 +183,15 @@ class Metrics:
             multiprocess_mode="min",
             **r,
         )
+        # The primary (db.failures.PrimaryHealth): what the last unit of work on it, the
+        # cache epoch's poll (every second) or a readiness probe learned.
+        self.primary_up = Gauge(
+            "quillpress_database_primary_up",
+            "1 while the primary database serves reads and writes; 0 while it is "
+            "unreachable, refusing connections or read-only.",
+            multiprocess_mode="livemin",  # any live worker that cannot reach it says 0
+            **r,
+        )
         # The cache epoch (infra.epoch): each bump retires every cached entry at once.
         self.epoch_bumps = Counter(
             "quillpress_cache_epoch_bumps_total",
@@ -293,6 +303,10 @@ class Metrics:
                 self.replica_up.labels(replica=state.name).set(1 if state.healthy else 0)
 
         routing.subscribe(routed)
+
+    def watch_primary(self, health: PrimaryHealth) -> None:
+        """Keep ``quillpress_database_primary_up`` at 1 while the primary is up, else 0."""
+        health.subscribe(lambda state: self.primary_up.set(1 if state == "up" else 0))
 
     # --- the scrape --------------------------------------------------------------------
 

@@ -107,7 +107,12 @@ REPLICA_CONNECT_TIMEOUT_SECONDS = 2.0
 
 
 def open_router(
-    settings: Settings, primary: AsyncEngine, stack: AsyncExitStack, *, null_pool: bool
+    settings: Settings,
+    primary: AsyncEngine,
+    stack: AsyncExitStack,
+    *,
+    null_pool: bool,
+    deadline: float | None = None,
 ) -> Router | None:
     """The read router over ``QUILLPRESS_DATABASE_REPLICA_URLS`` (``None`` without any).
     Commit positions are shared through Redis when a Redis URL is set, else kept in
@@ -122,6 +127,7 @@ def open_router(
             echo=settings.database_echo,
             null_pool=null_pool,
             connect_timeout=REPLICA_CONNECT_TIMEOUT_SECONDS,
+            deadline=deadline,
         )
         stack.push_async_callback(engine.dispose)
         replicas.append(Replica(engine, ReplicaState(name=mask_url(url))))
@@ -152,7 +158,10 @@ async def open_resources(
     ``null_pool`` is for one-shot CLI commands: no connections are kept open.
     ``outside_server`` is for commands that write: every write transaction bumps the
     cache epoch in the same transaction (running servers drop what they cached before it
-    within their poll interval), and the epoch is not polled."""
+    within their poll interval), and the epoch is not polled. Only a server's connections
+    get the database deadline (``QUILLPRESS_DATABASE_TIMEOUT_MS``): a command's long
+    statement is not a fault."""
+    deadline = None if outside_server else settings.database_timeout_ms / 1000
     events = EventBus()
     events.subscribe(log_changes)
     cache = await open_cache(settings)
@@ -165,6 +174,7 @@ async def open_resources(
         pool_size=settings.database_pool_size,
         echo=settings.database_echo,
         null_pool=null_pool,
+        deadline=deadline,
     )
     stack = AsyncExitStack()
     metrics = metrics or Metrics(version=__version__)
@@ -176,7 +186,7 @@ async def open_resources(
         otel.instrument_engine(engine)
         span = otel.use_case_span
     try:
-        router = open_router(settings, engine, stack, null_pool=null_pool)
+        router = open_router(settings, engine, stack, null_pool=null_pool, deadline=deadline)
         if router is not None:
             metrics.watch_routing(router.stats)
             for replica_engine in router.engines:
@@ -188,7 +198,9 @@ async def open_resources(
             span=span,
             bump_epoch_on_write=outside_server,
             cache=cache,
+            deadline=deadline,
         )
+        metrics.watch_primary(database.primary_health)
         epoch = CacheEpoch.from_settings(settings, database, metrics)
         stack.push_async_callback(epoch.stop)  # before the engines are disposed
         _wire_epoch(cache, epoch, metrics)

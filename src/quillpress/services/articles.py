@@ -145,11 +145,13 @@ async def _single(conn: AsyncConnection, row: Row[Any] | None) -> ArticleView:
     return (await assemble.article_views(conn, [row], with_body=True))[0]
 
 
-async def _read_back(db: Database, article_id: int, principal: Principal) -> ArticleView:
-    """A write's result, read after its commit (same statements, no write lock held)."""
-    async with db.read() as conn:
-        row = await article_repo.get_by_id(conn, article_id, viewer_id=principal.user_id)
-        return await _single(conn, row)
+async def _read_back(tx: Transaction, article_id: int, principal: Principal) -> ArticleView:
+    """A write's result, read inside its transaction, just before the commit: once the
+    commit returns, the answer is ready. (Read on a new connection after it, a database
+    lost in between turned a committed write into a 503, and the client's retry into a
+    duplicate.) The same statements as a read, on the transaction's connection."""
+    row = await article_repo.get_by_id(tx.conn, article_id, viewer_id=principal.user_id)
+    return await _single(tx.conn, row)
 
 
 async def get_article(db: Database, viewer: Viewer, slug: str) -> ArticleView:
@@ -185,7 +187,8 @@ async def create_article(
             article_id = await _insert_article(tx, principal, command)
             if claimed is not None:
                 await idempotent.remember(tx, claimed, article_id)
-    return Created(await _read_back(db, article_id, principal), replayed=replayed)
+        view = await _read_back(tx, article_id, principal)
+    return Created(view, replayed=replayed)
 
 
 async def _insert_article(tx: Transaction, principal: Principal, command: CreateArticle) -> int:
@@ -260,7 +263,7 @@ async def update_article(
                     previous_tags=previous_tags,
                 )
             )
-    return await _read_back(db, ref.id, principal)
+        return await _read_back(tx, ref.id, principal)
 
 
 async def _write_edit(tx: Transaction, ref: Any, values: dict[str, Any], title: str | None) -> str:
@@ -322,7 +325,7 @@ async def _set_favorite(db: Database, principal: Principal, slug: str, *, on: bo
             tx.record(FavoriteAdded(**pair))
         if not on and await article_repo.unfavorite(tx.conn, **pair):
             tx.record(FavoriteRemoved(**pair))
-    return await _read_back(db, ref.id, principal)
+        return await _read_back(tx, ref.id, principal)
 
 
 async def favorite(db: Database, principal: Principal, slug: str) -> ArticleView:

@@ -81,9 +81,10 @@ async def add_comment(
             )
             if claimed is not None:
                 await idempotent.remember(tx, claimed, comment_id)
-    async with db.read() as conn:  # read back after the commit
-        row = await comment_repo.get(conn, comment_id, viewer_id=principal.user_id)
-    if row is None:  # deleted between the commit and this read
+        # Read back inside the transaction: once the commit returns the answer is ready
+        # (a database lost after it must not turn the committed comment into a 503).
+        row = await comment_repo.get(tx.conn, comment_id, viewer_id=principal.user_id)
+    if row is None:  # a replayed key whose comment was deleted since
         raise NotFound("comment")
     return Created(comment_view(row), replayed=replayed)
 

@@ -40,7 +40,12 @@ async def _set_following(
             tx.record(FollowAdded(**pair))
         if not on and await user_repo.unfollow(tx.conn, **pair):
             tx.record(FollowRemoved(**pair))
-    return await get_profile(db, principal, username)
+        # Read back inside the transaction: the answer is ready once the commit returns.
+        row = await user_repo.get_profile(tx.conn, username, viewer_id=principal.user_id)
+    assert row is not None  # found above, in this very transaction
+    view = profile_view(row, id_field="id")
+    read_tags.profiles([view])
+    return view
 
 
 async def follow(db: Database, principal: Principal, username: str) -> ProfileView:

@@ -313,7 +313,11 @@ async def update_user(
                     fields=changed,
                 )
             )
-    return await current_user(db, principal)
+        # Read back inside the transaction: a committed change is answered as one, even
+        # if the database goes away as the commit returns.
+        after = await user_repo.get_account(tx.conn, principal.user_id)
+    assert after is not None  # checked above, in this very transaction
+    return _user_view(after)
 
 
 def _changed_fields(before: Row[Any], values: dict[str, Any]) -> frozenset[str]:

@@ -19,6 +19,7 @@ from quillpress.domain.errors import (
     Unauthenticated,
     Unavailable,
 )
+from quillpress.services import health as health_service
 
 log = logging.getLogger("quillpress.graphql")
 
@@ -66,6 +67,14 @@ def format_error(
 ) -> dict[str, Any]:
     formatted: dict[str, Any] = dict(error.formatted)
     original = error.original_error
+    if (
+        original is not None
+        and not isinstance(original, DomainError | GraphQLError)
+        and health_service.database_unavailable(original)
+    ):
+        # A driver's error no unit of work translated: still the database's outage.
+        log.warning("database unavailable (untranslated): %s", type(original).__name__)
+        original = Unavailable.database()
     if isinstance(original, DomainError):
         formatted.update(domain_error(original))
     elif original is not None and not isinstance(original, GraphQLError):

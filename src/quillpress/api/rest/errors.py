@@ -23,6 +23,7 @@ from quillpress.domain.errors import (
     Unavailable,
 )
 from quillpress.domain.validation import field_errors
+from quillpress.services import health as health_service
 
 log = logging.getLogger("quillpress.errors")
 
@@ -98,6 +99,17 @@ def _allowed(request: Request) -> str:
     return table.allow(request.scope)
 
 
+async def _database_error(request: Request, exc: Exception) -> JsonResponse:
+    """A driver's error no unit of work translated (every one should: this is the last
+    line). An unavailable database is still a 503, answered here, inside the app, so no
+    exception reaches the server (which would close the client's keep-alive connection);
+    anything else is a bug, for ServerErrorMiddleware's 500."""
+    if not health_service.database_unavailable(exc):
+        raise exc
+    log.warning("database unavailable (untranslated): %s", type(exc).__name__)
+    return _errors(503, Unavailable.database().fields)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
     log.exception("unhandled error", extra={"path": request.url.path})
     # ServerErrorMiddleware sends it from outside every user middleware; the edge layer
@@ -109,4 +121,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    for kind in health_service.DATABASE_ERRORS:
+        app.add_exception_handler(kind, _database_error)
     app.add_exception_handler(Exception, _unexpected)

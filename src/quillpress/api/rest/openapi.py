@@ -236,6 +236,13 @@ class ErrorStatus:
     headers: dict[str, Any] | None = None
 
 
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying.",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
+
 ERRORS: dict[int, ErrorStatus] = {
     401: ErrorStatus(
         "Unauthorized: the token is missing (where required), malformed, forged or expired; "
@@ -296,14 +303,12 @@ ERRORS: dict[int, ErrorStatus] = {
         },
     ),
     503: ErrorStatus(
-        "Service unavailable: the database cannot be reached; retry after `Retry-After`.",
+        "Service unavailable: the database cannot serve now (unreachable, refusing "
+        "connections, read-only for a write during a failover, or no answer within the "
+        "server's database deadline, `QUILLPRESS_DATABASE_TIMEOUT_MS`). "
+        "Retry after `Retry-After`.",
         {"database": ["unavailable"]},
-        {
-            "Retry-After": {
-                "description": "Seconds to wait before retrying.",
-                "schema": {"type": "integer", "minimum": 0},
-            }
-        },
+        RETRY_AFTER,
     ),
 }
 
@@ -450,8 +455,8 @@ class Traits:
             statuses.add(403)  # cookie mode: a missing or forged CSRF token, a foreign origin
         if self.has_body:
             statuses.add(413)  # the edge's body limit (api.edge)
-        if self.uses_database:
-            statuses.add(503)
+        if self.uses_database or self.access is not Access.NONE:
+            statuses.add(503)  # the database, or the session check that reads it
         if self.limited or (self.unsafe and self.access is not Access.NONE):
             statuses.add(429)  # its own rule (login, register) or writes per user
         return sorted(statuses)
