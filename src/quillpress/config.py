@@ -154,10 +154,11 @@ class Settings(BaseSettings):
     connection rather than open new ones). Replicas x workers x this must fit PostgreSQL's
     `max_connections`."""
     database_timeout_ms: int = Field(default=5_000, ge=10, le=600_000)
-    """How long a request's unit of work may wait on the database in all (a pooled connection,
-    connecting, each statement, SQLite's write lock), 10 to 600000 ms, before it is answered 503
-    with `Retry-After` and its connection discarded. Request-serving connections only:
-    migrations, `seed` and the admin commands keep no such limit."""
+    """The database deadline (10 to 600000 ms): how long a request's unit of work may wait on
+    the database in all (a pooled connection, connecting, each statement, SQLite's write lock)
+    before it is answered 503 with `Retry-After` and its connection discarded (see Database
+    outages). The server's connections only: migrations, `seed`, the admin commands and the
+    bench loader keep no limit."""
     # Streaming replicas of a PostgreSQL primary (comma-separated URLs): reads go to one
     # only when it has replayed every write committed before the read began (db.replicas).
     database_replica_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
