@@ -95,3 +95,16 @@ async def test_a_traced_engine_keeps_every_statement_on_sqlalchemys_path(app: Fa
     traced = engine.execution_options(isolation_level="AUTOCOMMIT", **{fastpath.TRACED: True})
     async with traced.connect() as conn:
         assert await fastpath._driver_connection(conn) is None
+
+
+async def test_the_tag_cloud_is_the_same_on_both_paths(app: FastAPI, blog: dict[str, Any]) -> None:
+    """``fastpath.column`` (``GET /api/tags``'s statement) equals SQLAlchemy's scalars."""
+    from quillpress.repositories.articles import POPULAR_TAGS
+
+    db = app.state.resources.database
+    async with db.read() as conn:
+        for limit in (1, 2, 500):
+            fast = await fastpath.column(conn, POPULAR_TAGS, {"limit": limit})
+            slow = list((await conn.execute(POPULAR_TAGS, {"limit": limit})).scalars())
+            assert fast == slow
+            assert fast  # the blog has tags in use

@@ -133,3 +133,16 @@ async def rows(
     if row_type is None:
         row_type = _row_types[columns] = namedtuple("Row", columns)
     return [row_type(*record) for record in records]
+
+
+async def column(
+    conn: AsyncConnection, statement: Select[Any], params: dict[str, Any]
+) -> list[Any]:
+    """The first column of every row of ``statement``, as
+    ``(await conn.execute(statement, params)).scalars().all()`` returns it (measured: for the
+    up to 500 names of ``GET /api/tags``, SQLAlchemy's row-by-row result iteration was a
+    fifth of the request's CPU)."""
+    done, records = await _direct(conn, statement, params, "fetch")
+    if not done:
+        return list((await conn.execute(statement, params)).scalars())
+    return [record[0] for record in records]

@@ -13,6 +13,7 @@ from sqlalchemy import Row, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from quillpress.db import fastpath
 from quillpress.db.models import Article, ArticleTag, Comment, Favorite, Tag
 from quillpress.repositories import counters
 from quillpress.repositories._sql import insert_ignoring_duplicates, violated_constraint
@@ -245,4 +246,4 @@ POPULAR_TAGS = (
 async def popular_tags(conn: AsyncConnection, *, limit: int) -> list[str]:
     """Tags in use, most used first (ties by name): the first ``limit`` entries of the
     ``ix_tag_articles_count_name`` index, whatever the number of articles."""
-    return list((await conn.execute(POPULAR_TAGS, {"limit": limit})).scalars())
+    return await fastpath.column(conn, POPULAR_TAGS, {"limit": limit})
