@@ -108,3 +108,27 @@ async def test_the_tag_cloud_is_the_same_on_both_paths(app: FastAPI, blog: dict[
             slow = list((await conn.execute(POPULAR_TAGS, {"limit": limit})).scalars())
             assert fast == slow
             assert fast  # the blog has tags in use
+
+
+async def test_an_article_by_slug_is_the_same_on_both_paths(
+    app: FastAPI, blog: dict[str, Any]
+) -> None:
+    """``GET /api/articles/{slug}``'s statement through ``fastpath.rows`` equals SQLAlchemy's
+    row, anonymous and for a viewer who favorited it and follows its author."""
+    from quillpress.repositories.articles import _BY_SLUG, get_by_slug
+
+    db = app.state.resources.database
+    async with db.read() as conn:
+        reader = await conn.scalar(
+            listings.select(listings.AppUser.id).where(listings.AppUser.username == "reader")
+        )
+        for viewer in (None, reader):
+            params: dict[str, Any] = {"slug": "post-1"}
+            if viewer is not None:
+                params["viewer_id"] = viewer
+            slow = (await conn.execute(_BY_SLUG[viewer is not None], params)).one()
+            fast = await get_by_slug(conn, "post-1", viewer_id=viewer)
+            assert fast is not None
+            assert fast._asdict() == dict(slow._mapping)
+            assert bool(fast.favorited) is bool(fast.following) is (viewer is not None)
+        assert await get_by_slug(conn, "no-such-post", viewer_id=None) is None

@@ -19,12 +19,23 @@ from quillpress.repositories import counters
 from quillpress.repositories._sql import insert_ignoring_duplicates, violated_constraint
 from quillpress.repositories.listings import article_columns
 
+_BY_SLUG = {
+    signed_in: article_columns(bindparam("viewer_id") if signed_in else None, with_body=True).where(
+        Article.slug == bindparam("slug")
+    )
+    for signed_in in (False, True)
+}
+"""``GET /api/articles/{slug}``'s statement, built once per kind of viewer: built per request,
+its construction and cache key were a quarter of that request's CPU (measured in process)."""
 
-async def get_by_slug(
-    conn: AsyncConnection, slug: str, *, viewer_id: int | None
-) -> Row[Any] | None:
-    stmt = article_columns(viewer_id, with_body=True).where(Article.slug == slug)
-    return (await conn.execute(stmt)).first()
+
+async def get_by_slug(conn: AsyncConnection, slug: str, *, viewer_id: int | None) -> Any | None:
+    """The article's row (read by attribute, as SQLAlchemy's rows are), or ``None``."""
+    params: dict[str, Any] = {"slug": slug}
+    if viewer_id is not None:
+        params["viewer_id"] = viewer_id
+    found = await fastpath.rows(conn, _BY_SLUG[viewer_id is not None], params)
+    return found[0] if found else None
 
 
 async def get_by_id(
