@@ -132,3 +132,36 @@ async def test_an_article_by_slug_is_the_same_on_both_paths(
             assert fast._asdict() == dict(slow._mapping)
             assert bool(fast.favorited) is bool(fast.following) is (viewer is not None)
         assert await get_by_slug(conn, "no-such-post", viewer_id=None) is None
+
+
+async def test_a_profile_and_an_account_are_the_same_on_both_paths(
+    app: FastAPI, blog: dict[str, Any]
+) -> None:
+    """``GET /api/profiles/{username}``'s and ``GET /api/user``'s statements through
+    ``fastpath.rows`` equal SQLAlchemy's rows (any case of the name; a follower's flag)."""
+    from quillpress.repositories.users import (
+        _PROFILE_BY_NAME,
+        ACCOUNT_BY_ID,
+        get_account,
+        get_profile,
+    )
+
+    db = app.state.resources.database
+    async with db.read() as conn:
+        reader = await conn.scalar(
+            listings.select(listings.AppUser.id).where(listings.AppUser.username == "reader")
+        )
+        for viewer in (None, reader):
+            params: dict[str, Any] = {"username": "ANN"}
+            if viewer is not None:
+                params["viewer_id"] = viewer
+            slow = (await conn.execute(_PROFILE_BY_NAME[viewer is not None], params)).one()
+            fast = await get_profile(conn, "ANN", viewer_id=viewer)
+            assert fast is not None
+            assert fast._asdict() == dict(slow._mapping)
+            assert bool(fast.following) is (viewer is not None)
+        assert await get_profile(conn, "nobody", viewer_id=None) is None
+        account = await get_account(conn, reader)
+        expected = (await conn.execute(ACCOUNT_BY_ID, {"user_id": reader})).one()
+        assert account is not None
+        assert account._asdict() == dict(expected._mapping)

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from quillpress.db import fastpath
 from quillpress.db.models import AppUser, Follow
 from quillpress.domain.commands import Page
 from quillpress.domain.emails import normalized_email
@@ -62,7 +63,8 @@ def following_flag(viewer_id: int | None, followed_id: Any) -> Any:
     return exists().where(Follow.follower_id == viewer_id, Follow.followed_id == followed_id)
 
 
-def profile_columns(viewer_id: int | None) -> tuple[Any, ...]:
+def profile_columns(viewer_id: Any) -> tuple[Any, ...]:
+    """``viewer_id``: a user id, a bound parameter, or ``None`` for anonymous."""
     return (
         AppUser.id,
         AppUser.username,
@@ -82,9 +84,10 @@ ACCOUNT_BY_ID = select(*ACCOUNT_COLUMNS).where(AppUser.id == bindparam("user_id"
 request then pays neither for building the statement nor for deriving its cache key."""
 
 
-async def get_account(conn: AsyncConnection, user_id: int) -> Row[Any] | None:
-    result = await conn.execute(ACCOUNT_BY_ID, {"user_id": user_id})
-    return result.first()
+async def get_account(conn: AsyncConnection, user_id: int) -> Any | None:
+    """The account's row (read by attribute), or ``None``; through the asyncpg fast path."""
+    found = await fastpath.rows(conn, ACCOUNT_BY_ID, {"user_id": user_id})
+    return found[0] if found else None
 
 
 async def get_role(conn: AsyncConnection, user_id: int) -> str | None:
@@ -103,11 +106,23 @@ async def get_account_by_email(conn: AsyncConnection, email: str) -> Row[Any] | 
     return result.first()
 
 
-async def get_profile(
-    conn: AsyncConnection, username: str, *, viewer_id: int | None
-) -> Row[Any] | None:
-    result = await conn.execute(select(*profile_columns(viewer_id)).where(by_username(username)))
-    return result.first()
+_PROFILE_BY_NAME = {
+    signed_in: select(
+        *profile_columns(bindparam("viewer_id", type_=Integer) if signed_in else None)
+    ).where(by_username(bindparam("username")))
+    for signed_in in (False, True)
+}
+"""``GET /api/profiles/{username}``'s statement, built once per kind of viewer (built per
+request, its construction and cache key cost more than running it)."""
+
+
+async def get_profile(conn: AsyncConnection, username: str, *, viewer_id: int | None) -> Any | None:
+    """The profile's row (read by attribute), or ``None``; through the asyncpg fast path."""
+    params: dict[str, Any] = {"username": username}
+    if viewer_id is not None:
+        params["viewer_id"] = viewer_id
+    found = await fastpath.rows(conn, _PROFILE_BY_NAME[viewer_id is not None], params)
+    return found[0] if found else None
 
 
 async def get_id_by_username(conn: AsyncConnection, username: str) -> int | None:
