@@ -218,6 +218,12 @@ class Settings(BaseSettings):
     # OpenTelemetry traces (the ``otel`` extra), configured by the standard OTEL_* variables.
     tracing: bool = False
 
+    # Full-text search (see repositories.search): the one language articles are stemmed
+    # in, a PostgreSQL text search configuration (english, german, simple…). ``serve`` and
+    # ``db upgrade`` re-index when it changes; SQLite stems English only (porter), any
+    # other language is indexed without stemming.
+    search_language: str = "english"
+
     # Audit log: ``quillpress audit prune`` deletes events older than this.
     audit_retention_days: int = Field(default=90, ge=1, le=36_500)
 
@@ -230,6 +236,7 @@ class Settings(BaseSettings):
     rate_limit_register_ip: str = "50/hour"  # registrations per client IP
     rate_limit_writes_user: str = "300/minute"  # unsafe authenticated operations per user
     rate_limit_graphql_cost: str = "200000/minute"  # GraphQL query cost per client
+    rate_limit_search: str = "60/minute"  # full-text searches (REST ?q=) per client
     # Peers whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes (IPs or CIDRs).
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
@@ -328,6 +335,7 @@ class Settings(BaseSettings):
         "rate_limit_register_ip",
         "rate_limit_writes_user",
         "rate_limit_graphql_cost",
+        "rate_limit_search",
     )
     @classmethod
     def _one_limit(cls, value: str) -> str:
@@ -340,6 +348,18 @@ class Settings(BaseSettings):
         if item is None or item.amount < 1 or any(sep in text for sep in ";,|"):
             raise ValueError(f"must be one rate of at least 1, such as {LIMIT_FORMS}")
         return text
+
+    @field_validator("search_language", mode="before")
+    @classmethod
+    def _search_language(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+                raise ValueError(
+                    "must name a PostgreSQL text search configuration, such as english, "
+                    "german or simple"
+                )
+        return value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -49,8 +49,10 @@ def create_engine(
             "timeout": connect_timeout,
             # Every request is a few index lookups; a parallel plan only adds worker
             # start-up (measured: ?favorited= at 200k articles, p50 68 ms with workers,
-            # 23 ms without; bench/README.md).
-            "server_settings": {"max_parallel_workers_per_gather": "0"},
+            # 23 ms without; bench/README.md). JIT compilation likewise: a search whose
+            # estimated cost crossed jit_above_cost spent 0.8 s compiling a plan that
+            # then ran in 0.3 ms (repositories.search).
+            "server_settings": {"max_parallel_workers_per_gather": "0", "jit": "off"},
         }
     engine = create_async_engine(url, **options)
     if is_sqlite(url):
