@@ -100,9 +100,17 @@ def with_flags(body: bytes, favorited: list[bool], following: list[bool]) -> byt
 def replaced_headers(
     headers: list[tuple[bytes, bytes]], policy: bytes, etag: bytes, vary: bytes
 ) -> list[tuple[bytes, bytes]]:
-    """``headers`` with the answer's ``Cache-Control``, ``ETag`` and ``Vary`` (in place)."""
+    """``headers`` with the answer's ``Cache-Control``, ``ETag`` and ``Vary`` (in place).
+    A ``Vary`` naming ``Host`` (a page whose ``Link`` names the request's host) keeps it
+    first, as the uncached answer has it."""
     swapped = {b"cache-control": policy, b"etag": etag, b"vary": vary}
-    return [(name, swapped.get(name, value)) for name, value in headers]
+    replaced = []
+    for name, value in headers:
+        if name == b"vary" and b"host" in (part.strip().lower() for part in value.split(b",")):
+            replaced.append((name, b"Host, " + vary))
+        else:
+            replaced.append((name, swapped.get(name, value)))
+    return replaced
 
 
 def shared_answer(
