@@ -78,10 +78,8 @@ SNIPPET_WORDS = 24
 
 _MARKS = f'StartSel="{highlight.START}", StopSel="{highlight.STOP}"'
 TITLE_OPTIONS = f"HighlightAll=true, {_MARKS}"
-SNIPPET_OPTIONS = (
-    f"MaxFragments=2, MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, "
-    f'FragmentDelimiter=" … ", {_MARKS}'
-)
+# One passage (the fragment mode cut short bodies mid-sentence), from the first match on.
+SNIPPET_OPTIONS = f"MaxWords={SNIPPET_WORDS}, MinWords={SNIPPET_WORDS // 2}, {_MARKS}"
 
 SEARCH = table(
     "article_search",

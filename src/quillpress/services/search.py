@@ -25,6 +25,7 @@ from quillpress.domain.commands import ArticleFilter, Page
 from quillpress.domain.errors import Invalid
 from quillpress.domain.search import SearchQuery
 from quillpress.domain.views import Highlight, Paged, SearchHit, SearchResults
+from quillpress.infra import cache_keys
 from quillpress.infra.limits import Limiter
 from quillpress.repositories import search as search_repo
 from quillpress.repositories.listings import Criteria
@@ -63,7 +64,8 @@ async def search_articles(
     query = language.parse(text, language=language_name)
     offset = _offset(page, query)
     await limits.search(limiter, viewer, client.ip)
-    if query.empty:
+    if query.empty:  # nothing to search for: no statement (cached like any search page)
+        read_tags.note(cache_keys.SEARCH)
         return SearchResults(
             Paged([], total=0), suggestion=None, query_key=query.key, offset=offset
         )
