@@ -41,7 +41,8 @@ async def test_edges_carry_rank_and_highlight_most_relevant_first(
     assert found["totalCount"] == 3
     assert found["suggestion"] is None
     ranks = [edge["rank"] for edge in found["edges"]]
-    assert ranks == sorted(ranks, reverse=True) and all(rank > 0 for rank in ranks)
+    assert ranks == sorted(ranks, reverse=True)
+    assert all(rank > 0 for rank in ranks)
     first = found["edges"][0]
     assert first["node"]["title"] == "Caching in depth"
     assert first["highlight"] == {

@@ -81,7 +81,9 @@ def test_twenty_words_and_two_hundred_characters_are_allowed() -> None:
 
 
 def test_blank_is_the_plain_list() -> None:
-    assert is_blank(None) and is_blank("") and is_blank(" \t\n")
+    assert is_blank(None)
+    assert is_blank("")
+    assert is_blank(" \t\n")
     assert not is_blank(" x ")
 
 
