@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from quillpress.db import migrate
+from quillpress.config import ConfigurationError
+from quillpress.db import migrate, search_language
 from quillpress.db.database import Database
 from quillpress.domain.commands import ArticleFilter, Page
 from quillpress.domain.search import parse
@@ -130,3 +131,21 @@ async def test_without_pg_trgm_search_works_and_suggestions_are_off_said_once(
         assert [hit.article.id for hit in found.page.items] == [2]
         off = [r for r in caplog.records if "suggestions are off" in r.getMessage()]
         assert len(off) == 1
+
+
+async def test_another_search_language_rebuilds_the_index_in_it_once(engine: AsyncEngine) -> None:
+    await migrate.upgrade(engine)
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE article SET title = 'Running shoes' WHERE id = 1"))
+    assert await _ids(engine, "run") == [1]  # english stems
+    assert await search_language.apply(engine, "simple")
+    assert await _ids(engine, "run") == []
+    assert await _ids(engine, "running") == [1]
+    assert await _ids(engine, "gardening") == [2]  # tags and the rest, all rebuilt
+    assert not await search_language.apply(engine, "simple")  # the same: nothing to do
+    assert await search_language.apply(engine, "english")
+    assert await _ids(engine, "run") == [1]
+    if engine.dialect.name == "postgresql":
+        with pytest.raises(ConfigurationError, match="no text search configuration"):
+            await search_language.apply(engine, "klingon")
+        assert await _ids(engine, "run") == [1]  # refused whole
