@@ -7,8 +7,9 @@ the templates use them, then its two-word subjects ("connection pooling"), then 
 words (consonant-vowel syllables) out to :data:`SIZE` ranks, so the tail holds words as
 rare as a real blog's, and a few made-up two-word collocations placed where a phrase is
 as rare as :data:`PHRASE_DF`. Rank ``r`` is drawn with weight ``1 / (r + 2.7)`` (Zipf-
-Mandelbrot, as word frequencies in English text are); a body is 80 to 220 of them in
-sentences of 6 to 16.
+Mandelbrot, as word frequencies in English text are); a body is 250 to 650 of them in
+sentences of 6 to 16 (2 to 4 KB: its search vector is then stored out of line, as a real
+post's is; see docs/concepts/full-text-search.md).
 
 Each body is a pure function of its ``random.Random``, so the bulk seeder stays
 deterministic per article; a body costs about 40 µs to make.
@@ -30,9 +31,9 @@ from itertools import accumulate, product
 from quillpress.domain.search import ENGLISH_STOP_WORDS
 from quillpress.seeding import text
 
-SIZE = 200_000
+SIZE = 600_000
 OFFSET = 2.7
-MIN_WORDS, MAX_WORDS = 80, 220
+MIN_WORDS, MAX_WORDS = 250, 650  # a blog post's few hundred words: 2 to 4 KB
 SENTENCE = (6, 16)
 COMMON_DF = 0.05  # the common word: in about 5% of articles
 RARE_DF = 0.0001  # the rare word: about 0.01%
@@ -61,16 +62,33 @@ def _template_words() -> list[str]:
 
 
 def _made_up(count: int, taken: set[str]) -> list[str]:
-    """``count`` made-up words of three consonant-vowel syllables, in a fixed order. None
-    ends in e or y, so no stemmer folds two of them (or one into a real word) together."""
-    consonants, vowels, last = "bdfgklmnprstvz", "aeiou", "aiou"
-    words = []
-    for c1, v1, c2, v2, c3, v3 in product(consonants, vowels, consonants, vowels, consonants, last):
-        word = c1 + v1 + c2 + v2 + c3 + v3
-        if word not in taken:
-            words.append(word)
+    """``count`` made-up words of three (then four) consonant-vowel syllables, in a fixed
+    order. None ends in e or y, so no stemmer folds two of them (or one into a real word)
+    together."""
+    consonants, vowels, last = "bdfghjklmnprstvz", "aeiou", "aiou"
+    words = [
+        word
+        for word in map("".join, product(consonants, vowels, consonants, vowels, consonants, last))
+        if word not in taken
+    ]
     random.Random(7).shuffle(words)
+    seen = set(words) | taken
+    rng = random.Random(8)
+    while len(words) < count:  # four syllables for the rest, drawn (26M would not fit)
+        letters = [rng.choice(consonants if n % 2 == 0 else vowels) for n in range(7)]
+        word = "".join(letters) + rng.choice(last)
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
     return words[:count]
+
+
+def _alone(word: str, real: list[str]) -> bool:
+    """A real single word no other vocabulary word shares a stem with, as far as its first
+    five letters tell (``attempts`` would also count every ``attempt``)."""
+    if " " in word or word not in real or len(word) < 5:
+        return False
+    return sum(other[:5] == word[:5] for other in real) == 1
 
 
 def _expected_df(probability: float) -> float:
@@ -112,12 +130,14 @@ def vocabulary() -> Vocabulary:
     phrase_rank = _rank_for(PHRASE_DF, total)
     entries[phrase_rank] = f"{spare[0]} {spare[1]}"
     cum = list(accumulate(1 / (rank + 1 + OFFSET) for rank in range(len(entries))))
-    common_rank = _rank_for(COMMON_DF, total)
-    common = next(w for w in entries[common_rank:] if " " not in w and w in real)
+    common = min(
+        (rank for rank, word in enumerate(entries[: len(real)]) if _alone(word, real)),
+        key=lambda rank: abs(_expected_df(1 / (rank + 1 + OFFSET) / total) - COMMON_DF),
+    )
     rare = entries[_rank_for(RARE_DF, total)]
     if " " in rare:  # pragma: no cover - the phrase took the rare word's rank
         rare = entries[_rank_for(RARE_DF, total) + 1]
-    return Vocabulary(entries, cum, common, rare, entries[phrase_rank])
+    return Vocabulary(entries, cum, entries[common], rare, entries[phrase_rank])
 
 
 def body(rng: random.Random) -> str:
