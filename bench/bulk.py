@@ -4,8 +4,11 @@
 200k articles); a growth benchmark needs a million articles in minutes. This writes the
 same *shape* the design notes measured (1,000 users; about five tags per article from a
 pool of a few hundred with a Zipf-like skew; 0 to 10 favorites and 0 to 3 comments per
-article; 0 to 20 follows per user) with short filler text, through asyncpg's
-``copy_records_to_table`` into a database already migrated to head.
+article; 0 to 20 follows per user) with short titles and descriptions and bodies of prose
+drawn from a Zipf-like vocabulary (``bench/corpus.py``: what full-text search is measured
+on), through asyncpg's ``copy_records_to_table`` into a database already migrated to head.
+The search index (``article_search``, ``search_word``), which the triggers would fill, is
+filled after each load in a few statements (triggers are off while loading, see below).
 
 Every article is a pure function of ``(seed, article id)`` (its own ``random.Random``), so
 growing a database from 20k to 200k articles yields exactly the rows seeding 200k at
@@ -35,6 +38,7 @@ from itertools import accumulate
 from typing import Any
 
 import asyncpg
+from bench import corpus
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from quillpress.domain.emails import normalized_email
@@ -44,10 +48,6 @@ START = datetime(2024, 1, 1, tzinfo=UTC)
 STEP = timedelta(seconds=20)  # between consecutive articles: 1M articles span 231 days
 CHUNK = 5_000  # articles per COPY round
 PASSWORD = "password123"  # noqa: S105 (every benchmark account's password, as the demo seed's)
-FILLER = (
-    "Short filler body for benchmarks: lists never return it, single articles do. "
-    "It is long enough to look like a paragraph and short enough to load fast."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +125,9 @@ class Generator:
         articles, links, favorites, comments = [], [], [], []
         for article_id in range(first, last + 1):
             rng = random.Random(self.shape.seed * 1_000_003 + article_id)
+            # A generator of its own, so every other row is what it was before bodies
+            # became prose.
+            text = corpus.body(random.Random(self.shape.seed * 7_000_003 + article_id))
             created = START + STEP * article_id
             author = rng.choices(self.user_ids, cum_weights=self.author_cum)[0]
             tags = _distinct(rng, rng.randint(3, 7), self.tag_ids, self.tag_cum)
@@ -135,7 +138,7 @@ class Generator:
                     f"article-{article_id}",
                     f"Article number {article_id}",
                     f"What article {article_id} is about, in one line.",
-                    FILLER,
+                    text,
                     author,
                     len(fans),
                     created,
@@ -210,6 +213,17 @@ FINISH = [
     "SELECT setval(pg_get_serial_sequence('article', 'id'), (SELECT max(id) FROM article))",
 ]
 
+# The search index for the articles after id $1 (the triggers would have done it), as the
+# triggers compute it: article_search_document() and search_title_words() of migration 0008.
+SEARCH_FILL = [
+    """INSERT INTO article_search (article_id, created_at, document)
+       SELECT id, created_at, article_search_document(id) FROM article WHERE id > $1""",
+    """INSERT INTO search_word (word)
+       SELECT DISTINCT w FROM article, search_title_words(article.title) AS w
+       WHERE article.id > $1 ON CONFLICT DO NOTHING""",
+]
+SEARCH_INDEX = "ix_article_search_document"
+
 # Each returns the number of counters that disagree with the rows (0 when all is well).
 # Articles are sampled (every 97th) so the check stays a few seconds at a million.
 VERIFY = {
@@ -222,6 +236,8 @@ VERIFY = {
            OR favorites_count <> (SELECT count(*) FROM favorite WHERE user_id = app_user.id)""",
     "article.favorites_count": """SELECT count(*) FROM article WHERE id % 97 = 0
         AND favorites_count <> (SELECT count(*) FROM favorite WHERE article_id = article.id)""",
+    "article_search rows": """SELECT abs((SELECT count(*) FROM article)
+        - (SELECT count(*) FROM article_search))""",
 }
 
 
@@ -254,10 +270,26 @@ async def grow(conn: asyncpg.Connection, target: int, shape: Shape, password_has
                 progress.update(task, completed=last)
         for statement in FINISH:
             await conn.execute(statement)
+        await fill_search_index(conn, after=have, adding=target - have)
     finally:
         await conn.execute("SET session_replication_role = DEFAULT")
     await conn.execute("VACUUM ANALYZE")
     return time.perf_counter() - started
+
+
+async def fill_search_index(conn: asyncpg.Connection, *, after: int, adding: int) -> None:
+    """Index the articles after id ``after``. Adding more than the index holds, the GIN
+    index is built afresh afterwards (faster than growing it entry by entry)."""
+    rebuild = adding > after
+    if rebuild:
+        await conn.execute(f"DROP INDEX IF EXISTS {SEARCH_INDEX}")
+    started = time.perf_counter()
+    for statement in SEARCH_FILL:
+        await conn.execute(statement, after)
+    if rebuild:
+        await conn.execute("SET maintenance_work_mem = '256MB'")
+        await conn.execute(f"CREATE INDEX {SEARCH_INDEX} ON article_search USING gin (document)")
+    print(f"indexed    {adding:,} articles for search in {time.perf_counter() - started:.1f} s")
 
 
 async def verify_counters(conn: asyncpg.Connection) -> None:

@@ -5,6 +5,7 @@ how lists grow with data.
                                   [--connections 32] [--tables list,reads]
                                   [--profile LABEL|missed ...] [--plot DIR] [--keep-db]
     .venv/bin/python bench/run.py --scale [--sizes 20000,200000,1000000] [--duration 5]
+                                  [--search-only]
 
 Default run: a throwaway PostgreSQL database seeded with ``bench/bulk.py`` (COPY), the
 floors (``bench/floor.py`` for the list, ``bench/floors.py`` for the cheap reads) and
@@ -19,8 +20,9 @@ then the goals, each met or MISSED. ``--profile`` records where a target's time 
 (py-spy, ``bench/profiling.py``).
 
 ``--scale``: one database grown 20k → 200k → 1M articles; at each size p50/p99 of every
-list endpoint at low concurrency (cache off: the database path), then the growth ratio
-from the smallest to the largest size. See ``bench/scale.py``.
+list endpoint and of four full-text searches (a rare word, a phrase, no match, a common
+word) at low concurrency (cache off: the database path), then the growth ratio from the
+smallest to the largest size. See ``bench/scale.py``.
 
 Figures, not a test: it stays out of CI. Traffic goes to 127.0.0.1 only. Servers are
 stopped and the database dropped on every exit path (unless ``--keep-db``).
@@ -169,6 +171,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=positive_sizes,
         default=[20_000, 200_000, 1_000_000],
         help="--scale: article counts, comma-separated",
+    )
+    parser.add_argument(
+        "--search-only",
+        action="store_true",
+        help="--scale: measure only the full-text searches (not the list endpoints)",
     )
     parser.add_argument("--users", type=int, default=1_000, help="seeded users")
     parser.add_argument("--articles", type=int, default=20_000, help="seeded articles")

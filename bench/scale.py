@@ -10,7 +10,17 @@ largest size, against the goal of at most 1.5x.
 The endpoint parameters are chosen from the data at each size: the most used tag, the
 most prolific author, the user with most favorites, the reader who follows most authors
 (signed in through the API); the cursor at depth 10,000 is read from the ``Link`` header of
-``?offset=9980&limit=20``, and its page is checked equal to ``?offset=10000``'s."""
+``?offset=9980&limit=20``, and its page is checked equal to ``?offset=10000``'s.
+
+Full-text search (``?q=``, ``limit=20``) is measured beside them on the same bodies (prose
+from a Zipf-like vocabulary, ``bench/corpus.py``): a rare word (about 0.01% of articles),
+a two-word phrase, a word in no article (which also asks for a suggestion), and a common
+word (about 5%). Each word's document frequency is counted from the index at each size
+and printed, the API's ``articlesCount`` must equal it (exact totals), and the plans
+(``EXPLAIN (ANALYZE, BUFFERS)`` of the search statement) of the common and the rare word
+are printed. Goals: p50 growth at most 2x for the rare word, the phrase and no match; the
+common word's first page at most 150 ms at the largest size. ``--search-only`` measures
+only these."""
 
 from __future__ import annotations
 
@@ -22,10 +32,11 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import quote, urlsplit
 
 import asyncpg
-from bench import bulk
+from bench import bulk, corpus
 from bench.harness import (
     BenchError,
     Sample,
@@ -45,6 +56,9 @@ from bench.harness import (
 )
 
 GROWTH_GOAL = 1.5
+SEARCH_GROWTH_GOAL = 2.0
+COMMON_WORD_GOAL_MS = 150.0
+SEARCH = "search:"
 CONNECTIONS = 4
 LINK_NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 
@@ -114,6 +128,83 @@ def endpoints(port: int, picks: Picks) -> list[Endpoint]:
     ]
 
 
+def search_queries() -> dict[str, str]:
+    """The measured searches: label → ``q``."""
+    words = corpus.vocabulary()
+    return {
+        f"{SEARCH} rare word": words.rare,
+        f"{SEARCH} phrase": f'"{words.phrase}"',
+        f"{SEARCH} no match": corpus.NO_MATCH,
+        f"{SEARCH} common word": words.common,
+    }
+
+
+async def _document_frequencies(url: str, queries: dict[str, str]) -> dict[str, int]:
+    """Each query's matches, counted from the index (what ``articlesCount`` must say)."""
+    conn = await asyncpg.connect(url)
+    try:
+        return {
+            label: int(
+                await conn.fetchval(
+                    "SELECT count(*) FROM article_search WHERE document @@ "
+                    "websearch_to_tsquery((SELECT language FROM search_config), $1)",
+                    query,
+                )
+            )
+            for label, query in queries.items()
+        }
+    finally:
+        await conn.close()
+
+
+async def _plan(url: str, query: str) -> str:
+    """``EXPLAIN (ANALYZE, BUFFERS)`` of the search page statement, as the server runs it."""
+    from sqlalchemy.dialects.postgresql import asyncpg as dialect
+
+    from quillpress.domain.search import parse
+    from quillpress.repositories import search, search_syntax
+
+    compiled = search._postgres_page(frozenset(), viewer=False, with_body=False).compile(
+        dialect=dialect.dialect()
+    )
+    values: dict[str, Any] = {
+        **compiled.params,
+        "q": search_syntax.postgres(parse(query)),
+        "candidates": search.CANDIDATES,
+        "limit": 21,
+        "offset": 0,
+    }
+    conn = await asyncpg.connect(url, server_settings={"jit": "off"})
+    try:
+        await conn.execute("SET max_parallel_workers_per_gather = 0")
+        arguments = [values[name] for name in compiled.positiontup or ()]
+        await conn.fetch(str(compiled), *arguments)  # warm, as the measured runs are
+        rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}", *arguments)
+    finally:
+        await conn.close()
+    return "\n".join(row[0] for row in rows)
+
+
+def search_endpoints(port: int, size: int, url: str) -> list[Endpoint]:
+    """The search endpoints, after checking each one's exact total against the index."""
+    queries = search_queries()
+    frequencies = asyncio.run(_document_frequencies(url, queries))
+    found = []
+    for label, query in queries.items():
+        path = f"/api/articles?q={quote(query)}&limit=20"
+        total = fetch_json(port, path)["articlesCount"]
+        if total != frequencies[label]:
+            counted = frequencies[label]
+            raise BenchError(f"{path}: articlesCount {total}, the index counts {counted}")
+        share = 100 * total / size
+        print(f"  {label:<28} q={query!r}: in {total:,} articles ({share:.3f}%), exact total")
+        found.append(Endpoint(label, path))
+    for label in (f"{SEARCH} common word", f"{SEARCH} rare word"):
+        print(f"\n  plan of {label} (q={queries[label]!r}) at {size:,} articles:")
+        print("    " + asyncio.run(_plan(url, queries[label])).replace("\n", "\n    ") + "\n")
+    return found
+
+
 def measure_size(
     database: str, size: int, args: argparse.Namespace, env: dict[str, str], logs: Path
 ) -> tuple[dict[str, Sample], Picks]:
@@ -123,7 +214,9 @@ def measure_size(
     with server(f"Quillpress at {size}", quillpress_command(port), env, logs, port):
         token = login(port, picks.reader_email, bulk.PASSWORD)
         results: dict[str, Sample] = {}
-        for number, endpoint in enumerate(endpoints(port, picks)):
+        chosen = [] if args.search_only else endpoints(port, picks)
+        chosen += search_endpoints(port, size, pg_url(database))
+        for number, endpoint in enumerate(chosen):
             headers = {"Authorization": f"Token {token}"} if endpoint.signed_in else {}
             status, payload, _ = fetch(port, endpoint.path, headers=headers)
             if status != 200:
@@ -152,9 +245,22 @@ def print_growth(sizes: list[int], results: dict[int, dict[str, Sample]]) -> Non
             for s in sizes
         )
         growth = results[last][label].p50_ms / results[first][label].p50_ms
-        verdict = "met" if growth <= GROWTH_GOAL else "MISSED"
+        verdict = "met" if growth <= _growth_goal(label) else "MISSED"
+        if label == f"{SEARCH} common word":
+            at_last = results[last][label].p50_ms
+            verdict = f"{at_last:.0f} ms at {last:,}: " + (
+                "met" if at_last <= COMMON_WORD_GOAL_MS else "MISSED"
+            )
         print(f"{label:<28}{cells}  {growth:5.2f}x  {verdict}")
-    print(f"\ngoal: every list endpoint's p50 grows <= {GROWTH_GOAL}x from {first:,} to {last:,}")
+    print(
+        f"\ngoals: every list endpoint's p50 grows <= {GROWTH_GOAL}x from {first:,} to "
+        f"{last:,}; a search for a rare word, a phrase or no match <= {SEARCH_GROWTH_GOAL}x; "
+        f"the common word's first page <= {COMMON_WORD_GOAL_MS:.0f} ms at the largest size"
+    )
+
+
+def _growth_goal(label: str) -> float:
+    return SEARCH_GROWTH_GOAL if label.startswith(SEARCH) else GROWTH_GOAL
 
 
 def run_scale(args: argparse.Namespace, stack: ExitStack) -> None:

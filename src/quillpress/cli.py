@@ -299,6 +299,7 @@ async def _prepare_database(
     async with _database(settings) as db:
         if migrate_first:
             await migrate.upgrade(db.engine)
+            await _search_language(settings, db)
         else:
             await _require_head(db)
         if demo and not await seed_service.database_has_users(db):
@@ -307,6 +308,15 @@ async def _prepare_database(
             hasher = PasswordHasher.from_settings(settings)
             summary = await seed_service.seed_demo(db, hasher, plan)
             _say(settings, _seeded(summary))
+
+
+async def _search_language(settings: Settings, db: Database) -> None:
+    """After migrating: the search index in ``QUILLPRESS_SEARCH_LANGUAGE`` (rebuilt, once,
+    when it changed)."""
+    from quillpress.db import search_language
+
+    if await search_language.apply(db.engine, settings.search_language):
+        _say(settings, f"Search index rebuilt in {settings.search_language}.")
 
 
 async def _require_head(db: Database) -> None:
@@ -644,6 +654,7 @@ async def _migrate(settings: Settings, action: str, revision: str) -> str | None
     async with _database(settings) as db:
         if action == "upgrade":
             await migrate.upgrade(db.engine, revision)
+            await _search_language(settings, db)
         elif action == "downgrade":
             await migrate.downgrade(db.engine, revision)
         return await migrate.current_revision(db.engine)

@@ -327,6 +327,16 @@ class Settings(BaseSettings):
     """OpenTelemetry traces (needs the `otel` extra); exporter, endpoint, sampler and service name
     come from the standard `OTEL_*` variables."""
 
+    # Full-text search (see repositories.search): the one language articles are stemmed
+    # in, a PostgreSQL text search configuration (english, german, simple…). ``serve`` and
+    # ``db upgrade`` re-index when it changes; SQLite stems English only (porter), any
+    # other language is indexed without stemming.
+    search_language: str = "english"
+    """The one language articles are stemmed in for full-text search: a PostgreSQL text search
+    configuration (`english`, `german`, `simple`…). `serve` and `db upgrade` rebuild the index
+    once when it changes; SQLite stems English only (porter), any other language is indexed
+    without stemming."""
+
     # Audit log: ``quillpress audit prune`` deletes events older than this.
     audit_retention_days: int = Field(default=90, ge=1, le=36_500)
     """Days an audit event is kept (1 to 36500); `quillpress audit prune` deletes older ones."""
@@ -352,6 +362,9 @@ class Settings(BaseSettings):
     field)."""
     rate_limit_graphql_cost: str = "200000/minute"  # GraphQL query cost per client
     """GraphQL query cost per user (per client IP when anonymous)."""
+    rate_limit_search: str = "60/minute"  # full-text searches (REST ?q=) per client
+    """Full-text searches (`GET /api/articles?q=`) per client (the user, or the client IP when
+    anonymous); answers from the cache are not counted."""
     # Peers whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes (IPs or CIDRs).
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Comma-separated proxy IPs or CIDR networks whose `X-Forwarded-For` / `X-Forwarded-Proto`
@@ -454,6 +467,7 @@ class Settings(BaseSettings):
         "rate_limit_register_ip",
         "rate_limit_writes_user",
         "rate_limit_graphql_cost",
+        "rate_limit_search",
     )
     @classmethod
     def _one_limit(cls, value: str) -> str:
@@ -466,6 +480,18 @@ class Settings(BaseSettings):
         if item is None or item.amount < 1 or any(sep in text for sep in ";,|"):
             raise ValueError(f"must be one rate of at least 1, such as {LIMIT_FORMS}")
         return text
+
+    @field_validator("search_language", mode="before")
+    @classmethod
+    def _search_language(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", value):
+                raise ValueError(
+                    "must name a PostgreSQL text search configuration, such as english, "
+                    "german or simple"
+                )
+        return value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -101,6 +101,35 @@ def _gql_list(root: str) -> View:
     return lambda data: {"items": data[root]["nodes"], "total": data[root]["totalCount"]}
 
 
+SEARCH = (
+    "query($query: String!, $first: Int, $after: String, $tag: String, $author: String) "
+    "{ searchArticles(query: $query, first: $first, after: $after, tag: $tag, author: $author) "
+    f"{{ totalCount suggestion edges {{ highlight {{ title snippet }} node {{ {ITEM} }} }} }} }}"
+)
+
+
+def _rest_search(data: Json) -> Json:
+    """``match`` on each REST item is the twin of GraphQL's ``highlight`` on each edge."""
+    items = [dict(item) for item in data["articles"]]
+    matches = [item.pop("match") for item in items]
+    return {
+        "items": items,
+        "matches": matches,
+        "total": data["articlesCount"],
+        "suggestion": data["suggestion"],
+    }
+
+
+def _gql_search(data: Json) -> Json:
+    found = data["searchArticles"]
+    return {
+        "items": [edge["node"] for edge in found["edges"]],
+        "matches": [edge["highlight"] for edge in found["edges"]],
+        "total": found["totalCount"],
+        "suggestion": found["suggestion"],
+    }
+
+
 def _rest_user(data: Json) -> Json:
     user = dict(data["user"])
     assert user.pop("token")
@@ -213,6 +242,19 @@ def _list(name: str, user: str, query: str, variables: Json) -> Scenario:
     )
 
 
+def _search(name: str, user: str, query: str, variables: Json, **extra: Any) -> Scenario:
+    return Scenario(
+        name,
+        user,
+        ("GET", "/api/articles" + query, None),
+        (SEARCH, variables),
+        rest_view=_rest_search,
+        gql_view=_gql_search,
+        renamed={"q": "query", "cursor": "after", "limit": "first"},
+        **extra,
+    )
+
+
 def _error(
     name: str,
     user: str,
@@ -254,6 +296,34 @@ SCENARIOS = [
         "bob",
         "?tag=web&author=bob",
         {"filter": {"tag": "web", "author": "bob"}},
+    ),
+    _search("search: match and highlight", "anon", "?q=one", {"query": "one"}),
+    _search("search as a fan", "cyd", "?q=ann", {"query": "ann"}),
+    _search("search a tag", "anon", "?q=python&limit=1", {"query": "python", "first": 1}),
+    _search(
+        "search with filters",
+        "bob",
+        "?q=web&tag=rust&author=bob",
+        {"query": "web", "tag": "rust", "author": "bob"},
+    ),
+    _search("search finding nothing", "anon", "?q=zanzibar", {"query": "zanzibar"}),
+    _search("search of a stop word", "anon", "?q=the", {"query": "the"}),
+    _search(
+        "search too long", "anon", "?q=" + "x" * 201, {"query": "x" * 201}, expect="BAD_USER_INPUT"
+    ),
+    _search(
+        "search of too many words",
+        "anon",
+        "?q=" + "+".join(["w"] * 21),
+        {"query": " ".join(["w"] * 21)},
+        expect="BAD_USER_INPUT",
+    ),
+    _search(
+        "search after a list's cursor",
+        "anon",
+        "?q=one&cursor=MjAyNi0wMS0wMVQwMDowMDowMCswMDowMHwx",
+        {"query": "one", "after": "MjAyNi0wMS0wMVQwMDowMDowMCswMDowMHwx"},
+        expect="BAD_USER_INPUT",
     ),
     Scenario(
         "feed",

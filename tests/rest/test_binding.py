@@ -48,6 +48,16 @@ QUERIES = [
     "?tag=",
     "?unknown=1",
     "?session=cookie",
+    "?q=dragons",
+    "?q=dragons&limit=1",
+    "?q=dragons&tag=dragons&author=ann",
+    "?q=%22dragons",
+    "?q=-dragons",
+    "?q=",
+    "?q=" + "q" * 201,
+    "?q=dragons&cursor=garbage",
+    "?q=dragons&offset=1&cursor=abc",
+    "?q=nothing",
 ]
 
 

@@ -58,8 +58,11 @@ def create_engine(
         server_settings = {
             # Every request is a few index lookups; a parallel plan only adds worker
             # start-up (measured: ?favorited= at 200k articles, p50 68 ms with workers,
-            # 23 ms without; bench/README.md).
+            # 23 ms without; bench/README.md). JIT compilation likewise: a search whose
+            # estimated cost crossed jit_above_cost spent 0.8 s compiling a plan that
+            # then ran in 0.3 ms (repositories.search).
             "max_parallel_workers_per_gather": "0",
+            "jit": "off",
         }
         # A black-holed server must cost a request seconds (then a 503), not asyncpg's
         # default minute.

@@ -145,6 +145,16 @@ class Cursor:
     id: int
 
 
+@dataclass(frozen=True, slots=True)
+class SearchPosition:
+    """A position in search results: ``offset`` results of the query whose fingerprint is
+    ``key`` (``domain.search.SearchQuery.key``) were shown. Search results are ordered by
+    relevance, not by a key a row carries, so their cursors are positions."""
+
+    key: str
+    offset: int
+
+
 Group = Literal["author", "favorited_by"]
 """What a batch of article pages is keyed by: authors (their articles) or fans (favorites)."""
 
@@ -154,14 +164,28 @@ MAX_OFFSET = 1_000_000
 
 
 class Page(Command):
-    """Offset paging (REST) or keyset paging after a cursor (GraphQL connections)."""
+    """Offset paging (REST) or keyset paging after a cursor (GraphQL connections); or,
+    for search results, a position after a search cursor (``search``)."""
 
     limit: int
     offset: int = 0
     after: Cursor | None = None
+    search: SearchPosition | None = None
+
+    def listing(self) -> Page:
+        """This page for a list that is not a search: a search cursor is refused (422)."""
+        if self.search is not None:
+            raise Invalid({"cursor": ["belongs to a search: send it with the same q"]})
+        return self
 
 
-def make_page(limit: int, offset: int = 0, *, max_limit: int, after: Cursor | None = None) -> Page:
+def make_page(
+    limit: int,
+    offset: int = 0,
+    *,
+    max_limit: int,
+    after: Cursor | SearchPosition | None = None,
+) -> Page:
     """Out-of-range values are rejected (422), not silently clamped."""
     fields: dict[str, list[str]] = {}
     if limit < 1:
@@ -174,6 +198,8 @@ def make_page(limit: int, offset: int = 0, *, max_limit: int, after: Cursor | No
         fields["offset"] = [f"must be less than or equal to {MAX_OFFSET}"]
     if fields:
         raise Invalid(fields)
+    if isinstance(after, SearchPosition):
+        return Page(limit=limit, offset=offset, search=after)
     return Page(limit=limit, offset=offset, after=after)
 
 

@@ -131,3 +131,38 @@ class Paged(Generic[T]):
     items: list[T]
     total: int | None
     has_next: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    """Why an article matched, as HTML: the text escaped, the matched words in
+    ``<mark>`` (``domain.highlight.to_html``). REST calls it ``match``."""
+
+    title: str
+    snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """An article in search results; ``rank`` and ``highlight`` are ``None`` when the query
+    was blank (the plain list, newest first)."""
+
+    article: ArticleView
+    rank: float | None
+    highlight: Highlight | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    """A page of search results. ``query_key`` is the query's fingerprint (its cursors
+    carry it), ``None`` for a blank query; ``offset`` counts the results before this page;
+    ``suggestion`` is a corrected query when nothing matched (where the database can)."""
+
+    page: Paged[SearchHit]
+    suggestion: str | None
+    query_key: str | None
+    offset: int = 0
+
+    @property
+    def searched(self) -> bool:
+        return self.query_key is not None

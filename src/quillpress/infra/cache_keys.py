@@ -15,6 +15,9 @@ space or an ``=`` (a tag name, a username) are percent-quoted.
 ``list:all``               membership and order of the unfiltered list;
                            ``list:tag:{name}``, ``list:author:{user id}``,
                            ``list:fav:{user id}``: of one filter's list
+``search:all``             every search's results (any article write, an author's
+                           rename: one tag for them all, so a popular query stays a
+                           hit between writes)
 ``viewer:fav:{uid}``       what the user favorited, ``viewer:follow:{uid}`` whom the user
                            follows: a viewer's flags for a cached answer
 ``session:{uid}``          all of a user's sessions (role, ban, password: UserUpdated);
@@ -60,6 +63,8 @@ def comments(article_id: int) -> str:
 TAGS = "tags:all"
 
 ALL_ARTICLES = "list:all"
+
+SEARCH = "search:all"
 
 
 def tag_scope(name: str) -> str:

@@ -48,11 +48,12 @@ def purges(events: Iterable[Event]) -> set[str]:
         match event:
             case ArticleCreated() | ArticleDeleted():
                 tags |= {*_article(event.article_id), k.TAGS, k.ALL_ARTICLES, k.slug(event.slug)}
+                tags.add(k.SEARCH)
                 tags |= {k.author_scope(event.author_id), *map(k.tag_scope, event.tags)}
                 if isinstance(event, ArticleDeleted):
                     tags |= {k.favorites_scope(fan) for fan in event.favorited_by}
             case ArticleUpdated():
-                tags |= {k.article(event.article_id), k.slug(event.slug)}
+                tags |= {k.article(event.article_id), k.slug(event.slug), k.SEARCH}
                 changed = set(event.tags) ^ set(event.previous_tags)
                 if changed:
                     tags |= {k.TAGS, *map(k.tag_scope, changed)}
@@ -75,8 +76,10 @@ def purges(events: Iterable[Event]) -> set[str]:
                 tags |= {k.sessions(event.user_id), k.profile(event.user_id)}
                 tags |= _names(event.username, event.previous_username)
                 if event.username != event.previous_username:
-                    # Lists filtered by the old or the new name.
+                    # Lists filtered by the old or the new name; searches (authors' names
+                    # are indexed).
                     tags |= {k.author_scope(event.user_id), k.favorites_scope(event.user_id)}
+                    tags.add(k.SEARCH)
             case _:
                 pass
     return tags

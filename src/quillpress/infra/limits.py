@@ -68,6 +68,7 @@ RULE_SETTINGS: dict[str, tuple[str, bool]] = {
     "register_ip": ("rate_limit_register_ip", False),
     "writes_user": ("rate_limit_writes_user", False),
     "graphql_cost": ("rate_limit_graphql_cost", True),
+    "search": ("rate_limit_search", False),
 }
 
 

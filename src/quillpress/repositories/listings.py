@@ -109,7 +109,7 @@ def article_columns(viewer: Any, *, with_body: bool) -> Any:
     return select(*columns).join(AppUser, AppUser.id == Article.author_id)
 
 
-def _tags_column() -> Any:
+def tags_column() -> Any:
     """PostgreSQL only: the article's tags, in order, as an array in the row itself."""
     return (
         select(func.array_agg(aggregate_order_by(Tag.name, ArticleTag.position)))
@@ -205,7 +205,7 @@ def _page_statement(
     stmt = article_columns(VIEWER if viewer else None, with_body=with_body)
     stmt = stmt.join(page, page.c.id == Article.id)
     if with_tags:
-        stmt = stmt.add_columns(_tags_column())
+        stmt = stmt.add_columns(tags_column())
     if with_total:
         stmt = stmt.add_columns(total_of(shape).label("total"))
     return stmt.order_by(page.c.created_at.desc(), page.c.id.desc())

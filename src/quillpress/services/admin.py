@@ -47,6 +47,7 @@ async def list_users(
 ) -> Paged[AdminUserView]:
     """Newest first; two statements (the page and the total) whatever the page size."""
     _authorize(principal)
+    page = page.listing()
     async with db.read() as conn:
         rows, total = await user_repo.admin_list(conn, query=search.query, page=page)
     items = [_view(row) for row in rows[: page.limit]]
@@ -57,7 +58,7 @@ async def list_audit(
     db: Database, principal: Principal, filters: AuditFilter, page: Page
 ) -> Paged[AuditEventView]:
     _authorize(principal)
-    return await audit.list_events(db, filters, page)
+    return await audit.list_events(db, filters, page.listing())
 
 
 def _removes_an_admin(before: Any, values: dict[str, Any]) -> bool:

@@ -62,6 +62,7 @@ async def _page(
     filters: ArticleFilter | None = None,
 ) -> Paged[ArticleView]:
     """A whole page in one to three statements; one more row than asked says if more follow."""
+    page = page.listing()
     async with db.read() as conn:
         if filters is not None:
             await read_tags.list_scope(conn, filters)

@@ -17,7 +17,10 @@ in, so REST and GraphQL count alike and a new write endpoint is limited by const
   GraphQL mutation field), counted once, at the one way in
   (``services.authentication.authenticate``).
 - **GraphQL query cost** per client (the user when signed in, else the IP), charged with
-  the same estimate that ``QUILLPRESS_GRAPHQL_MAX_COST`` bounds.
+  the same estimate that ``QUILLPRESS_GRAPHQL_MAX_COST`` bounds (a search weighs
+  ``api.graphql.protections.SEARCH_COST`` in it).
+- **Searches** (REST ``?q=``) per client, likewise: each search the use case runs. An
+  answer the response cache serves never reaches it (it costs no query).
 
 A *lockout* is the failure that exhausts a failure rule's key. It calls :func:`on_lockout`
 once per lockout (later attempts are refused before they count)."""
@@ -156,5 +159,13 @@ async def query_cost(
     limiter: Limiter, principal: Principal | None, ip: str | None, cost: int
 ) -> None:
     """Charge a GraphQL operation's estimated cost to the user, or to the IP when anonymous."""
-    client = f"user:{principal.user_id}" if principal is not None else f"ip:{ip or UNKNOWN_IP}"
-    await limiter.hit("graphql_cost", client, cost=max(cost, 1))
+    await limiter.hit("graphql_cost", _client(principal, ip), cost=max(cost, 1))
+
+
+async def search(limiter: Limiter, principal: Principal | None, ip: str | None) -> None:
+    """Count one full-text search against the user, or the IP when anonymous."""
+    await limiter.hit("search", _client(principal, ip))
+
+
+def _client(principal: Principal | None, ip: str | None) -> str:
+    return f"user:{principal.user_id}" if principal is not None else f"ip:{ip or UNKNOWN_IP}"

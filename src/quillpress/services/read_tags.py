@@ -16,7 +16,7 @@ from quillpress.infra import cache_keys as k
 from quillpress.infra.read_tags import note, note_all, recording, slots
 from quillpress.repositories import users as user_repo
 
-__all__ = ["articles", "comments", "list_scope", "note", "profiles"]
+__all__ = ["articles", "comments", "list_scope", "note", "profiles", "search_scope"]
 
 
 def articles(views: Iterable[ArticleView]) -> None:
@@ -48,6 +48,19 @@ async def list_scope(conn: AsyncConnection, filters: ArticleFilter) -> None:
         return
     if filters.tag is None and filters.author is None and filters.favorited is None:
         note(k.ALL_ARTICLES)
+    await _filter_scopes(conn, filters)
+
+
+async def search_scope(conn: AsyncConnection, filters: ArticleFilter) -> None:
+    """Search results change with any article write (``k.SEARCH``), and a filtered search
+    also with what changes its filter's list (favorites, a name that finds nobody yet)."""
+    if not recording():
+        return
+    note(k.SEARCH)
+    await _filter_scopes(conn, filters)
+
+
+async def _filter_scopes(conn: AsyncConnection, filters: ArticleFilter) -> None:
     if filters.tag is not None:
         note(k.tag_scope(filters.tag))
     for name, scope in ((filters.author, k.author_scope), (filters.favorited, k.favorites_scope)):

@@ -30,6 +30,11 @@ from graphql import (
 )
 
 LIST_ESTIMATE = 10  # assumed length of a list field without a page size (e.g. comments)
+SEARCH_COST = 1_000
+"""What a full-text search adds to its selection's cost (a field's ``extensions["cost"]``):
+ranking and highlighting cost the database far more than a list. With the defaults a query
+holds at most ten searches (``QUILLPRESS_GRAPHQL_MAX_COST``) and a client runs about 200 a
+minute (``QUILLPRESS_RATE_LIMIT_GRAPHQL_COST``)."""
 
 
 def _depth(
@@ -117,7 +122,8 @@ def query_cost(
 ) -> int:
     """Each field costs 1; a field with a page size multiplies its selection by it, and any
     other list of objects by ``LIST_ESTIMATE``. Lists inside a connection (``edges``,
-    ``nodes``) are already counted by the connection's page size."""
+    ``nodes``) are already counted by the connection's page size. A field may declare an
+    extra cost of its own (``extensions={"cost": n}``: a search)."""
     fragments = _fragments(document)
     root = (
         schema.mutation_type if operation.operation is OperationType.MUTATION else schema.query_type
@@ -151,7 +157,7 @@ def query_cost(
                     multiplier = 1 if parent.name.endswith("Connection") else LIST_ESTIMATE
                 else:
                     multiplier = 1
-                total += 1 + multiplier * inner
+                total += 1 + multiplier * inner + int((field.extensions or {}).get("cost", 0))
         return total
 
     return cost(operation.selection_set, root, frozenset())

@@ -17,24 +17,31 @@ from graphql import (
 from quillpress.api.graphql import admin
 from quillpress.api.graphql.context import Info
 from quillpress.api.graphql.inputs import ArticleFilterInput
+from quillpress.api.graphql.protections import SEARCH_COST
+from quillpress.api.graphql.selection import selects
 from quillpress.api.graphql.types import (
     ArticleConnectionType,
     ArticleType,
     Connection,
     ProfileType,
+    SearchConnection,
+    SearchConnectionType,
     UserType,
     _list,
     connection_fields,
     page_arguments,
     page_from,
+    renamed,
 )
 from quillpress.domain.commands import ArticleFilter
-from quillpress.domain.errors import NotFound
+from quillpress.domain.errors import Invalid, NotFound
 from quillpress.domain.validation import parse
 from quillpress.domain.views import ArticleView, ProfileView, UserView
 from quillpress.services import articles as article_service
 from quillpress.services import profiles as profile_service
+from quillpress.services import search as search_service
 from quillpress.services import users as user_service
+from quillpress.services.articles import PageFields
 
 
 async def _viewer(_root: None, info: Info) -> UserView | None:
@@ -92,6 +99,36 @@ async def _feed(
     )
 
 
+async def _search(
+    _root: None,
+    info: Info,
+    query: str,
+    first: int | None = None,
+    after: str | None = None,
+    tag: str | None = None,
+    author: str | None = None,
+) -> SearchConnection:
+    ctx = info.context
+    filters = parse(ArticleFilter, {"tag": tag, "author": author})
+    page = page_from(info, first, after, search=True)
+    wanted = PageFields(
+        with_body=selects(info, "edges", "node", "body"), with_total=selects(info, "totalCount")
+    )
+    try:
+        found = await search_service.search_articles(
+            ctx.db,
+            ctx.viewer,
+            query,
+            filters,
+            page,
+            wanted,
+            language_name=ctx.settings.search_language,
+        )
+    except Invalid as error:
+        raise renamed(error) from None
+    return SearchConnection(found)
+
+
 async def _tags(_root: None, info: Info) -> list[str]:
     return await article_service.list_tags(info.context.db)
 
@@ -123,6 +160,24 @@ QueryType = GraphQLObjectType(
             args=page_arguments("Page size"),
             description="Articles by the authors the viewer follows, newest first.",
             resolve=_feed,
+        ),
+        "searchArticles": GraphQLField(
+            GraphQLNonNull(SearchConnectionType),
+            args={
+                "query": GraphQLArgument(
+                    GraphQLNonNull(GraphQLString),
+                    description='Words (all must match, stemmed), "exact phrases", '
+                    "-excluded words, `or` between alternatives; at most 200 characters "
+                    "and 20 words. Blank: every article, newest first.",
+                ),
+                **page_arguments("Page size"),
+                "tag": GraphQLArgument(GraphQLString),
+                "author": GraphQLArgument(GraphQLString, description="Username of the author."),
+            },
+            description="Full-text search: most relevant first, then newest (REST: "
+            f"`GET /api/articles?q=`). Costs {SEARCH_COST} on top of its selection.",
+            resolve=_search,
+            extensions={"cost": SEARCH_COST},
         ),
         "tags": GraphQLField(
             _list(GraphQLString), description="Tags in use, most used first.", resolve=_tags

@@ -11,6 +11,7 @@ from graphql import (
     GraphQLArgument,
     GraphQLBoolean,
     GraphQLField,
+    GraphQLFloat,
     GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
@@ -30,6 +31,7 @@ from quillpress.domain.views import (
     DeviceSessionView,
     Paged,
     ProfileView,
+    SearchResults,
     UserView,
     isoformat,
 )
@@ -49,6 +51,22 @@ def _list(of: Any) -> GraphQLNonNull[Any]:
 class Connection:
     page: Paged[ArticleView]
 
+    def end_cursor(self) -> str | None:
+        items = self.page.items
+        return cursors.encode(items[-1]) if items else None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchConnection:
+    results: SearchResults
+
+    @property
+    def page(self) -> Paged[Any]:
+        return self.results.page
+
+    def end_cursor(self) -> str | None:
+        return cursors.of_result(self.results, -1) if self.results.page.items else None
+
 
 @dataclass(frozen=True, slots=True)
 class Edge:
@@ -65,20 +83,28 @@ def page_arguments(description: str) -> dict[str, GraphQLArgument]:
     }
 
 
-def page_from(info: Info, first: int | None, after: str | None) -> Page:
-    """The domain's page rules, with errors named after this API's argument (``first``)."""
+ARGUMENT_NAMES = {"limit": "first", "cursor": "after", "q": "query"}
+"""The domain's (and REST's) names of inputs → this API's arguments."""
+
+
+def renamed(error: Invalid) -> Invalid:
+    """``error`` with its fields named after this API's arguments."""
+    return Invalid({ARGUMENT_NAMES.get(key, key): value for key, value in error.fields.items()})
+
+
+def page_from(info: Info, first: int | None, after: str | None, *, search: bool = False) -> Page:
+    """The domain's page rules, with errors named after this API's argument (``first``).
+    ``search``: ``after`` may be a search cursor (the use case checks whose)."""
     settings = info.context.settings
+    decode = cursors.decode_any if search else cursors.decode
     try:
         return make_page(
             settings.default_page_size if first is None else first,
             max_limit=settings.max_page_size,
-            after=cursors.decode(after, field="after"),
+            after=decode(after, field="after"),
         )
     except Invalid as error:
-        fields = {
-            ("first" if key == "limit" else key): messages for key, messages in error.fields.items()
-        }
-        raise Invalid(fields) from None
+        raise renamed(error) from None
 
 
 def connection_fields(info: Info) -> PageFields:
@@ -93,9 +119,8 @@ def _edges(connection: Connection, _info: Info) -> list[Edge]:
     return [Edge(cursor=cursors.encode(view), node=view) for view in connection.page.items]
 
 
-def _end_cursor(connection: Connection, _info: Info) -> str | None:
-    items = connection.page.items
-    return cursors.encode(items[-1]) if items else None
+def _end_cursor(connection: Connection | SearchConnection, _info: Info) -> str | None:
+    return connection.end_cursor()
 
 
 PageInfoType = GraphQLObjectType(
@@ -212,6 +237,70 @@ ArticleConnectionType: GraphQLObjectType = GraphQLObjectType(
             Int,
             description="Every match, not just this page.",
             resolve=plain(lambda c, _i: c.page.total),
+        ),
+    },
+)
+
+
+def _search_edges(connection: SearchConnection, _info: Info) -> list[SearchEdge]:
+    found = connection.results
+    return [
+        SearchEdge(cursors.of_result(found, index), hit.rank, hit.highlight, hit.article)
+        for index, hit in enumerate(found.page.items)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchEdge:
+    cursor: str
+    rank: float | None
+    highlight: Any
+    node: ArticleView
+
+
+HighlightType = GraphQLObjectType(
+    "Highlight",
+    {
+        "title": GraphQLField(String, description="The title, matched words marked."),
+        "snippet": GraphQLField(
+            String,
+            description="A part of the body (its first 10 KB) around the matched words, "
+            "marked; its beginning when only other fields matched.",
+        ),
+    },
+    description="Why an article matched, as HTML: the text escaped, matched words in "
+    "`<mark>` (REST: the item's `match`).",
+)
+
+SearchEdgeType = GraphQLObjectType(
+    "SearchEdge",
+    {
+        "cursor": GraphQLField(String),
+        "rank": GraphQLField(
+            GraphQLFloat,
+            description="Relevance, higher first; comparable within one result list only. "
+            "Null for a blank query (the plain list).",
+        ),
+        "highlight": GraphQLField(HighlightType, description="Null for a blank query."),
+        "node": GraphQLField(GraphQLNonNull(ArticleType)),
+    },
+)
+
+SearchConnectionType = GraphQLObjectType(
+    "SearchConnection",
+    {
+        "edges": GraphQLField(_list(SearchEdgeType), resolve=_search_edges),
+        "pageInfo": GraphQLField(GraphQLNonNull(PageInfoType), resolve=lambda c, _i: c),
+        "totalCount": GraphQLField(
+            Int,
+            description="Every match, not just this page.",
+            resolve=plain(lambda c, _i: c.page.total),
+        ),
+        "suggestion": GraphQLField(
+            GraphQLString,
+            description="A corrected query when nothing matched (PostgreSQL with pg_trgm), "
+            "else null.",
+            resolve=plain(lambda c, _i: c.results.suggestion),
         ),
     },
 )

@@ -29,7 +29,7 @@ class Route:
     params: frozenset[str] = frozenset()
 
 
-LIST_PARAMS = frozenset({"tag", "author", "favorited", "limit", "offset", "cursor"})
+LIST_PARAMS = frozenset({"tag", "author", "favorited", "limit", "offset", "cursor", "q"})
 ROUTES = (
     Route("/api/articles", re.compile(r"/api/articles"), LIST_PARAMS),
     Route("/api/tags", re.compile(r"/api/tags")),

@@ -16,7 +16,9 @@ from quillpress.api.rest.deps import (
     CurrentViewer,
     Db,
     Idempotency,
+    LimiterDep,
     Pagination,
+    SettingsDep,
 )
 from quillpress.api.rest.openapi import (
     MultipleArticlesResponse,
@@ -27,12 +29,26 @@ from quillpress.api.rest.openapi import (
 from quillpress.api.rest.personal import cacheable_per_viewer
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.domain.commands import ArticleFilter
+from quillpress.domain.search import MAX_LENGTH
 from quillpress.domain.validation import parse
 from quillpress.services import articles as article_service
+from quillpress.services import search as search_service
 
 router = APIRouter(prefix="/articles", tags=["Articles"], route_class=BoundRoute)
 
 FilterValue = Annotated[str | None, Query(max_length=200)]
+SearchText = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_LENGTH,
+        description="Full-text search (at most 20 words): words (all must match, stemmed), "
+        '`"exact phrases"`, `-excluded` words, `or` between alternatives. Results come most '
+        "relevant first, then newest, each with a `match` (title and body snippet as HTML, "
+        "matched words in `<mark>`), and the answer has a `suggestion` (a corrected query "
+        "when nothing matched, or null). Blank: the plain list. Rate-limited per client "
+        "(`QUILLPRESS_RATE_LIMIT_SEARCH`).",
+    ),
+]
 
 
 @router.get(
@@ -46,13 +62,31 @@ async def list_articles(
     viewer: CurrentViewer,
     db: Db,
     page: Pagination,
+    client: Client,
+    limiter: LimiterDep,
+    settings: SettingsDep,
     tag: FilterValue = None,
     author: FilterValue = None,
     favorited: FilterValue = None,
+    q: SearchText = None,
 ) -> JsonResponse:
     filters = parse(ArticleFilter, {"tag": tag, "author": author, "favorited": favorited})
-    paged = await article_service.list_articles(db, viewer, filters, page)
-    return JsonResponse(envelopes.articles(paged), headers=links.next_page(request, paged, page))
+    if q is None:
+        paged = await article_service.list_articles(db, viewer, filters, page)
+        headers = links.next_page(request, paged, page)
+        return JsonResponse(envelopes.articles(paged), headers=headers)
+    found = await search_service.search_articles(
+        db,
+        viewer,
+        q,
+        filters,
+        page,
+        language_name=settings.search_language,
+        limiter=limiter,
+        client=client,
+    )
+    headers = links.next_search_page(request, found, page)
+    return JsonResponse(envelopes.search(found), headers=headers)
 
 
 @router.get(

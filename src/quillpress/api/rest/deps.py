@@ -111,7 +111,8 @@ async def _page(
         Query(
             max_length=200,
             description="Keyset paging: continue after this position (from a `Link: "
-            '<…>; rel="next"` header, or a GraphQL cursor). Not combined with `offset`.',
+            '<…>; rel="next"` header, or a GraphQL cursor). Not combined with `offset`. '
+            "A search's cursors (`q`) continue only that search.",
         ),
     ] = None,
 ) -> Page:
@@ -124,7 +125,7 @@ async def _page(
         settings.default_page_size if limit is None else limit,
         offset or 0,
         max_limit=settings.max_page_size,
-        after=cursors.decode(cursor, field="cursor"),
+        after=cursors.decode_any(cursor, field="cursor"),
     )
 
 

@@ -12,6 +12,7 @@ from quillpress.domain.views import (
     DeviceSessionView,
     Paged,
     ProfileView,
+    SearchResults,
     UserView,
     isoformat,
 )
@@ -83,6 +84,22 @@ def article(view: ArticleView) -> dict[str, Any]:
 
 def articles(page: Paged[ArticleView]) -> dict[str, Any]:
     return {"articles": [_article(view) for view in page.items], "articlesCount": page.total}
+
+
+def search(found: SearchResults) -> dict[str, Any]:
+    """Search results: the list's items, each with its ``match``, and the ``suggestion``;
+    for a blank query, exactly the plain list."""
+    page = found.page
+    if not found.searched:
+        items = [hit.article for hit in page.items]
+        return articles(Paged(items=items, total=page.total, has_next=page.has_next))
+    listed = []
+    for hit in page.items:
+        item = _article(hit.article)
+        if hit.highlight is not None:
+            item["match"] = {"title": hit.highlight.title, "snippet": hit.highlight.snippet}
+        listed.append(item)
+    return {"articles": listed, "articlesCount": page.total, "suggestion": found.suggestion}
 
 
 def _comment(view: CommentView) -> dict[str, Any]:

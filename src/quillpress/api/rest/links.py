@@ -25,7 +25,7 @@ from starlette.types import Scope
 from quillpress.api.resources import resources
 from quillpress.domain import cursors
 from quillpress.domain.commands import Page
-from quillpress.domain.views import ArticleView, Paged
+from quillpress.domain.views import ArticleView, Paged, SearchResults
 
 REPLACED = ("cursor", "offset", "limit")
 
@@ -60,9 +60,21 @@ def next_page(request: Request, paged: Paged[ArticleView], page: Page) -> dict[s
     request's host), or no header on the last page."""
     if not paged.has_next or not paged.items:
         return {}
+    return _next(request, cursors.encode(paged.items[-1]), page.limit)
+
+
+def next_search_page(request: Request, found: SearchResults, page: Page) -> dict[str, str]:
+    """:func:`next_page` for search results: a search cursor (the plain list's keyset
+    cursor when the query was blank)."""
+    if not found.page.has_next or not found.page.items:
+        return {}
+    return _next(request, cursors.of_result(found, -1), page.limit)
+
+
+def _next(request: Request, cursor: str, limit: int) -> dict[str, str]:
     public_url = resources(request).settings.public_url
     url = page_url(request.scope, public_url)
-    value = link(url, cursors.encode(paged.items[-1]), page.limit)
+    value = link(url, cursor, limit)
     return {"Link": value} if public_url else {"Link": value, "Vary": "Host"}
 
 

@@ -135,9 +135,17 @@ class ProfileResponse(BaseModel):
     profile: Profile
 
 
-class ArticleListItem(BaseModel):
-    """An article in a list: everything but the body, which lists never carry."""
+class ArticleMatch(BaseModel):
+    """Why a search result matched, as HTML: escaped text, matched words in `<mark>`."""
 
+    title: str = Field(description="The title, matched words marked.")
+    snippet: str = Field(
+        description="A part of the body (its first 10 KB) around the matched words, marked; "
+        "its beginning when only other fields matched."
+    )
+
+
+class _ArticleFields(BaseModel):
     slug: str
     title: str
     description: str
@@ -149,7 +157,15 @@ class ArticleListItem(BaseModel):
     author: Profile
 
 
-class Article(ArticleListItem):
+class ArticleListItem(_ArticleFields):
+    """An article in a list: everything but the body, which lists never carry."""
+
+    match: ArticleMatch | None = Field(
+        default=None, description="With `q` only: why the article matched."
+    )
+
+
+class Article(_ArticleFields):
     body: str
 
 
@@ -160,6 +176,11 @@ class SingleArticleResponse(BaseModel):
 class MultipleArticlesResponse(BaseModel):
     articles: list[ArticleListItem]
     articlesCount: int = Field(description="All articles matching the filters, not the page.")
+    suggestion: str | None = Field(
+        default=None,
+        description="With `q` only: a corrected query when nothing matched (words from titles "
+        "and tags, on PostgreSQL with `pg_trgm`), else null.",
+    )
 
 
 class Comment(BaseModel):

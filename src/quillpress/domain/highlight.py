@@ -1,0 +1,44 @@
+"""Search highlights as HTML, made safe in exactly one function.
+
+The database marks the matched words with two sentinel characters (never HTML: its own
+``ts_headline`` / FTS5 ``snippet`` output is treated as plain text), and :func:`to_html`
+escapes everything and turns only the sentinels into ``<mark>``/``</mark>``. The text is
+stripped of any sentinel of its own before the database marks it (the repositories do
+that in SQL), so a body cannot forge a mark; a stray or unbalanced marker would still
+only ever produce well-nested ``<mark>`` elements around escaped text.
+
+Markup in an article appears escaped (``&lt;script&gt;``), never stripped: a snippet shows
+what the author wrote."""
+
+from __future__ import annotations
+
+import html
+import re
+
+START = "\ue000"  # Unicode private use: no text a person writes means anything by them
+STOP = "\ue001"
+SENTINELS = START + STOP
+LT = "\ue002"  # how PostgreSQL's headline input spells "<" and ">" (its parser would
+GT = "\ue003"  # drop anything that looks like markup; see migration 0008's search_text)
+_SPLIT = re.compile(f"([{SENTINELS}])")
+_BRACKETS = str.maketrans({LT: "<", GT: ">"})
+
+
+def to_html(marked: str) -> str:
+    """``marked`` (plain text with sentinels) as HTML: escaped, matches in ``<mark>``."""
+    out: list[str] = []
+    open_mark = False
+    for piece in _SPLIT.split(marked):
+        if piece == START:
+            if not open_mark:
+                out.append("<mark>")
+                open_mark = True
+        elif piece == STOP:
+            if open_mark:
+                out.append("</mark>")
+                open_mark = False
+        elif piece:
+            out.append(html.escape(piece.translate(_BRACKETS), quote=True))
+    if open_mark:
+        out.append("</mark>")
+    return "".join(out).replace("<mark></mark>", "")
