@@ -174,22 +174,21 @@ async def create_article(
 ) -> Created[ArticleView]:
     """A new article. With an ``idempotency`` key, a retry of the same request answers the
     article the first one created (``replayed``) instead of creating another."""
-    replayed = False
     async with db.write() as tx:
-        claimed = None
-        if idempotency is not None:
-            request = command.model_dump(mode="json", by_alias=True)
-            claimed, first = await idempotent.claim(
-                tx, principal, idempotency, CREATE_ARTICLE, request
-            )
-            if first is not None:
-                article_id, replayed = first, True
-        if not replayed:
+        claimed, first = await idempotent.claim(
+            tx,
+            principal,
+            idempotency,
+            CREATE_ARTICLE,
+            lambda: command.model_dump(mode="json", by_alias=True),
+        )
+        if first is None:
             article_id = await _insert_article(tx, principal, command)
-            if claimed is not None:
-                await idempotent.remember(tx, claimed, article_id)
+            await idempotent.remember(tx, claimed, article_id)
+        else:
+            article_id = first
         view = await _read_back(tx, article_id, principal)
-    return Created(view, replayed=replayed)
+    return Created(view, replayed=first is not None)
 
 
 async def _insert_article(tx: Transaction, principal: Principal, command: CreateArticle) -> int:

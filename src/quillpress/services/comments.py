@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from quillpress.db.base import utcnow
-from quillpress.db.database import Database
+from quillpress.db.database import Database, Transaction
 from quillpress.domain.auth import Principal, Viewer, can_delete_comment, ensure, viewer_id
 from quillpress.domain.commands import AddComment
 from quillpress.domain.errors import NotFound
@@ -55,38 +55,38 @@ async def add_comment(
 ) -> Created[CommentView]:
     """A new comment. With an ``idempotency`` key, a retry of the same request answers the
     comment the first one added (``replayed``) instead of adding another."""
-    replayed = False
     async with db.write() as tx:
-        claimed = None
-        if idempotency is not None:
-            request = {"slug": slug, "comment": command.model_dump(mode="json", by_alias=True)}
-            claimed, first = await idempotent.claim(
-                tx, principal, idempotency, ADD_COMMENT, request
-            )
-            if first is not None:
-                comment_id, replayed = first, True
-        if not replayed:
-            ref = await article_repo.get_ref(tx.conn, slug)
-            if ref is None:
-                raise NotFound("article")
-            comment_id = await comment_repo.insert_comment(
-                tx.conn,
-                article_id=ref.id,
-                author_id=principal.user_id,
-                body=command.body,
-                now=utcnow(),
-            )
-            tx.record(
-                CommentAdded(comment_id=comment_id, article_id=ref.id, author_id=principal.user_id)
-            )
-            if claimed is not None:
-                await idempotent.remember(tx, claimed, comment_id)
+        claimed, first = await idempotent.claim(
+            tx,
+            principal,
+            idempotency,
+            ADD_COMMENT,
+            lambda: {"slug": slug, "comment": command.model_dump(mode="json", by_alias=True)},
+        )
+        if first is None:
+            comment_id = await _insert_comment(tx, principal, slug, command)
+            await idempotent.remember(tx, claimed, comment_id)
+        else:
+            comment_id = first
         # Read back inside the transaction: once the commit returns the answer is ready
         # (a database lost after it must not turn the committed comment into a 503).
         row = await comment_repo.get(tx.conn, comment_id, viewer_id=principal.user_id)
     if row is None:  # a replayed key whose comment was deleted since
         raise NotFound("comment")
-    return Created(comment_view(row), replayed=replayed)
+    return Created(comment_view(row), replayed=first is not None)
+
+
+async def _insert_comment(
+    tx: Transaction, principal: Principal, slug: str, command: AddComment
+) -> int:
+    ref = await article_repo.get_ref(tx.conn, slug)
+    if ref is None:
+        raise NotFound("article")
+    comment_id = await comment_repo.insert_comment(
+        tx.conn, article_id=ref.id, author_id=principal.user_id, body=command.body, now=utcnow()
+    )
+    tx.record(CommentAdded(comment_id=comment_id, article_id=ref.id, author_id=principal.user_id))
+    return comment_id
 
 
 async def delete_comment(

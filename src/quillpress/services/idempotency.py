@@ -9,7 +9,7 @@ with it, so a failed first attempt leaves nothing and its retry runs."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,13 +35,17 @@ class Claim:
 async def claim(
     tx: Transaction,
     principal: Principal,
-    key: IdempotencyKey,
+    key: IdempotencyKey | None,
     operation: str,
-    request: Mapping[str, Any],
-) -> tuple[Claim, int | None]:
-    """The claim, and the id a first request with this key created (``None``: run it)."""
+    request: Callable[[], Mapping[str, Any]],
+) -> tuple[Claim | None, int | None]:
+    """The claim, and the id a first request with this key created (``None``: run it).
+    Without a key there is nothing to claim: ``(None, None)``, and ``request`` (the parsed
+    request, for the fingerprint) is not built."""
+    if key is None:
+        return None, None
     now = utcnow()
-    claimed = Claim(key, principal.user_id, operation, fingerprint(request), now)
+    claimed = Claim(key, principal.user_id, operation, fingerprint(request()), now)
     if not await key_repo.lock(tx.conn, principal.user_id, operation, key.value):
         raise in_progress()
     row = await key_repo.find(tx.conn, principal.user_id, operation, key.value, now=now)
@@ -52,9 +56,11 @@ async def claim(
     return claimed, int(row.result_id)
 
 
-async def remember(tx: Transaction, claimed: Claim, result_id: int) -> None:
-    """Store the create's result under its key, in its transaction; prune a bounded batch
-    of expired keys on the way (no background job to run or forget)."""
+async def remember(tx: Transaction, claimed: Claim | None, result_id: int) -> None:
+    """Store the create's result under its key, in its transaction (nothing without a key);
+    prune a bounded batch of expired keys on the way (no background job to run or forget)."""
+    if claimed is None:
+        return
     await key_repo.prune(tx.conn, now=claimed.now)
     await key_repo.remember(
         tx.conn,
