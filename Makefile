@@ -64,6 +64,7 @@ lint: $(BIN)/pytest
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	$(BIN)/vulture  # dead code: pyproject.toml [tool.vulture] and tools/vulture_whitelist.py
 
 # uv.lock matches pyproject.toml: checked from the lock alone, offline (no resolution
 # against the live index; tests/test_lock.py checks the same from Python).
