@@ -193,6 +193,7 @@ ARTICLE_INPUT = {
 }
 
 
+@pytest.mark.smoke
 async def test_create_article_returns_it_with_a_slug_and_tags_in_order(
     client: httpx.AsyncClient,
 ) -> None:

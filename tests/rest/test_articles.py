@@ -46,6 +46,7 @@ async def slugs_of(client: httpx.AsyncClient, query: str = "", **kwargs: Any) ->
 # --- create -----------------------------------------------------------------------------
 
 
+@pytest.mark.smoke
 async def test_create_returns_201_with_the_full_article(client: httpx.AsyncClient) -> None:
     ann = await register(client, "ann")
     response = await client.post(
