@@ -111,11 +111,6 @@ class Vocabulary:
     rare: str
     phrase: str
 
-    def expected_df(self, entry: str) -> float:
-        rank = self.entries.index(entry)
-        weight = 1 / (rank + 1 + OFFSET)
-        return _expected_df(weight / self.cum_weights[-1])
-
 
 @cache
 def vocabulary() -> Vocabulary:

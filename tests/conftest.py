@@ -205,6 +205,30 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+# `make test-fast`: every test under these directories (tests/<name>/) is marked ``fast``,
+# so a new test there is in the fast loop without a mark; elsewhere only ``smoke`` tests
+# are (one per API). The database tests' PostgreSQL leg is marked ``postgres``.
+FAST_DIRECTORIES = frozenset({"unit", "services"})
+TESTS_ROOT = Path(__file__).resolve().parent
+
+
+def _directory(item: pytest.Item) -> str | None:
+    """The ``tests/<name>/`` an item is in (``None`` at tests/ itself or outside it)."""
+    if not item.path.is_relative_to(TESTS_ROOT):
+        return None
+    parts = item.path.relative_to(TESTS_ROOT).parts
+    return parts[0] if len(parts) > 1 else None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _directory(item) in FAST_DIRECTORIES or item.get_closest_marker("smoke"):
+            item.add_marker(pytest.mark.fast)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database_url") == "postgres":
+            item.add_marker(pytest.mark.postgres)
+
+
 def _skip_reason(report: pytest.TestReport) -> str:
     """A skip's reason without pytest's "Skipped: " prefix (``longrepr`` is a
     ``(path, line, reason)`` tuple for skips)."""

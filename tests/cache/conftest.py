@@ -4,10 +4,9 @@ is unset (and fails with ``CI=true``, through the ``redis_server`` fixture)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
-from redis.asyncio import Redis
 
 from quillpress.config import Settings
 from tests.conftest import make_settings
@@ -53,15 +52,3 @@ def cached_settings(
 def settings(cached_settings: SettingsFactory) -> Settings:
     """The ``app`` and ``client`` fixtures of this directory run with the cache on."""
     return cached_settings()
-
-
-@pytest.fixture
-async def redis_keys(redis_settings: dict[str, object]) -> AsyncIterator[Callable[[], object]]:
-    """This test's keys in Redis (for tests that look at what was stored)."""
-    client = Redis.from_url(str(redis_settings["redis_url"]))
-
-    async def keys() -> list[bytes]:
-        return sorted(await client.keys(f"{redis_settings['redis_prefix']}*"))
-
-    yield keys
-    await client.aclose()

@@ -262,7 +262,8 @@ async def test_a_purge_lost_in_a_blip_is_reported_and_delivered_before_the_store
 
 
 async def test_an_unreachable_redis_is_bypassed_quickly(caplog: pytest.LogCaptureFixture) -> None:
-    server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)  # accepts, never answers
+    # Accepts, never answers.
+    server = await asyncio.start_server(lambda _reader, _writer: None, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
         for url in (f"redis://127.0.0.1:{port}/0", "redis://127.0.0.1:1/0"):  # stalled, refused

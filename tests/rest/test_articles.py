@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
 from quillpress.db.models import AppUser, Article, Comment, Favorite
-from tests.helpers import auth, create_article, error_fields, make_admin, register
+from tests.helpers import auth, create_article, error_fields, register
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 NOT_FOUND = {"article": ["not found"]}
@@ -46,6 +46,7 @@ async def slugs_of(client: httpx.AsyncClient, query: str = "", **kwargs: Any) ->
 # --- create -----------------------------------------------------------------------------
 
 
+@pytest.mark.smoke
 async def test_create_returns_201_with_the_full_article(client: httpx.AsyncClient) -> None:
     ann = await register(client, "ann")
     response = await client.post(
@@ -190,21 +191,6 @@ async def test_unsluggable_title_still_gets_a_usable_slug(
         assert response.json()["article"]["title"] == title
 
 
-async def test_tag_list_is_sorted_by_code_point_without_duplicates(
-    client: httpx.AsyncClient,
-) -> None:
-    ann = await register(client, "ann")
-    article = await create_article(
-        client, ann, tagList=["zeta", "alpha", "zeta", "Mid", "alpha", "beta", "é", "_x", "10"]
-    )
-    expected = ["10", "Mid", "_x", "alpha", "beta", "zeta", "é"]  # Python's sorted() order
-    assert article["tagList"] == expected
-    single = await client.get(f"/api/articles/{article['slug']}")
-    assert single.json()["article"]["tagList"] == expected
-    listed = await client.get("/api/articles")
-    assert listed.json()["articles"][0]["tagList"] == expected
-
-
 async def test_create_ignores_fields_a_client_may_not_set(client: httpx.AsyncClient) -> None:
     ann = await register(client, "ann")
     await register(client, "bob")
@@ -271,13 +257,6 @@ async def test_list_is_empty_on_an_empty_blog(client: httpx.AsyncClient) -> None
     response = await client.get("/api/articles")
     assert response.status_code == 200
     assert response.json() == {"articles": [], "articlesCount": 0}
-
-
-async def test_list_is_newest_first(client: httpx.AsyncClient) -> None:
-    ann = await register(client, "ann")
-    for title in ("First", "Second", "Third"):
-        await create_article(client, ann, title=title)
-    assert await slugs_of(client) == ["third", "second", "first"]
 
 
 async def test_list_orders_by_created_at_then_id(client: httpx.AsyncClient, app: FastAPI) -> None:
@@ -550,40 +529,6 @@ async def test_update_is_partial(client: httpx.AsyncClient) -> None:
     assert fetched == article
 
 
-async def test_title_edit_regenerates_the_slug_and_the_old_slug_is_gone(
-    client: httpx.AsyncClient,
-) -> None:
-    ann = await register(client, "ann")
-    await create_article(client, ann, title="Old Name", body="kept")
-    response = await client.put(
-        "/api/articles/old-name", json={"article": {"title": "Brand New Name"}}, headers=ann
-    )
-    assert response.status_code == 200, response.text
-    article = response.json()["article"]
-    assert article["slug"] == "brand-new-name"
-    assert article["title"] == "Brand New Name"
-    assert article["body"] == "kept"
-    assert error_fields(await client.get("/api/articles/old-name"), 404) == NOT_FOUND
-    fetched = await client.get("/api/articles/brand-new-name")
-    assert fetched.json()["article"]["body"] == "kept"
-    assert await slugs_of(client) == ["brand-new-name"]
-
-
-async def test_title_edit_to_a_taken_slug_gets_a_distinct_slug(client: httpx.AsyncClient) -> None:
-    ann = await register(client, "ann")
-    await create_article(client, ann, title="Alpha", body="first")
-    await create_article(client, ann, title="Beta", body="second")
-    response = await client.put(
-        "/api/articles/beta", json={"article": {"title": "Alpha"}}, headers=ann
-    )
-    assert response.status_code == 200, response.text
-    new_slug = response.json()["article"]["slug"]
-    assert new_slug not in {"alpha", "beta"}
-    assert new_slug.startswith("alpha")
-    assert (await client.get("/api/articles/alpha")).json()["article"]["body"] == "first"
-    assert (await client.get(f"/api/articles/{new_slug}")).json()["article"]["body"] == "second"
-
-
 @pytest.mark.parametrize(
     "change",
     [
@@ -745,18 +690,6 @@ async def test_update_by_another_user_is_403_and_changes_nothing(
     assert (await client.get("/api/articles/ann-owns-this")).json()["article"] == created
 
 
-async def test_admin_may_not_edit_someone_elses_article(
-    client: httpx.AsyncClient, app: FastAPI
-) -> None:
-    ann = await register(client, "ann")
-    root = await make_admin(app, client, "root")
-    await create_article(client, ann, title="Ann Owns This")
-    response = await client.put(
-        "/api/articles/ann-owns-this", json={"article": {"body": "admin edit"}}, headers=root
-    )
-    assert error_fields(response, 403) == FORBIDDEN
-
-
 async def test_update_unknown_article_is_404(client: httpx.AsyncClient) -> None:
     ann = await register(client, "ann")
     response = await client.put(
@@ -842,15 +775,6 @@ async def test_delete_unknown_article_is_404(client: httpx.AsyncClient) -> None:
     ann = await register(client, "ann")
     response = await client.delete("/api/articles/no-such", headers=ann)
     assert error_fields(response, 404) == NOT_FOUND
-
-
-async def test_admin_may_delete_anyones_article(client: httpx.AsyncClient, app: FastAPI) -> None:
-    ann = await register(client, "ann")
-    root = await make_admin(app, client, "root")
-    await create_article(client, ann, title="Moderated")
-    response = await client.delete("/api/articles/moderated", headers=root)
-    assert response.status_code == 204, response.text
-    assert error_fields(await client.get("/api/articles/moderated"), 404) == NOT_FOUND
 
 
 async def test_a_role_change_applies_from_the_next_request_with_the_same_token(

@@ -18,16 +18,6 @@ from quillpress.config import (
     normalise_database_url,
 )
 
-ENV_NAMES = (
-    "QUILLPRESS_DATABASE_URL",
-    "DATABASE_URL",
-    "QUILLPRESS_CORS_ORIGINS",
-    "QUILLPRESS_ENV",
-    "QUILLPRESS_CACHE",
-    "QUILLPRESS_REDIS_URL",
-    "QUILLPRESS_LOG_LEVEL",
-)
-
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:

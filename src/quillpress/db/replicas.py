@@ -75,7 +75,6 @@ class ReplicaState:
     tripped_until: float = 0.0
     lag_bytes: int | None = None
     lag_seconds: float | None = None
-    failures: int = 0
 
     @property
     def healthy(self) -> bool:
@@ -119,7 +118,6 @@ class Replica:
         if state.healthy:
             log.warning("replica %s unusable for %.0f s: %s", state.name, TRIP_SECONDS, error)
         state.tripped_until = time.monotonic() + TRIP_SECONDS
-        state.failures += 1
         state.replayed = 0
         state.lag_bytes = state.lag_seconds = None
 

@@ -71,7 +71,6 @@ class CsrfRejected(Forbidden):
     """No ``X-CSRF-Token`` header."""
     TOKEN_MISMATCH = "token mismatch"  # noqa: S105
     """An ``X-CSRF-Token`` that is not the one derived from this session."""
-    REASONS = (ORIGIN_MISSING, ORIGIN_NOT_ALLOWED, TOKEN_MISSING, TOKEN_MISMATCH)
 
     def __init__(self, reason: str) -> None:
         DomainError.__init__(self, {"csrf": [reason]})

@@ -23,7 +23,6 @@ KEY_RULE = f"must be 1 to {MAX_LENGTH} printable ASCII characters"
 
 CREATE_ARTICLE = "create_article"
 ADD_COMMENT = "add_comment"
-OPERATIONS = (CREATE_ARTICLE, ADD_COMMENT)
 
 V = TypeVar("V")
 

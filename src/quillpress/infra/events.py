@@ -29,10 +29,6 @@ class EventBus:
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
 
-    @property
-    def subscribers(self) -> tuple[Subscriber, ...]:
-        return tuple(self._subscribers)
-
     async def publish(self, events: Sequence[Event]) -> None:
         for subscriber in self._subscribers:
             name = getattr(subscriber, "__qualname__", repr(subscriber))

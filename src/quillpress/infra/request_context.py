@@ -54,8 +54,3 @@ def note_user(user_id: int) -> None:
     facts = _facts.get()
     if facts is not None:
         facts.user_id = user_id
-
-
-def current_user_id() -> int | None:
-    facts = _facts.get()
-    return facts.user_id if facts is not None else None

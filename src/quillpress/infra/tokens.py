@@ -76,10 +76,6 @@ class TokenCodec:
         self._verified: dict[str, tuple[Principal, float]] = {}
 
     @property
-    def signing_kid(self) -> str:
-        return self._signer.kid
-
-    @property
     def verifying_keys(self) -> list[VerifyingKey]:
         return list(self._verifying.values())
 

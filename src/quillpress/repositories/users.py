@@ -90,11 +90,6 @@ async def get_account(conn: AsyncConnection, user_id: int) -> Any | None:
     return found[0] if found else None
 
 
-async def get_role(conn: AsyncConnection, user_id: int) -> str | None:
-    """The account's current role, or ``None`` when it no longer exists (primary key)."""
-    return (await conn.execute(select(AppUser.role).where(AppUser.id == user_id))).scalar()
-
-
 def by_email(email: str) -> Any:
     """The account whose address is ``email`` once both are normalised
     (``domain.emails``): the same ``=`` on every database, never its ``lower()``."""
@@ -286,16 +281,6 @@ async def lock_active_admins(conn: AsyncConnection) -> list[int]:
         .with_for_update()
     )
     return list(result.scalars())
-
-
-async def count_admins(conn: AsyncConnection) -> int:
-    """Admins who are not banned."""
-    result = await conn.execute(
-        select(func.count())
-        .select_from(AppUser)
-        .where(AppUser.role == "admin", AppUser.banned.is_(false()))
-    )
-    return int(result.scalar_one())
 
 
 async def set_moderation(

@@ -66,22 +66,6 @@ ADMIN_ARTICLE_DELETE: Final = "admin.article_delete"
 ADMIN_COMMENT_DELETE: Final = "admin.comment_delete"
 RATE_LOCKOUT: Final = "rate.lockout"
 
-ACTIONS: Final = (
-    USER_REGISTER,
-    USER_LOGIN,
-    USER_LOGIN_FAILED,
-    SESSION_LOGOUT,
-    SESSION_REVOKE,
-    SESSION_REFRESH_REUSE,
-    USER_PASSWORD_CHANGE,
-    ADMIN_ROLE_CHANGE,
-    ADMIN_BAN,
-    ADMIN_UNBAN,
-    ADMIN_ARTICLE_DELETE,
-    ADMIN_COMMENT_DELETE,
-    RATE_LOCKOUT,
-)
-
 SUCCESS: Final = "success"
 FAILURE: Final = "failure"
 

@@ -45,7 +45,6 @@ log = logging.getLogger("quillpress.limits")
 
 NO_LIMITS = Limiter.disabled()
 UNKNOWN_IP = "unknown"  # no peer address (a Unix socket): one shared key, still limited
-FAILURE_RULES = ("login_account_ip", "login_account", "login_ip")
 
 
 @dataclass(frozen=True, slots=True)
