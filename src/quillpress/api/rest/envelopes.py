@@ -8,7 +8,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -231,7 +231,15 @@ AdminUser = _models[ADMIN_USER.name]
 # --- the serializers --------------------------------------------------------------------
 # Bound to typed names here, called directly by the handlers (no wrapper on the hot path).
 
-_user = serializer(USER_RESPONSE)
+
+class _UserSerializer(Protocol):
+    def __call__(
+        self, view: UserView, token: str, refresh_token: str | None = None, /
+    ) -> dict[str, Any]: ...
+
+
+user: _UserSerializer = serializer(USER_RESPONSE)
+"""``refreshToken`` only where a sign-in or a refresh just issued one."""
 sessions: Callable[[list[DeviceSessionView]], dict[str, Any]] = serializer(SESSIONS_RESPONSE)
 profile: Callable[[ProfileView], dict[str, Any]] = serializer(PROFILE_RESPONSE)
 article: Callable[[ArticleView], dict[str, Any]] = serializer(SINGLE_ARTICLE_RESPONSE)
@@ -243,11 +251,6 @@ tags: Callable[[list[str]], dict[str, Any]] = serializer(TAGS_RESPONSE)
 admin_user: Callable[[AdminUserView], dict[str, Any]] = serializer(ADMIN_USER_RESPONSE)
 admin_users: Callable[[Paged[AdminUserView]], dict[str, Any]] = serializer(ADMIN_USERS_RESPONSE)
 audit_events: Callable[[Paged[AuditEventView]], dict[str, Any]] = serializer(AUDIT_EVENTS_RESPONSE)
-
-
-def user(view: UserView, token: str, refresh_token: str | None = None) -> dict[str, Any]:
-    """``refreshToken`` only where a sign-in or a refresh just issued one."""
-    return _user(view, token, refresh_token)
 
 
 def search(found: SearchResults) -> dict[str, Any]:

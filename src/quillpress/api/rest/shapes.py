@@ -103,7 +103,7 @@ def _snake(name: str) -> str:
 
 def serializer(shape: Shape) -> Serializer:
     """``shape``'s serializer: ``f(view, *arguments) -> dict``, compiled once."""
-    namespace: dict[str, Any] = {"isoformat": isoformat}
+    namespace: dict[str, Any] = {"__name__": __name__, "isoformat": isoformat}
     _compile(shape, namespace)
     found: Serializer = namespace[_function_name(shape)]
     return found
@@ -125,13 +125,12 @@ def _compile(shape: Shape, namespace: dict[str, Any]) -> None:
     parameters = ", ".join(
         ["view", *(f"{a.argument}=None" if a.optional else str(a.argument) for a in arguments)]
     )
+    _check(shape)
     required = [field for field in shape.fields if not field.optional]
     optional = [field for field in shape.fields if field.optional]
-    if required and optional and shape.fields.index(optional[0]) < len(required):
-        raise ValueError(f"{shape.name}: optional fields come last (they are appended)")
     items = ", ".join(f"{field.name!r}: {_value(field, field.source())}" for field in required)
     if not optional:
-        exec(f"def {name}({parameters}):\n    return {{{items}}}", namespace)  # noqa: S102
+        _define(shape, [f"def {name}({parameters}):", f"    return {{{items}}}"], namespace)
         return
     lines = [f"def {name}({parameters}):", f"    data = {{{items}}}"]
     for field in optional:
@@ -141,7 +140,31 @@ def _compile(shape: Shape, namespace: dict[str, Any]) -> None:
             f"        data[{field.name!r}] = {_value(field, 'value')}",
         ]
     lines.append("    return data")
-    exec("\n".join(lines), namespace)  # noqa: S102 - source built above from the tables
+    _define(shape, lines, namespace)
+
+
+def _check(shape: Shape) -> None:
+    """What the generated source relies on: names that are identifiers, optional fields
+    last (they are appended), and list items that need no argument."""
+    seen_optional = False
+    for field in shape.fields:
+        if field.optional:
+            seen_optional = True
+        elif seen_optional:
+            raise ValueError(f"{shape.name}: optional fields come last (they are appended)")
+        path = field.source().split(".")
+        if not all(part.isidentifier() for part in path):
+            raise ValueError(f"{shape.name}.{field.name}: {field.source()!r} is not a name")
+        if isinstance(field.type, ListOf) and any(
+            not a.optional for a in field.type.shape.arguments()
+        ):
+            raise ValueError(f"{shape.name}.{field.name}: list items take no argument")
+
+
+def _define(shape: Shape, lines: list[str], namespace: dict[str, Any]) -> None:
+    """Runs the generated ``def`` (its source is built from the tables, never from input);
+    profiles and tracebacks name it ``<shape Article>``."""
+    exec(compile("\n".join(lines), f"<shape {shape.name}>", "exec"), namespace)  # noqa: S102
 
 
 def _value(field: Field, source: str) -> str:
