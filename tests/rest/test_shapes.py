@@ -119,10 +119,12 @@ def test_each_answer_is_its_documented_model(model: type[BaseModel], body: dict[
 
 def test_list_items_carry_their_match_only_in_search_results() -> None:
     plain = envelopes.articles(Paged([_article(None)], 1))
-    assert "match" not in plain["articles"][0] and "suggestion" not in plain
+    assert "match" not in plain["articles"][0]
+    assert "suggestion" not in plain
     hit = SearchHit(_article(None), rank=1.0, highlight=Highlight("<mark>T</mark>", "s"))
     found = envelopes.search(SearchResults(Paged([hit], 1), suggestion=None, query_key="k"))
     envelopes.MultipleArticlesResponse.model_validate(found)
+    _documented_keys(envelopes.MultipleArticlesResponse, found)  # built by hand: checked here
     assert found["articles"][0]["match"] == {"title": "<mark>T</mark>", "snippet": "s"}
     assert found["suggestion"] is None  # searched: present, even when there is none
 

@@ -49,10 +49,9 @@ def test_the_document_and_the_caching_layer_read_the_same_traits() -> None:
 
 
 def test_the_response_cache_serves_only_reads_anyone_may_make() -> None:
-    gets = {
-        route.path_format: Traits.of(route) for route in _routes() if route.methods == {"GET"}
-    }
+    gets = {route.path_format: Traits.of(route) for route in _routes() if route.methods == {"GET"}}
     for cached in ROUTES:
         traits = gets[cached.template]
         assert traits.access is not Access.REQUIRED, cached.template
-        assert not traits.personal and not traits.writes
+        assert not traits.personal
+        assert not traits.writes
