@@ -9,9 +9,11 @@ description. Two things are derived from it, once, at import:
 - the serializer, generated as Python source and compiled (as ``dataclasses`` and
   ``attrs`` generate ``__init__``): one dict literal per object, attribute reads and
   ``isoformat`` calls inline. It is exactly the hand-written function it replaces, so the
-  hot path (every list item, every article) costs what it cost: measured on a 20-article
-  page, a Pydantic model per object (``model_validate`` then ``model_dump``) would cost
-  several times as much, and a loop over ``(name, getter)`` pairs about twice;
+  hot path (every list item, every article) costs what it cost. Measured on a 20-article
+  page (timeit, 2 busy cores): hand-written dicts 59 µs, this 55 µs, a loop over
+  ``(name, getter)`` pairs 76 µs, Pydantic models from the views (``model_validate`` then
+  ``model_dump``) 69 µs, before the custom datetime serializer the millisecond ``Z``
+  timestamps would need there;
 - the Pydantic model OpenAPI documents (``pydantic.create_model``), named as in the
   RealWorld spec, with the same fields in the same order: FastAPI reads it from the
   routes' ``response_model=``; it never serializes anything.
