@@ -181,3 +181,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Request id, statement stats, body limit and security headers: the edge layer,
     # outside ServerErrorMiddleware (Quillpress.build_middleware_stack).
     return app
+
+
+def openapi_document(settings: Settings) -> dict[str, Any]:
+    """The OpenAPI document the app serves, without building the app (``quillpress
+    openapi``, the drift test): the REST routes under ``/api`` and the probes, included as
+    ``create_app`` includes them."""
+    app = FastAPI()
+    app.include_router(rest_router, prefix=openapi.API_PREFIX)
+    app.include_router(health.router)
+    return openapi.build(app.routes, settings)

@@ -1097,9 +1097,10 @@ def graphql_schema() -> None:
 def openapi_document() -> None:
     """Print the OpenAPI document, as kept in openapi.json."""
     from quillpress.api.rest import openapi
+    from quillpress.app import openapi_document as document
     from quillpress.config import Settings
 
-    typer.echo(openapi.render(openapi.document(Settings())), nl=False)
+    typer.echo(openapi.render(document(Settings())), nl=False)
 
 
 @_command(app, "create-user")

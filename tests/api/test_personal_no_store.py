@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from quillpress.api.rest.deps import CurrentPrincipal, CurrentViewer
-from quillpress.api.rest.personal import is_personal
 from quillpress.api.rest.responses import JsonResponse
+from quillpress.api.rest.traits import is_personal
 from quillpress.app import create_app
 from tests.conftest import make_settings, migrate_database
 from tests.helpers import register

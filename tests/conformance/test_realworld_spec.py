@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from quillpress.api.rest import openapi
+from quillpress.app import openapi_document
 from quillpress.config import Settings
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "data" / "realworld-openapi.yml"
@@ -41,7 +41,7 @@ def spec() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def ours() -> dict[str, Any]:
-    return openapi.document(Settings())
+    return openapi_document(Settings())
 
 
 def resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,8 @@ from quillpress.api.rest.deps import (
     LimiterDep,
     Pagination,
 )
+from quillpress.api.rest.error_statuses import errors
+from quillpress.app import openapi_document
 from quillpress.config import Settings
 from quillpress.domain.commands import MAX_OFFSET, make_page
 from quillpress.domain.errors import Invalid
@@ -59,7 +61,7 @@ def new_routes() -> dict[str, Any]:
     @router.get("/token")
     async def token(auth: Auth) -> None: ...
 
-    @router.put("/things/{name}", responses=openapi.errors(403))
+    @router.put("/things/{name}", responses=errors(403))
     async def put_thing(name: str, body: Thing, viewer: CurrentPrincipal, db: Db) -> None: ...
 
     @router.get("/paged")
@@ -178,7 +180,7 @@ def test_only_api_routes_and_the_probes_are_documented() -> None:
 
 
 def test_the_probes_are_documented_with_their_bodies_and_no_error_table() -> None:
-    paths = openapi.document(Settings())["paths"]
+    paths = openapi_document(Settings())["paths"]
     assert set(paths["/healthz"]["get"]["responses"]) == {"200"}
     readyz = paths["/readyz"]["get"]
     assert set(readyz["responses"]) == {"200", "503"}
@@ -190,7 +192,7 @@ def test_the_probes_are_documented_with_their_bodies_and_no_error_table() -> Non
 
 
 def test_the_real_document_uses_the_realworld_response_names() -> None:
-    document = openapi.document(Settings())
+    document = openapi_document(Settings())
     names = {
         "UserResponse",
         "ProfileResponse",

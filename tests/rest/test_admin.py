@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from quillpress.api.rest import openapi
+from quillpress.api.rest import envelopes
 from tests.helpers import (
     AUTH_STATEMENTS,
     PASSWORD,
@@ -284,13 +284,13 @@ async def test_the_answers_match_their_documented_models(
     """The OpenAPI models (strict: every field, no others) describe what is really sent."""
     await register(client, "ann")
     models = {
-        "/api/admin/users": openapi.AdminUsersResponse,
-        "/api/admin/audit": openapi.AuditEventsResponse,
+        "/api/admin/users": envelopes.AdminUsersResponse,
+        "/api/admin/audit": envelopes.AuditEventsResponse,
     }
     for path, model in models.items():
         body = (await client.get(path, headers=root)).json()
         model.model_validate(body, strict=False)
         assert set(body) == set(model.model_fields)
     changed = (await put_user(client, root, "ann", banned=True)).json()
-    openapi.AdminUserResponse.model_validate(changed)
-    assert set(changed["user"]) == set(openapi.AdminUser.model_fields)
+    envelopes.AdminUserResponse.model_validate(changed)
+    assert set(changed["user"]) == set(envelopes.AdminUser.model_fields)

@@ -5,7 +5,7 @@
   them, and must revalidate: the server's own cache is never stale, so neither are these).
 - Signed-in reads of public resources carry the viewer's flags: ``private, no-cache``.
 - Personal data is never stored anywhere: ``no-store``, and no ETag. What is personal is
-  read off the matched route, not a list of paths (``api.rest.personal``): every route only
+  read off the matched route, not a list of paths (``api.rest.traits``): every route only
   a signed-in user may call (a required-authentication dependency) is personal,
   ``/api/user``, its sessions and the admin API among them, and so is every such route
   added later, unless its handler is marked ``cacheable_per_viewer`` (the feed: public
@@ -30,7 +30,7 @@ import hashlib
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from quillpress.api.rest.personal import is_personal
+from quillpress.api.rest.traits import is_personal
 
 DROPPED_ON_304 = {b"content-length", b"content-type"}
 NO_STORE = (b"cache-control", b"no-store")

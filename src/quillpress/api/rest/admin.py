@@ -13,12 +13,12 @@ from quillpress.api.rest import envelopes
 from quillpress.api.rest.binding import BoundRoute
 from quillpress.api.rest.bodies import AdminUpdateUserBody
 from quillpress.api.rest.deps import Client, CurrentPrincipal, Db, Pagination
-from quillpress.api.rest.openapi import (
+from quillpress.api.rest.envelopes import (
     AdminUserResponse,
     AdminUsersResponse,
     AuditEventsResponse,
-    errors,
 )
+from quillpress.api.rest.error_statuses import errors
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.domain.commands import AuditFilter, UserSearch
 from quillpress.domain.validation import parse

@@ -20,14 +20,10 @@ from quillpress.api.rest.deps import (
     Pagination,
     SettingsDep,
 )
-from quillpress.api.rest.openapi import (
-    MultipleArticlesResponse,
-    SingleArticleResponse,
-    errors,
-    replayable,
-)
-from quillpress.api.rest.personal import cacheable_per_viewer
+from quillpress.api.rest.envelopes import MultipleArticlesResponse, SingleArticleResponse
+from quillpress.api.rest.error_statuses import errors, replayable
 from quillpress.api.rest.responses import JsonResponse
+from quillpress.api.rest.traits import cacheable_per_viewer
 from quillpress.domain.commands import ArticleFilter
 from quillpress.domain.search import MAX_LENGTH
 from quillpress.domain.validation import parse

@@ -11,12 +11,8 @@ from quillpress.api.rest import envelopes
 from quillpress.api.rest.binding import BoundRoute
 from quillpress.api.rest.bodies import AddCommentBody
 from quillpress.api.rest.deps import Client, CurrentPrincipal, CurrentViewer, Db, Idempotency
-from quillpress.api.rest.openapi import (
-    MultipleCommentsResponse,
-    SingleCommentResponse,
-    errors,
-    replayable,
-)
+from quillpress.api.rest.envelopes import MultipleCommentsResponse, SingleCommentResponse
+from quillpress.api.rest.error_statuses import errors, replayable
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import comments as comment_service
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.binding import BoundRoute
 from quillpress.api.rest.deps import CurrentPrincipal, CurrentViewer, Db
-from quillpress.api.rest.openapi import ProfileResponse
+from quillpress.api.rest.envelopes import ProfileResponse
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.services import profiles as profile_service
 

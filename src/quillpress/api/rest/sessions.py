@@ -11,7 +11,8 @@ from quillpress.api.rest.binding import BoundRoute
 from quillpress.api.rest.bodies import RefreshBody
 from quillpress.api.rest.cookies import SessionMode, clear_session_cookies
 from quillpress.api.rest.deps import Client, CurrentPrincipal, Db, SecurityDep, SettingsDep
-from quillpress.api.rest.openapi import SessionsResponse, UserResponse, errors
+from quillpress.api.rest.envelopes import SessionsResponse, UserResponse
+from quillpress.api.rest.error_statuses import errors
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.api.rest.users import signed_in
 from quillpress.domain.errors import Unauthenticated

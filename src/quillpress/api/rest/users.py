@@ -18,7 +18,8 @@ from quillpress.api.rest.deps import (
     SecurityDep,
     SettingsDep,
 )
-from quillpress.api.rest.openapi import UserResponse, errors
+from quillpress.api.rest.envelopes import UserResponse
+from quillpress.api.rest.error_statuses import errors
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.config import Settings
 from quillpress.domain.views import SessionView
