@@ -41,8 +41,8 @@ from quillpress.api.rest import router as rest_router
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.config import Settings
 from quillpress.infra.logging import configure_logging
-from quillpress.infra.resources import open_resources
 from quillpress.infra.security import Security
+from quillpress.wiring import open_resources
 
 log = logging.getLogger("quillpress.lifespan")
 

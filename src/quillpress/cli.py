@@ -767,13 +767,14 @@ async def _create_user(
     # Through the typed resources, so the write's after-commit purge reaches a shared
     # cache (Redis) that running servers read.
     from quillpress.db import migrate
-    from quillpress.infra.resources import open_resources
+    from quillpress.db.database import opened
     from quillpress.services import users as user_service
+    from quillpress.wiring import open_resources
 
     async with open_resources(
         settings, security=security, null_pool=True, outside_server=True
     ) as resources:
-        await migrate.upgrade(resources.database.engine)
+        await migrate.upgrade(opened(resources.database).engine)
         session = await user_service.register(resources.database, security, command, role=role)
     return session.user.id
 

@@ -25,11 +25,10 @@ from quillpress.demo.n_plus_one import (
     Lesson,
     LessonError,
     Result,
-    render,
     run,
     run_sync,
 )
-from quillpress.demo.report import ON_POSTGRES, WHY_SQLITE_HIDES_IT
+from quillpress.demo.report import ON_POSTGRES, WHY_SQLITE_HIDES_IT, render
 from tests.conftest import _postgres_admin_url
 
 PAGE_SIZES = (3, 10)

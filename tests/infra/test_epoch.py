@@ -16,7 +16,7 @@ from quillpress.db.positions import InProcessPositions
 from quillpress.db.replicas import Replica, ReplicaState, Router
 from quillpress.infra.epoch import CacheEpoch
 from quillpress.infra.metrics import Metrics
-from quillpress.infra.resources import open_resources
+from quillpress.wiring import open_resources
 from tests.conftest import make_settings
 from tests.epoch_support import (
     Outage,

@@ -18,8 +18,9 @@ from quillpress.domain.auth import Principal, Role
 from quillpress.domain.commands import AddComment, CreateArticle, RegisterUser
 from quillpress.domain.events import Event
 from quillpress.domain.views import ArticleView, CommentView
-from quillpress.infra.resources import Resources, open_resources
+from quillpress.infra.resources import Resources
 from quillpress.services import articles, comments, users
+from quillpress.wiring import open_resources
 from tests.conftest import truncate
 
 PASSWORD = "correct-horse-battery"

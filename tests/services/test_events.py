@@ -12,13 +12,14 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 import pytest
 from sqlalchemy import text
 
+from quillpress.db.database import Database
 from quillpress.db.engine import create_engine
 from quillpress.domain.auth import Principal
 from quillpress.domain.commands import AddComment, UpdateArticle
 from quillpress.domain.errors import Conflict, Forbidden, Unauthenticated
 from quillpress.domain.events import ArticleCreated, Event, FollowAdded, UserRegistered
 from quillpress.infra.events import EventBus
-from quillpress.infra.resources import Database, Resources
+from quillpress.infra.resources import Resources
 from quillpress.services import articles, comments, profiles
 from tests.services.conftest import (
     Published,

@@ -7,11 +7,12 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from quillpress.db.database import Database
 from quillpress.domain.auth import Principal
 from quillpress.domain.errors import Invalid, NotFound
 from quillpress.domain.events import FollowAdded, FollowRemoved
 from quillpress.domain.views import ProfileView
-from quillpress.infra.resources import Database, Resources
+from quillpress.infra.resources import Resources
 from quillpress.services import profiles
 from tests.services.conftest import Published, scalar
 

@@ -42,7 +42,6 @@ from quillpress.api.middleware import (
     route_template,
 )
 from quillpress.api.security_headers import ALWAYS, API_POLICY, CSP_HEADER, HSTS_HEADER, hsts_value
-from quillpress.db.stats import StatementStats, current_stats
 from quillpress.infra.cache import CacheStats, current_cache_stats
 from quillpress.infra.metrics import Metrics
 from quillpress.infra.request_context import (
@@ -50,6 +49,11 @@ from quillpress.infra.request_context import (
     bind_request_id,
     end_request_facts,
     unbind_request_id,
+)
+from quillpress.infra.statements import (
+    StatementCount,
+    begin_statement_count,
+    end_statement_count,
 )
 
 log = logging.getLogger("quillpress.request")
@@ -110,12 +114,11 @@ class Edge:
         if not request_id:
             request_id = new_request_id()
 
-        stats = StatementStats()
         cache = CacheStats()
         id_token = bind_request_id(request_id)
         if forwarded_for or forwarded:  # the warning, if any, carries the request id
             self.forwarding.inspect(scope.get("client"), forwarded_for, forwarded)
-        stats_token = current_stats.set(stats)
+        stats, stats_token = begin_statement_count()
         cache_token = current_cache_stats.set(cache)
         facts, facts_token = begin_request_facts()
         started = time.perf_counter()
@@ -172,7 +175,7 @@ class Edge:
                         await self._reject(edge_send)
         finally:
             seconds = time.perf_counter() - started
-            current_stats.reset(stats_token)
+            end_statement_count(stats_token)
             current_cache_stats.reset(cache_token)
             end_request_facts(facts_token)
             self._record(scope, status, seconds, stats, cache, facts.user_id, replayed=replayed)
@@ -196,7 +199,7 @@ class Edge:
         scope: Scope,
         status: int,
         seconds: float,
-        stats: StatementStats,
+        stats: StatementCount,
         cache: CacheStats,
         user_id: int | None,
         *,

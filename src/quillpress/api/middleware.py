@@ -1,5 +1,6 @@
 """What the edge layer (:mod:`quillpress.api.edge`) and the adapters share about a request:
-its id, its SQL statement counter, and the route template it matched."""
+its id and the route template it matched. (Its SQL statement counter is
+:mod:`quillpress.infra.statements`': the database layer writes it.)"""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any
 from starlette.routing import Mount
 from starlette.types import Scope
 
-from quillpress.db.stats import StatementStats, current_stats
 from quillpress.infra.metrics import UNMATCHED
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -25,11 +25,6 @@ client's id outside this alphabet is replaced by a new one, never trimmed."""
 def new_request_id() -> str:
     """32 random lowercase hex digits (a UUID4's worth of randomness, without the object)."""
     return os.urandom(16).hex()
-
-
-def statement_stats() -> StatementStats | None:
-    """The current request's SQL statement counter (``None`` outside a request)."""
-    return current_stats.get()
 
 
 UNTIMED_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})

@@ -266,6 +266,15 @@ class Database:
             self.primary_health.answered()
 
 
+def opened(store: object) -> Database:
+    """The database behind a store handle (``infra.resources.Store``): how a use case, the
+    composition root or a CLI command opens what the adapters may only pass along. Only
+    they import this module (the ``protected`` contract in ``pyproject.toml``)."""
+    if not isinstance(store, Database):
+        raise TypeError(f"not a database: {type(store).__name__}")
+    return store
+
+
 async def _discard(conn: AsyncConnection) -> None:
     """Invalidate ``conn`` (db.engine drops the driver's socket at once: no goodbye to a
     server that does not answer)."""

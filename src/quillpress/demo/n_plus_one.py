@@ -56,7 +56,7 @@ from quillpress.infra.security import Security
 from quillpress.repositories import seed as seed_repo
 from quillpress.repositories.listings import NEWEST_FIRST
 
-__all__ = ["Lesson", "LessonError", "Result", "main", "render", "run", "run_sync"]
+__all__ = ["Lesson", "LessonError", "Result", "main", "run", "run_sync"]
 
 DEFAULT_POSTS = 10
 MAX_POSTS = 100

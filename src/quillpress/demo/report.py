@@ -8,14 +8,34 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from itertools import groupby
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-if TYPE_CHECKING:
-    from quillpress.demo.n_plus_one import Result
+
+class Measured(Protocol):
+    """What this module prints of one way of loading the page (an ``n_plus_one.Result``):
+    declared here, so the lesson imports its printer and never the other way round."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def statements(self) -> int: ...
+    @property
+    def milliseconds(self) -> float: ...
+    @property
+    def total_milliseconds(self) -> float: ...
+    @property
+    def sql(self) -> Sequence[str]: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def loaded(self) -> Sequence[object]:
+        """The posts the way loaded (the table's title counts them)."""
+        ...
+
 
 PROBLEM = (
     "Problem: the naive way sends one query for the page and one more per row, so its cost "
@@ -47,7 +67,7 @@ def _statements_noun(count: int) -> str:
     return f"{count} statement" if count == 1 else f"{count} statements"
 
 
-def _summary(results: Sequence[Result], backend: str) -> Table:
+def _summary(results: Sequence[Measured], backend: str) -> Table:
     posts = len(results[0].loaded) if results else 0
     where = "PostgreSQL" if backend == "postgresql" else "SQLite"
     table = Table(title=f"Loading {posts} posts with their comments ({where})")
@@ -65,7 +85,7 @@ def _summary(results: Sequence[Result], backend: str) -> Table:
     return table
 
 
-def _statements(result: Result, full_sql: bool) -> list[Text]:
+def _statements(result: Measured, full_sql: bool) -> list[Text]:
     """The way's SQL, identical consecutive statements folded into one counted line:
     the naive way's repeated comments query is the whole lesson in one line. With
     ``full_sql`` each statement is printed whole, as sent, under its count."""
@@ -81,7 +101,7 @@ def _statements(result: Result, full_sql: bool) -> list[Text]:
 
 
 def render(
-    results: Sequence[Result],
+    results: Sequence[Measured],
     console: Console,
     *,
     backend: str = "sqlite",

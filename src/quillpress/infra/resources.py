@@ -1,45 +1,43 @@
-"""The typed resources a running app (or a CLI command) holds, built and closed in one place.
+"""The typed resources a running app (or a CLI command) holds.
 
-The app's lifespan opens one :class:`Resources` and closes it on shutdown; adapters reach
-it through one accessor (``quillpress.api.resources.resources``), never through scattered
-``app.state`` attributes. What later capabilities need (cache, limiter, metrics) is added
-here as a field, built in :func:`open_resources`, so no adapter changes shape for it."""
+The composition root (:func:`quillpress.wiring.open_resources`) builds one
+:class:`Resources` and closes it; adapters reach it through one accessor
+(``quillpress.api.resources.resources``), never through scattered ``app.state``
+attributes. What later capabilities need (cache, limiter, metrics) is added here as a
+field, built in the composition root, so no adapter changes shape for it.
+
+The database is held as a :class:`Store`: an adapter passes it to a use case and can do
+nothing else with it (no connection, no transaction, no engine). Only the layers allowed
+to import ``quillpress.db`` (the use cases, the composition root, the CLI) open it, with
+``quillpress.db.database.opened``."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from quillpress import __version__
-from quillpress.config import CacheMode, Settings, mask_url
-from quillpress.db.database import Database, Transaction, UseCaseSpan
-from quillpress.db.engine import create_engine
-from quillpress.db.positions import InProcessPositions, PositionStore
-from quillpress.db.replicas import Replica, ReplicaState, Router
+from quillpress.config import Settings
 from quillpress.infra.activity import ActivityThrottle
-from quillpress.infra.cache import Cache, CacheStore, MemoryStore, RedisStore
+from quillpress.infra.cache import Cache
 from quillpress.infra.epoch import CacheEpoch
-from quillpress.infra.events import EventBus, log_changes
-from quillpress.infra.invalidation import invalidator
+from quillpress.infra.events import EventBus
 from quillpress.infra.limits import Limiter
 from quillpress.infra.metrics import Metrics
-from quillpress.infra.persisted_queries import PersistedQueries, RedisDocuments
+from quillpress.infra.persisted_queries import PersistedQueries
 from quillpress.infra.security import Security
-from quillpress.infra.wal_positions import RedisPositions
 
-log = logging.getLogger("quillpress.cache")
 
-__all__ = ["Database", "Limiter", "Resources", "Transaction", "open_resources"]
+class Store(Protocol):
+    """The database as the adapters hold it: opaque. It has no member to read with, so an
+    adapter holding one has no way to a connection or an engine; a use case takes it as
+    its ``db`` and opens it (``quillpress.db.database.opened``), which a non-database
+    object fails at once. The one implementation is ``quillpress.db.database.Database``."""
 
 
 @dataclass(frozen=True, slots=True)
 class Resources:
     settings: Settings
-    database: Database
+    database: Store
     security: Security
     events: EventBus
     cache: Cache
@@ -48,183 +46,3 @@ class Resources:
     limiter: Limiter
     persisted_queries: PersistedQueries
     epoch: CacheEpoch
-
-
-async def open_cache(settings: Settings) -> Cache:
-    """The cache ``settings`` choose. An unreachable Redis at startup is a warning, never a
-    failed start: the cache bypasses itself to the database until Redis answers."""
-    mode = settings.cache_mode
-    store: CacheStore | None = None
-    if mode is CacheMode.MEMORY:
-        store = MemoryStore()
-    elif mode is CacheMode.REDIS:
-        assert settings.redis_url is not None  # Settings refuses redis without a URL
-        redis = RedisStore.from_url(
-            settings.redis_url,
-            prefix=settings.redis_prefix,
-            timeout_seconds=settings.redis_timeout_ms / 1000,
-            max_connections=settings.redis_max_connections,
-            ttl=settings.cache_ttl_seconds,
-        )
-        if not await redis.ping():
-            log.warning("Redis unreachable at startup; serving from the database until it is back")
-        store = redis
-    return Cache(store, ttl_seconds=settings.cache_ttl_seconds)
-
-
-def open_persisted_queries(settings: Settings) -> PersistedQueries:
-    """The APQ store: shared through Redis when the cache is (the same server and prefix),
-    else in this process only. Nothing connects here: Redis is first asked on a lookup."""
-    redis: RedisDocuments | None = None
-    if settings.cache_mode is CacheMode.REDIS:
-        assert settings.redis_url is not None  # Settings refuses redis without a URL
-        redis = RedisDocuments.from_url(
-            settings.redis_url,
-            prefix=settings.redis_prefix,
-            ttl_seconds=settings.graphql_persisted_query_ttl_seconds or None,
-            timeout_seconds=settings.redis_timeout_ms / 1000,
-            max_connections=settings.redis_max_connections,
-        )
-    return PersistedQueries(max_entries=settings.graphql_persisted_query_cache_size, redis=redis)
-
-
-def _wire_epoch(cache: Cache, epoch: CacheEpoch, metrics: Metrics) -> None:
-    """The epoch is part of every cache key; a purge that cannot be delivered bumps it
-    (so every instance drops what it cached before the write within one poll), and a
-    change clears the in-process store (its keys are unreachable already)."""
-
-    async def purge_failed() -> None:
-        metrics.cache_purge_failed()
-        await epoch.bump("purge_failed")
-
-    cache.epoch = epoch
-    cache.on_purge_failure = purge_failed
-    epoch.on_change(lambda _value: cache.forget_everything())
-
-
-REPLICA_CONNECT_TIMEOUT_SECONDS = 2.0
-"""A black-holed replica costs one read this long every few seconds (then the primary)."""
-
-
-def open_router(
-    settings: Settings,
-    primary: AsyncEngine,
-    stack: AsyncExitStack,
-    *,
-    null_pool: bool,
-    deadline: float | None = None,
-) -> Router | None:
-    """The read router over ``QUILLPRESS_DATABASE_REPLICA_URLS`` (``None`` without any).
-    Commit positions are shared through Redis when a Redis URL is set, else kept in
-    process (one instance)."""
-    if not settings.database_replica_urls:
-        return None
-    replicas = []
-    for url in settings.database_replica_urls:
-        engine = create_engine(
-            url,
-            pool_size=settings.database_pool_size,
-            echo=settings.database_echo,
-            null_pool=null_pool,
-            connect_timeout=REPLICA_CONNECT_TIMEOUT_SECONDS,
-            deadline=deadline,
-        )
-        stack.push_async_callback(engine.dispose)
-        replicas.append(Replica(engine, ReplicaState(name=mask_url(url))))
-    positions: PositionStore = InProcessPositions()
-    if settings.redis_url:
-        shared = RedisPositions.from_url(
-            settings.redis_url,
-            prefix=settings.redis_prefix,
-            timeout_seconds=settings.redis_timeout_ms / 1000,
-            max_connections=settings.redis_max_connections,
-        )
-        stack.push_async_callback(shared.close)
-        positions = shared
-    return Router(primary, replicas, positions)
-
-
-@asynccontextmanager
-async def open_resources(
-    settings: Settings,
-    *,
-    security: Security | None = None,
-    null_pool: bool = False,
-    metrics: Metrics | None = None,
-    outside_server: bool = False,
-) -> AsyncIterator[Resources]:
-    """Build every resource from ``settings``; dispose of them when the block ends.
-
-    ``null_pool`` is for one-shot CLI commands: no connections are kept open.
-    ``outside_server`` is for commands that write: every write transaction bumps the
-    cache epoch in the same transaction (running servers drop what they cached before it
-    within their poll interval), and the epoch is not polled. Only a server's connections
-    get the database deadline (``QUILLPRESS_DATABASE_TIMEOUT_MS``): a command's long
-    statement is not a fault."""
-    deadline = None if outside_server else settings.database_timeout_ms / 1000
-    events = EventBus()
-    events.subscribe(log_changes)
-    cache = await open_cache(settings)
-    events.subscribe(invalidator(cache))
-    activity = ActivityThrottle()
-    limiter = Limiter.from_settings(settings)
-    persisted_queries = open_persisted_queries(settings)
-    engine = create_engine(
-        settings.database_url,
-        pool_size=settings.database_pool_size,
-        echo=settings.database_echo,
-        null_pool=null_pool,
-        deadline=deadline,
-    )
-    stack = AsyncExitStack()
-    metrics = metrics or Metrics(version=__version__)
-    metrics.watch_pool(engine)
-    span: UseCaseSpan | None = None
-    if settings.tracing:
-        from quillpress.infra import otel  # only with the otel extra (Settings checked)
-
-        otel.instrument_engine(engine)
-        span = otel.use_case_span
-    try:
-        router = open_router(settings, engine, stack, null_pool=null_pool, deadline=deadline)
-        if router is not None:
-            metrics.watch_routing(router.stats)
-            for replica_engine in router.engines:
-                metrics.watch_pool(replica_engine)
-        database = Database(
-            engine,
-            publish=events.publish,
-            router=router,
-            span=span,
-            bump_epoch_on_write=outside_server,
-            cache=cache,
-            deadline=deadline,
-        )
-        metrics.watch_primary(database.primary_health)
-        epoch = CacheEpoch.from_settings(settings, database, metrics)
-        stack.push_async_callback(epoch.stop)  # before the engines are disposed
-        _wire_epoch(cache, epoch, metrics)
-        if not outside_server:
-            await epoch.start()
-        yield Resources(
-            settings=settings,
-            database=database,
-            security=security or Security.from_settings(settings),
-            events=events,
-            cache=cache,
-            activity=activity,
-            metrics=metrics,
-            limiter=limiter,
-            persisted_queries=persisted_queries,
-            epoch=epoch,
-        )
-    finally:
-        await limiter.close()
-        await persisted_queries.close()
-        metrics.close()
-        if settings.tracing:
-            otel.flush()
-        await activity.drain()
-        await stack.aclose()
-        await engine.dispose()
-        await cache.close()

@@ -15,12 +15,13 @@ from __future__ import annotations
 from typing import Any
 
 from quillpress.db.base import utcnow
-from quillpress.db.database import Database, Transaction
+from quillpress.db.database import Transaction, opened
 from quillpress.domain.auth import Principal, can_administer, ensure
 from quillpress.domain.commands import AdminUpdateUser, AuditFilter, Page, UserSearch
 from quillpress.domain.errors import LastAdmin, NotFound
 from quillpress.domain.events import UserUpdated
 from quillpress.domain.views import AdminUserView, AuditEventView, Paged
+from quillpress.infra.resources import Store
 from quillpress.repositories import users as user_repo
 from quillpress.services import audit
 from quillpress.services.sessions import NO_CLIENT, ClientInfo, end_sessions
@@ -43,19 +44,19 @@ def _view(row: Any) -> AdminUserView:
 
 
 async def list_users(
-    db: Database, principal: Principal, search: UserSearch, page: Page
+    db: Store, principal: Principal, search: UserSearch, page: Page
 ) -> Paged[AdminUserView]:
     """Newest first; two statements (the page and the total) whatever the page size."""
     _authorize(principal)
     page = page.listing()
-    async with db.read() as conn:
+    async with opened(db).read() as conn:
         rows, total = await user_repo.admin_list(conn, query=search.query, page=page)
     items = [_view(row) for row in rows[: page.limit]]
     return Paged(items=items, total=total, has_next=len(rows) > page.limit)
 
 
 async def list_audit(
-    db: Database, principal: Principal, filters: AuditFilter, page: Page
+    db: Store, principal: Principal, filters: AuditFilter, page: Page
 ) -> Paged[AuditEventView]:
     _authorize(principal)
     return await audit.list_events(db, filters, page.listing())
@@ -68,7 +69,7 @@ def _removes_an_admin(before: Any, values: dict[str, Any]) -> bool:
 
 
 async def update_user(
-    db: Database,
+    db: Store,
     principal: Principal,
     username: str,
     command: AdminUpdateUser,
@@ -79,7 +80,7 @@ async def update_user(
     nothing (no event, no audit row)."""
     _authorize(principal)
     given = command.model_fields_set
-    async with db.write() as tx:
+    async with opened(db).write() as tx:
         before = await user_repo.get_admin_view(tx.conn, username)
         if before is None:
             raise NotFound("user")

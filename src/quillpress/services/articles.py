@@ -10,7 +10,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.base import utcnow
-from quillpress.db.database import Database, Transaction
+from quillpress.db.database import Transaction, opened
 from quillpress.domain.auth import (
     Principal,
     Viewer,
@@ -31,6 +31,7 @@ from quillpress.domain.events import (
 from quillpress.domain.idempotency import CREATE_ARTICLE, Created, IdempotencyKey
 from quillpress.domain.views import ArticleView, Paged
 from quillpress.infra import cache_keys
+from quillpress.infra.resources import Store
 from quillpress.repositories import articles as article_repo
 from quillpress.repositories import batches, listings
 from quillpress.repositories.listings import Criteria
@@ -54,7 +55,7 @@ LIST_ITEMS = PageFields()
 
 
 async def _page(
-    db: Database,
+    db: Store,
     criteria: Criteria,
     viewer: Viewer,
     page: Page,
@@ -63,7 +64,7 @@ async def _page(
 ) -> Paged[ArticleView]:
     """A whole page in one to three statements; one more row than asked says if more follow."""
     page = page.listing()
-    async with db.read() as conn:
+    async with opened(db).read() as conn:
         if filters is not None:
             await read_tags.list_scope(conn, filters)
         listing = await listings.list_page(
@@ -83,7 +84,7 @@ async def _page(
 
 
 async def list_articles(
-    db: Database,
+    db: Store,
     viewer: Viewer,
     filters: ArticleFilter,
     page: Page,
@@ -94,7 +95,7 @@ async def list_articles(
 
 
 async def feed(
-    db: Database,
+    db: Store,
     principal: Principal,
     page: Page,
     wanted: PageFields = LIST_ITEMS,
@@ -103,7 +104,7 @@ async def feed(
 
 
 async def articles_per_group(
-    db: Database,
+    db: Store,
     viewer: Viewer,
     group: Group,
     group_ids: Sequence[int],
@@ -112,7 +113,7 @@ async def articles_per_group(
 ) -> dict[int, Paged[ArticleView]]:
     """Pages for many authors (or many users' favorites) at once: the batch behind
     GraphQL's ``Profile.articles`` / ``Profile.favorites``. Three statements in all."""
-    async with db.read() as conn:
+    async with opened(db).read() as conn:
         rows = await batches.list_per_group(
             conn,
             group,
@@ -155,8 +156,8 @@ async def _read_back(tx: Transaction, article_id: int, principal: Principal) -> 
     return await _single(tx.conn, row)
 
 
-async def get_article(db: Database, viewer: Viewer, slug: str) -> ArticleView:
-    async with db.read() as conn:
+async def get_article(db: Store, viewer: Viewer, slug: str) -> ArticleView:
+    async with opened(db).read() as conn:
         row = await article_repo.get_by_slug(conn, slug, viewer_id=viewer_id(viewer))
         if row is None:
             read_tags.note(cache_keys.slug(slug))  # until an article takes the slug
@@ -166,7 +167,7 @@ async def get_article(db: Database, viewer: Viewer, slug: str) -> ArticleView:
 
 
 async def create_article(
-    db: Database,
+    db: Store,
     principal: Principal,
     command: CreateArticle,
     *,
@@ -174,7 +175,7 @@ async def create_article(
 ) -> Created[ArticleView]:
     """A new article. With an ``idempotency`` key, a retry of the same request answers the
     article the first one created (``replayed``) instead of creating another."""
-    async with db.write() as tx:
+    async with opened(db).write() as tx:
         claimed, first = await idempotent.claim(
             tx,
             principal,
@@ -230,12 +231,12 @@ async def _authorize(conn: AsyncConnection, slug: str, allowed: Any, principal: 
 
 
 async def update_article(
-    db: Database, principal: Principal, slug: str, command: UpdateArticle
+    db: Store, principal: Principal, slug: str, command: UpdateArticle
 ) -> ArticleView:
     """Partial update. A changed title regenerates the slug; other edits keep it. An edit
     that repeats the current values changes nothing (no ``updated_at`` bump, no event)."""
     given = command.model_fields_set
-    async with db.write() as tx:
+    async with opened(db).write() as tx:
         ref = await article_repo.get_editable(tx.conn, slug)
         if ref is None:
             raise NotFound("article")
@@ -285,10 +286,10 @@ async def _write_edit(tx: Transaction, ref: Any, values: dict[str, Any], title: 
 
 
 async def delete_article(
-    db: Database, principal: Principal, slug: str, *, client: ClientInfo = NO_CLIENT
+    db: Store, principal: Principal, slug: str, *, client: ClientInfo = NO_CLIENT
 ) -> None:
     """An admin deleting someone else's article leaves an audit row in the same write."""
-    async with db.write() as tx:
+    async with opened(db).write() as tx:
         ref = await _authorize(tx.conn, slug, can_delete_article, principal)
         gone = await article_repo.dependents(tx.conn, ref.id)
         await article_repo.delete_article(tx.conn, ref.id, author_id=ref.author_id, gone=gone)
@@ -313,10 +314,10 @@ async def delete_article(
         )
 
 
-async def _set_favorite(db: Database, principal: Principal, slug: str, *, on: bool) -> ArticleView:
+async def _set_favorite(db: Store, principal: Principal, slug: str, *, on: bool) -> ArticleView:
     """Idempotent: favoriting twice, or unfavoriting what was never favorited, is a no-op
     (and records no event)."""
-    async with db.write() as tx:
+    async with opened(db).write() as tx:
         ref = await article_repo.get_ref(tx.conn, slug, lock=True)
         if ref is None:
             raise NotFound("article")
@@ -328,15 +329,15 @@ async def _set_favorite(db: Database, principal: Principal, slug: str, *, on: bo
         return await _read_back(tx, ref.id, principal)
 
 
-async def favorite(db: Database, principal: Principal, slug: str) -> ArticleView:
+async def favorite(db: Store, principal: Principal, slug: str) -> ArticleView:
     return await _set_favorite(db, principal, slug, on=True)
 
 
-async def unfavorite(db: Database, principal: Principal, slug: str) -> ArticleView:
+async def unfavorite(db: Store, principal: Principal, slug: str) -> ArticleView:
     return await _set_favorite(db, principal, slug, on=False)
 
 
-async def list_tags(db: Database) -> list[str]:
+async def list_tags(db: Store) -> list[str]:
     read_tags.note(cache_keys.TAGS)
-    async with db.read() as conn:
+    async with opened(db).read() as conn:
         return await article_repo.popular_tags(conn, limit=TAGS_LIMIT)

@@ -43,10 +43,11 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.base import utcnow
-from quillpress.db.database import Database
+from quillpress.db.database import opened
 from quillpress.domain.commands import AuditFilter, Page
 from quillpress.domain.views import AuditEventView, Paged
 from quillpress.infra.request_context import current_request_id
+from quillpress.infra.resources import Store
 from quillpress.repositories import audit as audit_repo
 
 if TYPE_CHECKING:  # services.sessions imports this module
@@ -120,7 +121,7 @@ async def record(
 
 
 async def record_alone(
-    db: Database,
+    db: Store,
     *,
     action: str,
     client: ClientInfo,
@@ -132,7 +133,7 @@ async def record_alone(
 ) -> None:
     """An event with no write of its own (failed login, lockout): its own short
     transaction. The limiter calls this with ``action=RATE_LOCKOUT``."""
-    async with db.write() as tx:
+    async with opened(db).write() as tx:
         await record(
             tx.conn,
             action=action,
@@ -160,15 +161,15 @@ def event_view(row: Any) -> AuditEventView:
     )
 
 
-async def list_events(db: Database, filters: AuditFilter, page: Page) -> Paged[AuditEventView]:
+async def list_events(db: Store, filters: AuditFilter, page: Page) -> Paged[AuditEventView]:
     """Newest first; unauthorized (the admin service and the CLI are the callers)."""
-    async with db.read() as conn:
+    async with opened(db).read() as conn:
         rows, total = await audit_repo.list_events(conn, filters, page)
     items = [event_view(row) for row in rows[: page.limit]]
     return Paged(items=items, total=total, has_next=len(rows) > page.limit)
 
 
-async def prune(db: Database, *, retention_days: int) -> int:
+async def prune(db: Store, *, retention_days: int) -> int:
     """Delete events older than ``retention_days``; how many went."""
-    async with db.write() as tx:
+    async with opened(db).write() as tx:
         return await audit_repo.prune(tx.conn, before=utcnow() - timedelta(days=retention_days))

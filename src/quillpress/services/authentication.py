@@ -23,13 +23,14 @@ from datetime import timedelta
 from enum import StrEnum
 
 from quillpress.db.base import utcnow
-from quillpress.db.database import Database
+from quillpress.db.database import opened
 from quillpress.domain.auth import Principal, Role
 from quillpress.domain.errors import CsrfRejected, Unauthenticated
 from quillpress.infra import cache_keys
 from quillpress.infra.activity import ActivityThrottle
 from quillpress.infra.limits import Limiter
 from quillpress.infra.request_context import note_user
+from quillpress.infra.resources import Store
 from quillpress.infra.security import Security
 from quillpress.infra.tokens import parse_authorization
 from quillpress.repositories import sessions as session_repo
@@ -104,7 +105,7 @@ class Authenticated:
 
 
 async def authenticate(
-    db: Database,
+    db: Store,
     security: Security,
     credentials: Credentials,
     *,
@@ -164,7 +165,7 @@ def claimed(security: Security, credentials: Credentials) -> Claim | None:
 
 
 async def admitted(
-    db: Database,
+    db: Store,
     claim: Claim,
     role: str | None,
     credentials: Credentials,
@@ -212,25 +213,26 @@ def session_key(user_id: int, session_id: str) -> tuple[str, tuple[str, ...]]:
     return key, (key, cache_keys.sessions(user_id))
 
 
-async def live_role(db: Database, user_id: int, session_id: str) -> str | None:
+async def live_role(db: Store, user_id: int, session_id: str) -> str | None:
     """The role of a live session's account (``None``: ended, revoked, or no account)."""
+    database = opened(db)
 
     async def load() -> bytes | None:
-        async with db.read() as conn:
+        async with database.read() as conn:
             role = await session_repo.live_role(conn, session_id, user_id)
         return role.encode() if role is not None else None
 
-    if db.cache is None or not db.cache.shared:
+    if database.cache is None or not database.cache.shared:
         raw = await load()
     else:
         key, tags = session_key(user_id, session_id)
-        raw = await db.cache.fetch(key, tags, load)
+        raw = await database.cache.fetch(key, tags, load)
     return raw.decode() if raw is not None else None
 
 
-async def _record_activity(db: Database, session_id: str, interval_seconds: float) -> None:
+async def _record_activity(db: Store, session_id: str, interval_seconds: float) -> None:
     now = utcnow()
-    async with db.write() as tx:
+    async with opened(db).write() as tx:
         await session_repo.touch(
             tx.conn, session_id, now=now, not_since=now - timedelta(seconds=interval_seconds)
         )

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from quillpress.db.base import utcnow
-from quillpress.db.database import Database, Transaction
+from quillpress.db.database import Transaction, opened
 from quillpress.domain.auth import Principal, Viewer, can_delete_comment, ensure, viewer_id
 from quillpress.domain.commands import AddComment
 from quillpress.domain.errors import NotFound
 from quillpress.domain.events import CommentAdded, CommentDeleted
 from quillpress.domain.idempotency import ADD_COMMENT, Created, IdempotencyKey
 from quillpress.domain.views import CommentView
+from quillpress.infra.resources import Store
 from quillpress.repositories import articles as article_repo
 from quillpress.repositories import comments as comment_repo
 from quillpress.services import audit, read_tags
@@ -20,8 +21,8 @@ from quillpress.services.assemble import comment_view
 from quillpress.services.sessions import NO_CLIENT, ClientInfo
 
 
-async def list_comments(db: Database, viewer: Viewer, slug: str) -> list[CommentView]:
-    async with db.read() as conn:
+async def list_comments(db: Store, viewer: Viewer, slug: str) -> list[CommentView]:
+    async with opened(db).read() as conn:
         ref = await article_repo.get_ref(conn, slug)
         if ref is None:
             raise NotFound("article")
@@ -32,10 +33,10 @@ async def list_comments(db: Database, viewer: Viewer, slug: str) -> list[Comment
 
 
 async def comments_per_article(
-    db: Database, viewer: Viewer, article_ids: Sequence[int]
+    db: Store, viewer: Viewer, article_ids: Sequence[int]
 ) -> dict[int, list[CommentView]]:
     """Comments of many articles in one statement: the batch behind ``Article.comments``."""
-    async with db.read() as conn:
+    async with opened(db).read() as conn:
         rows = await comment_repo.list_for_articles(conn, article_ids, viewer_id=viewer_id(viewer))
     grouped: dict[int, list[CommentView]] = {article_id: [] for article_id in article_ids}
     for row in rows:
@@ -46,7 +47,7 @@ async def comments_per_article(
 
 
 async def add_comment(
-    db: Database,
+    db: Store,
     principal: Principal,
     slug: str,
     command: AddComment,
@@ -55,7 +56,7 @@ async def add_comment(
 ) -> Created[CommentView]:
     """A new comment. With an ``idempotency`` key, a retry of the same request answers the
     comment the first one added (``replayed``) instead of adding another."""
-    async with db.write() as tx:
+    async with opened(db).write() as tx:
         claimed, first = await idempotent.claim(
             tx,
             principal,
@@ -90,7 +91,7 @@ async def _insert_comment(
 
 
 async def delete_comment(
-    db: Database,
+    db: Store,
     principal: Principal,
     slug: str,
     comment_id: int,
@@ -99,7 +100,7 @@ async def delete_comment(
 ) -> None:
     """A comment id under another article's slug is "not found", never deleted. An admin
     deleting someone else's comment leaves an audit row in the same write."""
-    async with db.write() as tx:
+    async with opened(db).write() as tx:
         ref = await article_repo.get_ref(tx.conn, slug)
         if ref is None:
             raise NotFound("article")

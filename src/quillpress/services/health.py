@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from quillpress.db import migrate, replicas
-from quillpress.db.database import Database
+from quillpress.db.database import Database, opened
 from quillpress.db.failures import DATABASE_ERRORS, is_unavailable
 from quillpress.db.replicas import ReplicaCheck
 from quillpress.domain.errors import Unavailable
 from quillpress.infra.cache import Cache, RedisStore
+from quillpress.infra.resources import Store
 
 PROBE_TIMEOUT_SECONDS = 1.5
 """Each database probe's bound: with the others run beside it, /readyz answers within
@@ -83,10 +84,10 @@ class Readiness:
         return self.database == "ok" and self.migrations in {"ok", "ahead"}
 
 
-async def readiness(db: Database, cache: Cache, schema: SchemaHead) -> Readiness:
+async def readiness(db: Store, cache: Cache, schema: SchemaHead) -> Readiness:
     """The database checks and Redis, concurrently."""
     (database, primary, replica_checks, migrations), redis = await asyncio.gather(
-        _database(db, schema), _redis(cache)
+        _database(opened(db), schema), _redis(cache)
     )
     return Readiness(
         database=database,

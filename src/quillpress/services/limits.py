@@ -33,11 +33,11 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from quillpress.db.database import Database
 from quillpress.domain.auth import Principal
 from quillpress.domain.emails import normalized_email
 from quillpress.domain.errors import RateLimited
 from quillpress.infra.limits import Limiter
+from quillpress.infra.resources import Store
 from quillpress.services import audit
 from quillpress.services.sessions import ClientInfo
 
@@ -78,7 +78,7 @@ class Lockout:
     ip: str | None
 
 
-async def on_lockout(db: Database, lockout: Lockout, client: ClientInfo) -> None:
+async def on_lockout(db: Store, lockout: Lockout, client: ClientInfo) -> None:
     """THE lockout hook, called once per lockout: one WARNING line, and an audit row
     (``rate.lockout``) in a short transaction of its own (there is no write to join)."""
     await audit.record_alone(
@@ -117,7 +117,7 @@ async def before_login(limiter: Limiter, account: LoginAccount, ip: str | None) 
 
 
 async def login_failed(
-    db: Database, limiter: Limiter, account: LoginAccount, client: ClientInfo
+    db: Store, limiter: Limiter, account: LoginAccount, client: ClientInfo
 ) -> None:
     """Count one failed login against each failure rule; call :func:`on_lockout` for each
     key this failure exhausted. Never raises ``RateLimited`` itself: the failure is

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from quillpress.db.base import utcnow
-from quillpress.db.database import Database
+from quillpress.db.database import opened
 from quillpress.domain.auth import Principal, Viewer, viewer_id
 from quillpress.domain.errors import Invalid, NotFound
 from quillpress.domain.events import FollowAdded, FollowRemoved
 from quillpress.domain.views import ProfileView
 from quillpress.infra import cache_keys
+from quillpress.infra.resources import Store
 from quillpress.repositories import users as user_repo
 from quillpress.services import read_tags
 from quillpress.services.assemble import profile_view
 
 
-async def get_profile(db: Database, viewer: Viewer, username: str) -> ProfileView:
-    async with db.read() as conn:
+async def get_profile(db: Store, viewer: Viewer, username: str) -> ProfileView:
+    async with opened(db).read() as conn:
         row = await user_repo.get_profile(conn, username, viewer_id=viewer_id(viewer))
     if row is None:
         read_tags.note(cache_keys.uid(username))  # until someone takes the name
@@ -26,10 +27,10 @@ async def get_profile(db: Database, viewer: Viewer, username: str) -> ProfileVie
 
 
 async def _set_following(
-    db: Database, principal: Principal, username: str, *, on: bool
+    db: Store, principal: Principal, username: str, *, on: bool
 ) -> ProfileView:
     """Idempotent both ways. Following yourself is refused (the database forbids it too)."""
-    async with db.write() as tx:
+    async with opened(db).write() as tx:
         target = await user_repo.get_id_by_username(tx.conn, username)
         if target is None:
             raise NotFound("profile")
@@ -48,9 +49,9 @@ async def _set_following(
     return view
 
 
-async def follow(db: Database, principal: Principal, username: str) -> ProfileView:
+async def follow(db: Store, principal: Principal, username: str) -> ProfileView:
     return await _set_following(db, principal, username, on=True)
 
 
-async def unfollow(db: Database, principal: Principal, username: str) -> ProfileView:
+async def unfollow(db: Store, principal: Principal, username: str) -> ProfileView:
     return await _set_following(db, principal, username, on=False)

@@ -17,7 +17,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from quillpress.db.database import Database
+from quillpress.db.database import Database, opened
 from quillpress.domain import highlight
 from quillpress.domain import search as language
 from quillpress.domain.auth import Viewer, viewer_id
@@ -27,6 +27,7 @@ from quillpress.domain.search import SearchQuery
 from quillpress.domain.views import Highlight, Paged, SearchHit, SearchResults
 from quillpress.infra import cache_keys
 from quillpress.infra.limits import Limiter
+from quillpress.infra.resources import Store
 from quillpress.repositories import search as search_repo
 from quillpress.repositories.listings import Criteria
 from quillpress.services import articles as article_service
@@ -41,7 +42,7 @@ _suggesting: WeakKeyDictionary[Database, bool] = WeakKeyDictionary()
 
 
 async def search_articles(
-    db: Database,
+    db: Store,
     viewer: Viewer,
     text: str,
     filters: ArticleFilter,
@@ -70,7 +71,8 @@ async def search_articles(
             Paged([], total=0), suggestion=None, query_key=query.key, offset=offset
         )
     criteria = Criteria(tag=filters.tag, author=filters.author, favorited_by=filters.favorited)
-    async with db.read() as conn:
+    database = opened(db)
+    async with database.read() as conn:
         await read_tags.search_scope(conn, filters)
         found = await search_repo.search_page(
             conn,
@@ -81,7 +83,7 @@ async def search_articles(
             offset=offset,
             with_body=wanted.with_body,
         )
-        suggestion = await _suggestion(db, conn, query) if found.total == 0 else None
+        suggestion = await _suggestion(database, conn, query) if found.total == 0 else None
     rows = found.rows[: page.limit]
     views = assemble.article_views_from(rows, found.tags, with_body=wanted.with_body)
     read_tags.articles(views)

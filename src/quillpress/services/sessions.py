@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.base import utcnow
-from quillpress.db.database import Database, Transaction
+from quillpress.db.database import Transaction, opened
 from quillpress.domain.auth import Principal
 from quillpress.domain.errors import NotFound
 from quillpress.domain.events import SessionRevoked
 from quillpress.domain.views import DeviceSessionView
+from quillpress.infra.resources import Store
 from quillpress.infra.tokens import new_session_id
 from quillpress.repositories import sessions as session_repo
 from quillpress.repositories import users as user_repo
@@ -57,18 +58,18 @@ async def start_session(
     return session_id
 
 
-async def list_sessions(db: Database, principal: Principal) -> list[DeviceSessionView]:
+async def list_sessions(db: Store, principal: Principal) -> list[DeviceSessionView]:
     """The user's live sessions, newest first; ``current`` marks the request's own."""
-    async with db.read() as conn:
+    async with opened(db).read() as conn:
         rows = await session_repo.list_live(conn, principal.user_id)
     return _views(rows, current=principal.session_id)
 
 
-async def sessions_of(db: Database, username: str) -> list[DeviceSessionView]:
+async def sessions_of(db: Store, username: str) -> list[DeviceSessionView]:
     """An operator's look at one user's live sessions (``quillpress sessions NAME``),
     newest first; no request is asking, so none is ``current``. An unknown name is not
     found."""
-    async with db.read() as conn:
+    async with opened(db).read() as conn:
         user_id = await user_repo.get_id_by_username(conn, username)
         if user_id is None:
             raise NotFound("user")
@@ -91,21 +92,21 @@ def _views(rows: Sequence[Any], *, current: str | None) -> list[DeviceSessionVie
 
 
 async def revoke_session(
-    db: Database, principal: Principal, session_id: str, *, client: ClientInfo = NO_CLIENT
+    db: Store, principal: Principal, session_id: str, *, client: ClientInfo = NO_CLIENT
 ) -> None:
     """End one of the user's own sessions; anyone else's, or an unknown id, is not found."""
-    async with db.write() as tx:
+    async with opened(db).write() as tx:
         if not await _end_one(
             tx, principal, session_id, action=audit.SESSION_REVOKE, client=client
         ):
             raise NotFound("session")
 
 
-async def logout(db: Database, principal: Principal, *, client: ClientInfo = NO_CLIENT) -> None:
+async def logout(db: Store, principal: Principal, *, client: ClientInfo = NO_CLIENT) -> None:
     """End the request's own session (already ended: nothing to do)."""
     if principal.session_id is None:
         return
-    async with db.write() as tx:
+    async with opened(db).write() as tx:
         await _end_one(
             tx, principal, principal.session_id, action=audit.SESSION_LOGOUT, client=client
         )
@@ -130,8 +131,8 @@ async def _end_one(
     return True
 
 
-async def logout_all(db: Database, principal: Principal, *, client: ClientInfo = NO_CLIENT) -> None:
-    async with db.write() as tx:
+async def logout_all(db: Store, principal: Principal, *, client: ClientInfo = NO_CLIENT) -> None:
+    async with opened(db).write() as tx:
         revoked = await end_sessions(tx, principal.user_id, reason="logout-all")
         await audit.record(
             tx.conn,

@@ -9,13 +9,14 @@ from typing import Any
 from sqlalchemy import Row
 
 from quillpress.db.base import utcnow
-from quillpress.db.database import Database
+from quillpress.db.database import opened
 from quillpress.domain.auth import Principal, Role
 from quillpress.domain.commands import LoginUser, RegisterUser, UpdateUser
 from quillpress.domain.errors import Banned, Conflict, Unauthenticated
 from quillpress.domain.events import SessionRevoked, UserRegistered, UserUpdated
 from quillpress.domain.views import SessionView, UserView
 from quillpress.infra.limits import Limiter
+from quillpress.infra.resources import Store
 from quillpress.infra.security import Security
 from quillpress.repositories import sessions as session_repo
 from quillpress.repositories import users as user_repo
@@ -45,7 +46,7 @@ def _session(
 
 
 async def register(
-    db: Database,
+    db: Store,
     security: Security,
     command: RegisterUser,
     *,
@@ -56,13 +57,13 @@ async def register(
     """``role`` other than ``user`` is only ever passed by the CLI (admins are made there).
     The new account's first session is created in the same transaction."""
     await limits.registration(limiter, client.ip)
-    async with db.read() as conn:
+    async with opened(db).read() as conn:
         taken = await user_repo.taken_fields(conn, username=command.username, email=command.email)
     if taken:
         raise Conflict.taken(*taken)
     # Hash with no connection held: the hash takes far longer than the insert.
     password_hash = await security.passwords.hash(command.password)
-    async with db.write() as tx:
+    async with opened(db).write() as tx:
         user_id = await user_repo.insert_user(
             tx.conn,
             username=command.username,
@@ -97,7 +98,7 @@ async def register(
 
 
 async def login(
-    db: Database,
+    db: Store,
     security: Security,
     command: LoginUser,
     *,
@@ -111,7 +112,7 @@ async def login(
     banned account is refused only once the password proved right (a guesser learns
     nothing about bans). Failures get an audit row of their own; a success's row and
     ``last_login_at`` share the session's transaction."""
-    async with db.read() as conn:
+    async with opened(db).read() as conn:
         row = await user_repo.get_account_by_email(conn, command.email)
     account = limits.login_account(row, command.email)  # the id found, not the text sent
     await limits.before_login(limiter, account, client.ip)
@@ -124,7 +125,7 @@ async def login(
         await _login_failed(db, client, command.email, row, reason="banned")
         raise Banned()
     refresh_token = security.refresh.new()
-    async with db.write() as tx:
+    async with opened(db).write() as tx:
         session_id = await start_session(
             tx.conn, row.id, client, refresh_hash=security.refresh.hash(refresh_token)
         )
@@ -141,7 +142,7 @@ async def login(
 
 
 async def _login_failed(
-    db: Database, client: ClientInfo, email: str, row: Row[Any] | None, *, reason: str = ""
+    db: Store, client: ClientInfo, email: str, row: Row[Any] | None, *, reason: str = ""
 ) -> None:
     """The email as given and whether it names an account; never the password."""
     detail: dict[str, Any] = {"email": email, "accountExists": row is not None}
@@ -158,7 +159,7 @@ async def _login_failed(
 
 
 async def refresh(
-    db: Database,
+    db: Store,
     security: Security,
     refresh_token: str,
     *,
@@ -190,7 +191,7 @@ async def refresh(
     reused: Row[Any] | None = None
     account: Row[Any] | None = None
     session_id = ""
-    async with db.write() as tx:
+    async with opened(db).write() as tx:
         rotated = await session_repo.rotate_refresh(
             tx.conn,
             spent_hash=spent,
@@ -257,8 +258,8 @@ def _within_grace(row: Row[Any], now: datetime, grace_seconds: int, successor_ha
     )
 
 
-async def current_user(db: Database, principal: Principal) -> UserView:
-    async with db.read() as conn:
+async def current_user(db: Store, principal: Principal) -> UserView:
+    async with opened(db).read() as conn:
         row = await user_repo.get_account(conn, principal.user_id)
     if row is None:  # the account behind a still-valid token is gone
         raise Unauthenticated.invalid()
@@ -266,7 +267,7 @@ async def current_user(db: Database, principal: Principal) -> UserView:
 
 
 async def update_user(
-    db: Database,
+    db: Store,
     security: Security,
     principal: Principal,
     command: UpdateUser,
@@ -277,7 +278,7 @@ async def update_user(
     values: dict[str, Any] = {field: getattr(command, field) for field in given - {"password"}}
     if "password" in given and command.password is not None:
         values["password_hash"] = await security.passwords.hash(command.password)
-    async with db.write() as tx:
+    async with opened(db).write() as tx:
         before = await user_repo.get_account(tx.conn, principal.user_id)
         if before is None:  # the account behind a still-valid token is gone
             raise Unauthenticated.invalid()

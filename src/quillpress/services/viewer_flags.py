@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from quillpress.db.database import Database
+from quillpress.db.database import opened
 from quillpress.domain.auth import Principal
+from quillpress.infra.resources import Store
 from quillpress.repositories import viewer_flags as flag_repo
 from quillpress.repositories.viewer_flags import NO_FLAGS, ViewerFlags
 
@@ -17,11 +18,11 @@ __all__ = ["ViewerFlags", "flags"]
 
 
 async def flags(
-    db: Database, viewer: Principal, *, article_ids: Collection[int], author_ids: Collection[int]
+    db: Store, viewer: Principal, *, article_ids: Collection[int], author_ids: Collection[int]
 ) -> ViewerFlags:
     if not article_ids and not author_ids:
         return NO_FLAGS
-    async with db.read() as conn:
+    async with opened(db).read() as conn:
         return await flag_repo.viewer_flags(
             conn, viewer.user_id, article_ids=article_ids, author_ids=author_ids
         )

@@ -12,7 +12,8 @@ from quillpress.config import Settings
 from quillpress.domain.auth import Principal
 from quillpress.domain.errors import Unauthenticated
 from quillpress.domain.idempotency import Created, IdempotencyKey, parse_key
-from quillpress.infra.resources import Database, Limiter
+from quillpress.infra.limits import Limiter
+from quillpress.infra.resources import Store
 from quillpress.infra.security import Security
 from quillpress.services.sessions import ClientInfo
 
@@ -21,7 +22,7 @@ V = TypeVar("V")
 
 @dataclass
 class Context:
-    db: Database
+    db: Store
     security: Security
     settings: Settings
     viewer: Principal | None

@@ -48,7 +48,6 @@ from quillpress.api.graphql.errors import (
 from quillpress.api.graphql.execution import LeafExecutor
 from quillpress.api.graphql.schema import schema as default_schema
 from quillpress.api.idempotency import KEY_HEADER, REPLAYED_HEADER
-from quillpress.api.middleware import statement_stats
 from quillpress.api.resources import resources
 from quillpress.api.security_headers import new_nonce, page_response
 from quillpress.config import Settings
@@ -63,6 +62,7 @@ from quillpress.infra import read_tags
 from quillpress.infra.metrics import Metrics
 from quillpress.infra.persisted_queries import SHA256_HEX, document_hash
 from quillpress.infra.resources import Resources
+from quillpress.infra.statements import statement_stats
 from quillpress.services import limits
 from quillpress.services.authentication import authenticate
 

@@ -12,7 +12,7 @@ from aiodataloader import DataLoader
 from quillpress.domain.auth import Principal
 from quillpress.domain.commands import Group, Page
 from quillpress.domain.views import ArticleView, CommentView, Paged
-from quillpress.infra.resources import Database
+from quillpress.infra.resources import Store
 from quillpress.services import articles as article_service
 from quillpress.services import comments as comment_service
 from quillpress.services.articles import PageFields
@@ -21,7 +21,7 @@ PagesKey = tuple[Group, Page, PageFields]
 
 
 class Loaders:
-    def __init__(self, db: Database, viewer: Principal | None) -> None:
+    def __init__(self, db: Store, viewer: Principal | None) -> None:
         self._db = db
         self._viewer = viewer
         self.comments: DataLoader[int, list[CommentView]] = DataLoader(self._comments)

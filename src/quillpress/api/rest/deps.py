@@ -17,7 +17,8 @@ from quillpress.domain.auth import Principal
 from quillpress.domain.commands import Page, make_page
 from quillpress.domain.errors import Invalid, Unauthenticated
 from quillpress.domain.idempotency import IdempotencyKey, parse_key
-from quillpress.infra.resources import Database, Limiter
+from quillpress.infra.limits import Limiter
+from quillpress.infra.resources import Store
 from quillpress.infra.security import Security
 from quillpress.services.authentication import Authenticated, authenticate
 from quillpress.services.sessions import ClientInfo
@@ -27,7 +28,7 @@ from quillpress.services.sessions import ClientInfo
 # each dependency per request, so a handler asking for several of these authenticates once.
 
 
-async def _db(request: Request) -> Database:
+async def _db(request: Request) -> Store:
     return resources(request).database
 
 
@@ -146,7 +147,7 @@ async def _idempotency_key(
     return parse_key(key, ttl_hours=resources(request).settings.idempotency_ttl_hours)
 
 
-Db = Annotated[Database, Depends(_db)]
+Db = Annotated[Store, Depends(_db)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 Mode = Annotated[SessionMode, Depends(_session_mode)]
 Client = Annotated[ClientInfo, Depends(_client)]
