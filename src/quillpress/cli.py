@@ -767,6 +767,8 @@ async def _create_user(
     # Through the typed resources, so the write's after-commit purge reaches a shared
     # cache (Redis) that running servers read.
     from quillpress.db import migrate
+    from quillpress.domain.clients import ClientInfo
+    from quillpress.infra.limits import Limiter
     from quillpress.infra.resources import open_resources
     from quillpress.services import users as user_service
 
@@ -774,7 +776,14 @@ async def _create_user(
         settings, security=security, null_pool=True, outside_server=True
     ) as resources:
         await migrate.upgrade(resources.database.engine)
-        session = await user_service.register(resources.database, security, command, role=role)
+        session = await user_service.register(
+            resources.database,
+            security,
+            command,
+            role=role,
+            client=ClientInfo(),
+            limiter=Limiter.disabled(),
+        )
     return session.user.id
 
 

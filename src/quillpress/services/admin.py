@@ -14,16 +14,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from quillpress.db.base import utcnow
 from quillpress.db.database import Database, Transaction
 from quillpress.domain.auth import Principal, can_administer, ensure
+from quillpress.domain.clients import ClientInfo
+from quillpress.domain.clock import utcnow
 from quillpress.domain.commands import AdminUpdateUser, AuditFilter, Page, UserSearch
 from quillpress.domain.errors import LastAdmin, NotFound
 from quillpress.domain.events import UserUpdated
 from quillpress.domain.views import AdminUserView, AuditEventView, Paged
 from quillpress.repositories import users as user_repo
 from quillpress.services import audit
-from quillpress.services.sessions import NO_CLIENT, ClientInfo, end_sessions
+from quillpress.services.sessions import end_sessions
 
 
 def _authorize(principal: Principal) -> None:
@@ -73,7 +74,7 @@ async def update_user(
     username: str,
     command: AdminUpdateUser,
     *,
-    client: ClientInfo = NO_CLIENT,
+    client: ClientInfo,
 ) -> AdminUserView:
     """Partial: ``role`` and/or ``banned``. A value equal to the current one changes
     nothing (no event, no audit row)."""

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from quillpress.db.base import utcnow
 from quillpress.db.database import Database, Transaction
 from quillpress.domain.auth import (
     Principal,
@@ -19,6 +18,8 @@ from quillpress.domain.auth import (
     ensure,
     viewer_id,
 )
+from quillpress.domain.clients import ClientInfo
+from quillpress.domain.clock import utcnow
 from quillpress.domain.commands import ArticleFilter, CreateArticle, Group, Page, UpdateArticle
 from quillpress.domain.errors import Conflict, NotFound
 from quillpress.domain.events import (
@@ -36,7 +37,6 @@ from quillpress.repositories import batches, listings
 from quillpress.repositories.listings import Criteria
 from quillpress.services import assemble, audit, read_tags, slugs
 from quillpress.services import idempotency as idempotent
-from quillpress.services.sessions import NO_CLIENT, ClientInfo
 
 TAGS_LIMIT = 500
 
@@ -285,7 +285,7 @@ async def _write_edit(tx: Transaction, ref: Any, values: dict[str, Any], title: 
 
 
 async def delete_article(
-    db: Database, principal: Principal, slug: str, *, client: ClientInfo = NO_CLIENT
+    db: Database, principal: Principal, slug: str, *, client: ClientInfo
 ) -> None:
     """An admin deleting someone else's article leaves an audit row in the same write."""
     async with db.write() as tx:

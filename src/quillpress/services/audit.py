@@ -38,19 +38,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from quillpress.db.base import utcnow
 from quillpress.db.database import Database
+from quillpress.domain.clients import ClientInfo
+from quillpress.domain.clock import utcnow
 from quillpress.domain.commands import AuditFilter, Page
 from quillpress.domain.views import AuditEventView, Paged
 from quillpress.infra.request_context import current_request_id
 from quillpress.repositories import audit as audit_repo
-
-if TYPE_CHECKING:  # services.sessions imports this module
-    from quillpress.services.sessions import ClientInfo
 
 USER_REGISTER: Final = "user.register"
 USER_LOGIN: Final = "user.login"

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from quillpress.db.base import utcnow
 from quillpress.db.database import Transaction
 from quillpress.domain.auth import Principal
+from quillpress.domain.clock import utcnow
 from quillpress.domain.idempotency import IdempotencyKey, fingerprint, in_progress, reused
 from quillpress.repositories import idempotency as key_repo
 

@@ -35,15 +35,14 @@ from sqlalchemy import Row
 
 from quillpress.db.database import Database
 from quillpress.domain.auth import Principal
+from quillpress.domain.clients import ClientInfo
 from quillpress.domain.emails import normalized_email
 from quillpress.domain.errors import RateLimited
 from quillpress.infra.limits import Limiter
 from quillpress.services import audit
-from quillpress.services.sessions import ClientInfo
 
 log = logging.getLogger("quillpress.limits")
 
-NO_LIMITS = Limiter.disabled()
 UNKNOWN_IP = "unknown"  # no peer address (a Unix socket): one shared key, still limited
 FAILURE_RULES = ("login_account_ip", "login_account", "login_ip")
 

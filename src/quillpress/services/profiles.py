@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from quillpress.db.base import utcnow
 from quillpress.db.database import Database
 from quillpress.domain.auth import Principal, Viewer, viewer_id
+from quillpress.domain.clock import utcnow
 from quillpress.domain.errors import Invalid, NotFound
 from quillpress.domain.events import FollowAdded, FollowRemoved
 from quillpress.domain.views import ProfileView

@@ -7,14 +7,14 @@ request on any instance see it (see ``services.authentication``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from quillpress.db.base import utcnow
 from quillpress.db.database import Database, Transaction
 from quillpress.domain.auth import Principal
+from quillpress.domain.clients import ClientInfo
+from quillpress.domain.clock import utcnow
 from quillpress.domain.errors import NotFound
 from quillpress.domain.events import SessionRevoked
 from quillpress.domain.views import DeviceSessionView
@@ -24,21 +24,6 @@ from quillpress.repositories import users as user_repo
 from quillpress.services import audit
 
 USER_AGENT_LENGTH = 512
-
-
-@dataclass(frozen=True, slots=True)
-class ClientInfo:
-    """Who is asking, as the transport saw it: the ``User-Agent`` header, the peer
-    address of the connection from the ASGI scope (never a forwarded-for header a client
-    can forge) and the request id (``None``: the current one, see ``services.audit``).
-    Sessions and audit rows record it."""
-
-    user_agent: str | None = None
-    ip: str | None = None
-    request_id: str | None = None
-
-
-NO_CLIENT = ClientInfo()
 
 
 async def start_session(
@@ -91,7 +76,7 @@ def _views(rows: Sequence[Any], *, current: str | None) -> list[DeviceSessionVie
 
 
 async def revoke_session(
-    db: Database, principal: Principal, session_id: str, *, client: ClientInfo = NO_CLIENT
+    db: Database, principal: Principal, session_id: str, *, client: ClientInfo
 ) -> None:
     """End one of the user's own sessions; anyone else's, or an unknown id, is not found."""
     async with db.write() as tx:
@@ -101,7 +86,7 @@ async def revoke_session(
             raise NotFound("session")
 
 
-async def logout(db: Database, principal: Principal, *, client: ClientInfo = NO_CLIENT) -> None:
+async def logout(db: Database, principal: Principal, *, client: ClientInfo) -> None:
     """End the request's own session (already ended: nothing to do)."""
     if principal.session_id is None:
         return
@@ -130,7 +115,7 @@ async def _end_one(
     return True
 
 
-async def logout_all(db: Database, principal: Principal, *, client: ClientInfo = NO_CLIENT) -> None:
+async def logout_all(db: Database, principal: Principal, *, client: ClientInfo) -> None:
     async with db.write() as tx:
         revoked = await end_sessions(tx, principal.user_id, reason="logout-all")
         await audit.record(

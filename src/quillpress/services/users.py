@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from quillpress.db.base import utcnow
 from quillpress.db.database import Database
 from quillpress.domain.auth import Principal, Role
+from quillpress.domain.clients import ClientInfo
+from quillpress.domain.clock import utcnow
 from quillpress.domain.commands import LoginUser, RegisterUser, UpdateUser
 from quillpress.domain.errors import Banned, Conflict, Unauthenticated
 from quillpress.domain.events import SessionRevoked, UserRegistered, UserUpdated
@@ -21,7 +22,7 @@ from quillpress.repositories import sessions as session_repo
 from quillpress.repositories import users as user_repo
 from quillpress.services import audit, limits
 from quillpress.services.authentication import CsrfProof, check_csrf, check_csrf_presence
-from quillpress.services.sessions import NO_CLIENT, ClientInfo, end_sessions, start_session
+from quillpress.services.sessions import end_sessions, start_session
 
 log = logging.getLogger("quillpress.sessions")
 
@@ -50,8 +51,8 @@ async def register(
     command: RegisterUser,
     *,
     role: Role = Role.USER,
-    client: ClientInfo = NO_CLIENT,
-    limiter: Limiter = limits.NO_LIMITS,
+    client: ClientInfo,
+    limiter: Limiter,
 ) -> SessionView:
     """``role`` other than ``user`` is only ever passed by the CLI (admins are made there).
     The new account's first session is created in the same transaction."""
@@ -101,8 +102,8 @@ async def login(
     security: Security,
     command: LoginUser,
     *,
-    client: ClientInfo = NO_CLIENT,
-    limiter: Limiter = limits.NO_LIMITS,
+    client: ClientInfo,
+    limiter: Limiter,
 ) -> SessionView:
     """Unknown email and wrong password fail identically, in status, body and time.
     Every login starts a new server-side session. The address is looked up by its
@@ -162,7 +163,7 @@ async def refresh(
     security: Security,
     refresh_token: str,
     *,
-    client: ClientInfo = NO_CLIENT,
+    client: ClientInfo,
     csrf: CsrfProof | None = None,
 ) -> SessionView:
     """Spend ``refresh_token`` for a new access token and its successor.
@@ -271,7 +272,7 @@ async def update_user(
     principal: Principal,
     command: UpdateUser,
     *,
-    client: ClientInfo = NO_CLIENT,
+    client: ClientInfo,
 ) -> UserView:
     given = command.model_fields_set
     values: dict[str, Any] = {field: getattr(command, field) for field in given - {"password"}}

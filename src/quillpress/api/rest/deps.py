@@ -14,13 +14,13 @@ from quillpress.api.rest.cookies import SessionMode
 from quillpress.config import Settings
 from quillpress.domain import cursors
 from quillpress.domain.auth import Principal
+from quillpress.domain.clients import ClientInfo
 from quillpress.domain.commands import Page, make_page
 from quillpress.domain.errors import Invalid, Unauthenticated
 from quillpress.domain.idempotency import IdempotencyKey, parse_key
 from quillpress.infra.resources import Database, Limiter
 from quillpress.infra.security import Security
 from quillpress.services.authentication import Authenticated, authenticate
-from quillpress.services.sessions import ClientInfo
 
 # Dependencies are ``async def`` on purpose: FastAPI runs plain ``def`` dependencies in a
 # thread pool, a hop that costs more than everything these functions do. FastAPI caches
