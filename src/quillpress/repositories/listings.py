@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, bindparam, exists, false, func, select, tuple_
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -86,9 +87,37 @@ def favorited_flag(viewer: Any) -> Any:
     )
 
 
+class ArticleRow(NamedTuple):
+    """An article as :func:`article_columns` selects it, in that order: built by position
+    (``ArticleRow(*row)``) from the fast path's records and SQLAlchemy's rows alike."""
+
+    id: int
+    slug: str
+    title: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    author_id: int
+    username: str
+    bio: str | None
+    image: str | None
+    favorites_count: int
+    favorited: int
+    """A flag: ``False``/``True`` on PostgreSQL, ``0``/``1`` on SQLite (read it with ``bool``)."""
+    following: int
+    """Whether the viewer follows the author, as :attr:`favorited` is read."""
+    body: str | None = None
+    """Only when selected ``with_body``."""
+
+
+ARTICLE_WIDTH = len(ArticleRow._fields) - 1
+"""Columns of an article selected without its body: a listing's extra columns follow."""
+
+
 def article_columns(viewer: Any, *, with_body: bool) -> Any:
-    """An article with its author, favorite count and the viewer's flags, as one SELECT.
-    ``viewer`` is a user id, a bound parameter, or ``None`` for anonymous."""
+    """An article with its author, favorite count and the viewer's flags, as one SELECT
+    whose columns are :class:`ArticleRow`'s. ``viewer`` is a user id, a bound parameter,
+    or ``None`` for anonymous."""
     columns = [
         Article.id,
         Article.slug,
@@ -213,8 +242,7 @@ def _page_statement(
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    rows: Sequence[Any]
-    """SQLAlchemy rows, or the fast path's named tuples: both read by attribute."""
+    rows: Sequence[ArticleRow]
     tags: dict[int, list[str]]
     total: int | None
 
@@ -250,15 +278,17 @@ async def list_page(
         params["viewer_id"] = viewer_id
     if after is not None:
         params.update(after_created_at=after.created_at, after_id=after.id)
-    rows = await fastpath.rows(conn, stmt, params)
+    records = await fastpath.rows(conn, stmt, params)
+    width = ARTICLE_WIDTH + with_body  # then the tags (PostgreSQL), then the total
+    rows = [ArticleRow(*record[:width]) for record in records]
     if on_postgres:
-        tags = {row.id: list(row.tags or ()) for row in rows}
+        tags = {record[0]: list(record[width] or ()) for record in records}
     else:
         tags = await tags_many(conn, [row.id for row in rows])
     total: int | None = None
     if with_total:
-        if rows:
-            total = int(rows[0].total)
+        if records:
+            total = int(records[0][-1])
         elif offset == 0 and after is None:
             total = 0
         else:

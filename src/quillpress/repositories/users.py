@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Integer,
-    Row,
     bindparam,
     delete,
     exists,
@@ -34,6 +33,20 @@ from quillpress.repositories._sql import (
     violated_constraint,
 )
 
+
+class AccountRow(NamedTuple):
+    """An account as :data:`ACCOUNT_COLUMNS` selects it, in that order."""
+
+    id: int
+    username: str
+    email: str
+    bio: str | None
+    image: str | None
+    role: str
+    password_hash: str
+    banned: bool
+
+
 ACCOUNT_COLUMNS = (
     AppUser.id,
     AppUser.username,
@@ -44,6 +57,19 @@ ACCOUNT_COLUMNS = (
     AppUser.password_hash,
     AppUser.banned,
 )
+
+
+class AdminUserRow(NamedTuple):
+    """A user as the admin API lists it (:data:`ADMIN_COLUMNS`, in that order)."""
+
+    id: int
+    username: str
+    email: str
+    role: str
+    banned: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
 
 ADMIN_COLUMNS = (
     AppUser.id,
@@ -63,8 +89,20 @@ def following_flag(viewer_id: int | None, followed_id: Any) -> Any:
     return exists().where(Follow.follower_id == viewer_id, Follow.followed_id == followed_id)
 
 
+class ProfileRow(NamedTuple):
+    """A profile as :func:`profile_columns` selects it, in that order."""
+
+    id: int
+    username: str
+    bio: str | None
+    image: str | None
+    following: int
+    """A flag: ``False``/``True`` on PostgreSQL, ``0``/``1`` on SQLite (read it with ``bool``)."""
+
+
 def profile_columns(viewer_id: Any) -> tuple[Any, ...]:
-    """``viewer_id``: a user id, a bound parameter, or ``None`` for anonymous."""
+    """:class:`ProfileRow`'s columns. ``viewer_id``: a user id, a bound parameter, or
+    ``None`` for anonymous."""
     return (
         AppUser.id,
         AppUser.username,
@@ -84,10 +122,10 @@ ACCOUNT_BY_ID = select(*ACCOUNT_COLUMNS).where(AppUser.id == bindparam("user_id"
 request then pays neither for building the statement nor for deriving its cache key."""
 
 
-async def get_account(conn: AsyncConnection, user_id: int) -> Any | None:
-    """The account's row (read by attribute), or ``None``; through the asyncpg fast path."""
+async def get_account(conn: AsyncConnection, user_id: int) -> AccountRow | None:
+    """Through the asyncpg fast path."""
     found = await fastpath.rows(conn, ACCOUNT_BY_ID, {"user_id": user_id})
-    return found[0] if found else None
+    return AccountRow(*found[0]) if found else None
 
 
 async def get_role(conn: AsyncConnection, user_id: int) -> str | None:
@@ -101,9 +139,9 @@ def by_email(email: str) -> Any:
     return AppUser.email_normalized == normalized_email(email)
 
 
-async def get_account_by_email(conn: AsyncConnection, email: str) -> Row[Any] | None:
-    result = await conn.execute(select(*ACCOUNT_COLUMNS).where(by_email(email)))
-    return result.first()
+async def get_account_by_email(conn: AsyncConnection, email: str) -> AccountRow | None:
+    row = (await conn.execute(select(*ACCOUNT_COLUMNS).where(by_email(email)))).first()
+    return AccountRow(*row) if row is not None else None
 
 
 _PROFILE_BY_NAME = {
@@ -116,13 +154,15 @@ _PROFILE_BY_NAME = {
 request, its construction and cache key cost more than running it)."""
 
 
-async def get_profile(conn: AsyncConnection, username: str, *, viewer_id: int | None) -> Any | None:
-    """The profile's row (read by attribute), or ``None``; through the asyncpg fast path."""
-    params: dict[str, Any] = {"username": username}
+async def get_profile(
+    conn: AsyncConnection, username: str, *, viewer_id: int | None
+) -> ProfileRow | None:
+    """Through the asyncpg fast path."""
+    params: dict[str, int | str] = {"username": username}
     if viewer_id is not None:
         params["viewer_id"] = viewer_id
     found = await fastpath.rows(conn, _PROFILE_BY_NAME[viewer_id is not None], params)
-    return found[0] if found else None
+    return ProfileRow(*found[0]) if found else None
 
 
 async def get_id_by_username(conn: AsyncConnection, username: str) -> int | None:
@@ -207,11 +247,11 @@ async def insert_user(
         return int((await conn.execute(stmt)).scalar_one())
 
 
-async def update_user(conn: AsyncConnection, user_id: int, values: Mapping[str, Any]) -> None:
+async def update_user(conn: AsyncConnection, user_id: int, values: Mapping[str, object]) -> None:
     """A new ``email`` brings its normalised form along (nobody can set one without the
     other)."""
     if "email" in values:
-        values = {**values, "email_normalized": normalized_email(values["email"])}
+        values = {**values, "email_normalized": normalized_email(str(values["email"]))}
     async with _unique_as_conflict():
         await conn.execute(update(AppUser).where(AppUser.id == user_id).values(**values))
 
@@ -242,14 +282,15 @@ async def record_login(conn: AsyncConnection, user_id: int, *, now: datetime) ->
     await conn.execute(update(AppUser).where(AppUser.id == user_id).values(last_login_at=now))
 
 
-async def get_admin_view(conn: AsyncConnection, username: str) -> Row[Any] | None:
+async def get_admin_view(conn: AsyncConnection, username: str) -> AdminUserRow | None:
     """The admin API's columns of one user, by username (case-insensitive)."""
-    return (await conn.execute(select(*ADMIN_COLUMNS).where(by_username(username)))).first()
+    row = (await conn.execute(select(*ADMIN_COLUMNS).where(by_username(username)))).first()
+    return AdminUserRow(*row) if row is not None else None
 
 
 async def admin_list(
     conn: AsyncConnection, *, query: str | None, page: Page
-) -> tuple[Sequence[Row[Any]], int]:
+) -> tuple[list[AdminUserRow], int]:
     """Users newest first whose username (case-insensitively) or normalised email
     contains ``query`` (normalised alike; ``%`` and ``_`` taken literally): ``limit + 1``
     rows (the extra says a next page exists) and the total of matches. Two statements
@@ -262,7 +303,7 @@ async def admin_list(
                 AppUser.email_normalized.contains(normalized_email(query), autoescape=True),
             )
         )
-    return await newest_first_page(
+    rows, total = await newest_first_page(
         conn,
         ADMIN_COLUMNS,
         table=AppUser,
@@ -271,6 +312,7 @@ async def admin_list(
         conditions=conditions,
         page=page,
     )
+    return [AdminUserRow(*row) for row in rows], total
 
 
 async def lock_active_admins(conn: AsyncConnection) -> list[int]:
@@ -299,7 +341,7 @@ async def count_admins(conn: AsyncConnection) -> int:
 
 
 async def set_moderation(
-    conn: AsyncConnection, user_id: int, *, values: Mapping[str, Any], now: datetime
+    conn: AsyncConnection, user_id: int, *, values: Mapping[str, object], now: datetime
 ) -> None:
     """Set ``role`` and/or ``banned``."""
     allowed = {key: value for key, value in values.items() if key in {"role", "banned"}}

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.database import Database, Transaction
@@ -34,7 +33,8 @@ from quillpress.domain.views import ArticleView, Paged
 from quillpress.infra import cache_keys
 from quillpress.repositories import articles as article_repo
 from quillpress.repositories import batches, listings
-from quillpress.repositories.listings import Criteria
+from quillpress.repositories.articles import ArticleRef, EditableArticle
+from quillpress.repositories.listings import ArticleRow, Criteria
 from quillpress.services import assemble, audit, read_tags, slugs
 from quillpress.services import idempotency as idempotent
 
@@ -122,7 +122,8 @@ async def articles_per_group(
             after=page.after,
             with_body=wanted.with_body,
         )
-        views = await assemble.article_views(conn, rows, with_body=wanted.with_body)
+        articles = [row.article for row in rows]
+        views = await assemble.article_views(conn, articles, with_body=wanted.with_body)
         totals = {}
         if wanted.with_total:
             totals = await batches.count_per_group(conn, group, group_ids)
@@ -140,7 +141,7 @@ async def articles_per_group(
     }
 
 
-async def _single(conn: AsyncConnection, row: Row[Any] | None) -> ArticleView:
+async def _single(conn: AsyncConnection, row: ArticleRow | None) -> ArticleView:
     if row is None:
         raise NotFound("article")
     return (await assemble.article_views(conn, [row], with_body=True))[0]
@@ -221,7 +222,15 @@ async def _insert_article(tx: Transaction, principal: Principal, command: Create
     return article_id
 
 
-async def _authorize(conn: AsyncConnection, slug: str, allowed: Any, principal: Principal) -> Any:
+class AuthorRule(Protocol):
+    """A ``domain.auth`` rule on what the principal may do to an author's article."""
+
+    def __call__(self, principal: Principal, *, author_id: int) -> bool: ...
+
+
+async def _authorize(
+    conn: AsyncConnection, slug: str, allowed: AuthorRule, principal: Principal
+) -> ArticleRef:
     ref = await article_repo.get_ref(conn, slug, lock=True)
     if ref is None:
         raise NotFound("article")
@@ -240,7 +249,7 @@ async def update_article(
         if ref is None:
             raise NotFound("article")
         ensure(can_edit_article(principal, author_id=ref.author_id), resource="article")
-        values: dict[str, Any] = {
+        values: dict[str, object] = {
             field: getattr(command, field)
             for field in given & {"title", "description", "body"}
             if getattr(command, field) != getattr(ref, field)
@@ -250,14 +259,14 @@ async def update_article(
         if command.tag_list is not None and set(command.tag_list) != set(previous_tags):
             tags = tuple(command.tag_list)
         if values or tags != previous_tags:
-            values["slug"] = await _write_edit(tx, ref, values, command.title)
+            kept_slug = await _write_edit(tx, ref, values, command.title)
             if tags != previous_tags:
                 await article_repo.replace_tags(tx.conn, ref.id, tags, created_at=ref.created_at)
             tx.record(
                 ArticleUpdated(
                     article_id=ref.id,
                     author_id=ref.author_id,
-                    slug=values["slug"],
+                    slug=kept_slug,
                     previous_slug=ref.slug,
                     tags=tags,
                     previous_tags=previous_tags,
@@ -266,7 +275,9 @@ async def update_article(
         return await _read_back(tx, ref.id, principal)
 
 
-async def _write_edit(tx: Transaction, ref: Any, values: dict[str, Any], title: str | None) -> str:
+async def _write_edit(
+    tx: Transaction, ref: EditableArticle, values: dict[str, object], title: str | None
+) -> str:
     """Store the changed fields (and a new slug if the title changed); the slug it kept."""
     values = {**values, "updated_at": utcnow()}
     new_slugs = [ref.slug]

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, Final
+from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -49,6 +49,7 @@ from quillpress.domain.commands import AuditFilter, Page
 from quillpress.domain.views import AuditEventView, Paged
 from quillpress.infra.request_context import current_request_id
 from quillpress.repositories import audit as audit_repo
+from quillpress.repositories.audit import AuditRow
 
 USER_REGISTER: Final = "user.register"
 USER_LOGIN: Final = "user.login"
@@ -91,7 +92,7 @@ TARGET_LENGTH = 300
 REQUEST_ID_LENGTH = 128
 
 
-def _check_detail(detail: Mapping[str, Any] | None) -> None:
+def _check_detail(detail: Mapping[str, object] | None) -> None:
     if detail is None:
         return
     secret = [key for key in detail if key.lower() in SECRET_KEYS]
@@ -112,7 +113,7 @@ async def record(
     actor: str | None = None,
     target: str | None = None,
     outcome: str = SUCCESS,
-    detail: Mapping[str, Any] | None = None,
+    detail: Mapping[str, object] | None = None,
 ) -> None:
     """Write one audit row on ``conn``, the connection of the caller's transaction (one
     statement). ``actor`` (the username) may be left out when ``actor_id`` is given: the
@@ -142,7 +143,7 @@ async def record_alone(
     actor: str | None = None,
     target: str | None = None,
     outcome: str = FAILURE,
-    detail: Mapping[str, Any] | None = None,
+    detail: Mapping[str, object] | None = None,
 ) -> None:
     """An event with no write of its own (failed login, lockout): its own short
     transaction. The limiter calls this with ``action=RATE_LOCKOUT``."""
@@ -159,7 +160,7 @@ async def record_alone(
         )
 
 
-def event_view(row: Any) -> AuditEventView:
+def event_view(row: AuditRow) -> AuditEventView:
     return AuditEventView(
         id=row.id,
         at=row.at,

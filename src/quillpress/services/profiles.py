@@ -20,7 +20,7 @@ async def get_profile(db: Database, viewer: Viewer, username: str) -> ProfileVie
     if row is None:
         read_tags.note(cache_keys.uid(username))  # until someone takes the name
         raise NotFound("profile")
-    view = profile_view(row, id_field="id")
+    view = profile_view(row)
     read_tags.profiles([view])
     return view
 
@@ -43,7 +43,7 @@ async def _set_following(
         # Read back inside the transaction: the answer is ready once the commit returns.
         row = await user_repo.get_profile(tx.conn, username, viewer_id=principal.user_id)
     assert row is not None  # found above, in this very transaction
-    view = profile_view(row, id_field="id")
+    view = profile_view(row)
     read_tags.profiles([view])
     return view
 

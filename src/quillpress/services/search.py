@@ -88,7 +88,7 @@ async def search_articles(
     hits = [
         SearchHit(
             view,
-            rank=float(row.rank),
+            rank=found.ranks[row.id],
             highlight=Highlight(
                 # A row deleted between SQLite's statements has no highlight: plain text.
                 title=highlight.to_html(found.titles.get(row.id) or view.title),

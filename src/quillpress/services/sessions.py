@@ -7,7 +7,6 @@ request on any instance see it (see ``services.authentication``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,6 +20,7 @@ from quillpress.domain.views import DeviceSessionView
 from quillpress.infra.tokens import new_session_id
 from quillpress.repositories import sessions as session_repo
 from quillpress.repositories import users as user_repo
+from quillpress.repositories.sessions import LiveSession
 from quillpress.services import audit
 
 USER_AGENT_LENGTH = 512
@@ -61,7 +61,7 @@ async def sessions_of(db: Database, username: str) -> list[DeviceSessionView]:
     return _views(rows, current=None)
 
 
-def _views(rows: Sequence[Any], *, current: str | None) -> list[DeviceSessionView]:
+def _views(rows: Sequence[LiveSession], *, current: str | None) -> list[DeviceSessionView]:
     return [
         DeviceSessionView(
             id=row.id,
