@@ -16,7 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from quillpress.db import fastpath
 from quillpress.db.models import Article, ArticleTag, Comment, Favorite, Tag
 from quillpress.repositories import counters
-from quillpress.repositories._sql import insert_ignoring_duplicates, violated_constraint
+from quillpress.repositories._sql import (
+    columns_of,
+    insert_ignoring_duplicates,
+    violated_constraint,
+)
 from quillpress.repositories.listings import ArticleRow, article_columns
 
 _BY_SLUG = {
@@ -75,8 +79,7 @@ async def get_ref(conn: AsyncConnection, slug: str, *, lock: bool = False) -> Ar
     ``lock`` takes the article's row lock (PostgreSQL ``FOR NO KEY UPDATE``; SQLite's write
     lock is already held) before anything else, as ``repositories.counters`` requires: a
     write that changes the article's counters must hold it first."""
-    stmt = select(Article.id, Article.author_id, Article.slug, Article.created_at)
-    stmt = stmt.where(Article.slug == slug)
+    stmt = select(*columns_of(ArticleRef, Article)).where(Article.slug == slug)
     if lock:
         stmt = stmt.with_for_update(key_share=True)
     row = (await conn.execute(stmt)).first()
@@ -86,15 +89,7 @@ async def get_ref(conn: AsyncConnection, slug: str, *, lock: bool = False) -> Ar
 async def get_editable(conn: AsyncConnection, slug: str) -> EditableArticle | None:
     """What an edit may change, to authorize it and to tell a real change from a repeat;
     takes the article's row lock first, as ``get_ref(lock=True)`` does."""
-    stmt = select(
-        Article.id,
-        Article.author_id,
-        Article.slug,
-        Article.created_at,
-        Article.title,
-        Article.description,
-        Article.body,
-    ).where(Article.slug == slug)
+    stmt = select(*columns_of(EditableArticle, Article)).where(Article.slug == slug)
     row = (await conn.execute(stmt.with_for_update(key_share=True))).first()
     return EditableArticle(*row) if row is not None else None
 

@@ -6,16 +6,16 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import ColumnElement, ScalarSelect, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.models import AppUser, AuditEvent
 from quillpress.domain.commands import AuditFilter, Page
-from quillpress.repositories._sql import newest_first_page
+from quillpress.repositories._sql import columns_of, newest_first_page
 
 
 class AuditRow(NamedTuple):
-    """An audit event as :data:`EVENT_COLUMNS` selects it, in that order."""
+    """An audit event: its fields name the columns read (:data:`EVENT_COLUMNS`)."""
 
     id: int
     at: datetime
@@ -30,18 +30,7 @@ class AuditRow(NamedTuple):
     """A JSON object, as recorded (its values are any JSON)."""
 
 
-EVENT_COLUMNS = (
-    AuditEvent.id,
-    AuditEvent.at,
-    AuditEvent.actor,
-    AuditEvent.action,
-    AuditEvent.target,
-    AuditEvent.ip,
-    AuditEvent.user_agent,
-    AuditEvent.request_id,
-    AuditEvent.outcome,
-    AuditEvent.detail,
-)
+EVENT_COLUMNS = columns_of(AuditRow, AuditEvent)
 
 
 async def insert_event(
@@ -60,7 +49,7 @@ async def insert_event(
 ) -> None:
     """One statement. Without ``actor`` (the username), it is read from ``actor_id``'s row
     by a sub-select in the same statement."""
-    actor_name: Any = actor
+    actor_name: str | ScalarSelect[str] | None = actor
     if actor is None and actor_id is not None:
         actor_name = select(AppUser.username).where(AppUser.id == actor_id).scalar_subquery()
     await conn.execute(
@@ -79,8 +68,8 @@ async def insert_event(
     )
 
 
-def _conditions(filters: AuditFilter) -> list[Any]:
-    conditions: list[Any] = []
+def _conditions(filters: AuditFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if filters.actor:
         conditions.append(func.lower(AuditEvent.actor) == func.lower(filters.actor))
     if filters.action:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.selectable import Subquery
 
 from quillpress.db.models import AppUser, Article, Favorite
 from quillpress.domain.commands import Cursor, Group
@@ -28,7 +29,7 @@ class Grouped(NamedTuple):
     article: ArticleRow
 
 
-def _ranked_ids(group: Group, group_ids: Collection[int], *, after: bool) -> Any:
+def _ranked_ids(group: Group, group_ids: Collection[int], *, after: bool) -> Subquery:
     """Each group's article ids numbered newest first: narrow rows (id, sort key, group),
     decorated only for the ranks a page keeps."""
     if group == "author":

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.models import IdempotencyKey
+from quillpress.repositories._sql import columns_of
 
 PRUNE_BATCH = 100
 """Expired keys removed per keyed create at most: the table cannot grow without bound, and
@@ -48,7 +49,7 @@ async def find(
             IdempotencyKey.expires_at <= now,
         )
     )
-    statement = select(IdempotencyKey.fingerprint, IdempotencyKey.result_id).where(
+    statement = select(*columns_of(Remembered, IdempotencyKey)).where(
         IdempotencyKey.user_id == user_id,
         IdempotencyKey.operation == operation,
         IdempotencyKey.key == key,

@@ -52,6 +52,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.selectable import CTE, Subquery
 
 from quillpress.db import fastpath
 from quillpress.db.models import Article
@@ -120,7 +121,7 @@ async def search_page(
     with_body: bool = False,
 ) -> Found:
     """``limit`` matches of ``query`` (and ``criteria``) after the first ``offset``."""
-    params: dict[str, Any] = {**criteria.params(), "limit": limit, "offset": offset}
+    params: dict[str, object] = {**criteria.params(), "limit": limit, "offset": offset}
     if viewer_id is not None:
         params["viewer_id"] = viewer_id
     width = ARTICLE_WIDTH + with_body
@@ -166,7 +167,7 @@ async def search_page(
 # --- PostgreSQL ---------------------------------------------------------------------------
 
 
-def _query_cte() -> Any:
+def _query_cte() -> CTE:
     """The parsed query and the language, once per statement. A query that cannot use the
     index (only negations, ``!a | b``…) becomes the empty query, which matches nothing."""
     # The language as a scalar subquery, not a join: the planner then knows this is one
@@ -184,7 +185,7 @@ def _query_cte() -> Any:
     return select(parsed.c.language, query.label("query")).cte("search_query")
 
 
-def _matches(shape: frozenset[str], query: Any) -> Any:
+def _matches(shape: frozenset[str], query: CTE) -> CTE:
     """Every match's ``(id, created_at)``, computed once (``MATERIALIZED``): through the GIN
     index, then the filters (an article's author needs its row)."""
     found = select(SEARCH.c.article_id.label("id"), SEARCH.c.created_at).select_from(SEARCH)
@@ -194,7 +195,7 @@ def _matches(shape: frozenset[str], query: Any) -> Any:
     return found.cte("matches").prefix_with("MATERIALIZED")
 
 
-def _ranked_page(matches: Any, query: Any) -> Any:
+def _ranked_page(matches: CTE, query: CTE) -> Subquery:
     """The page's ``(id, created_at, rank, bucket)``: the newest ``:candidates`` matches
     ranked (bucket 0), then the older matches newest first (bucket 1, unranked). Each part
     is cut to what the page can reach before the two are merged."""

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db import fastpath
 from quillpress.db.models import AppUser, UserSession
+from quillpress.repositories._sql import columns_of
 
 
 async def insert_session(
@@ -75,13 +76,7 @@ class LiveSession(NamedTuple):
 
 async def list_live(conn: AsyncConnection, user_id: int) -> list[LiveSession]:
     result = await conn.execute(
-        select(
-            UserSession.id,
-            UserSession.created_at,
-            UserSession.last_seen_at,
-            UserSession.user_agent,
-            UserSession.ip,
-        )
+        select(*columns_of(LiveSession, UserSession))
         .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
         .order_by(UserSession.created_at.desc(), UserSession.id.desc())
     )
@@ -167,7 +162,7 @@ async def rotate_refresh(
             rotated_at=now,
             refreshed_at=now,
         )
-        .returning(UserSession.id, UserSession.user_id)
+        .returning(*columns_of(RotatedSession, UserSession))
     )
     row = result.first()
     return RotatedSession(*row) if row is not None else None
@@ -186,13 +181,9 @@ class SpentRefresh(NamedTuple):
 async def by_spent_refresh(conn: AsyncConnection, spent_hash: str) -> SpentRefresh | None:
     """The session whose previous refresh token is ``spent_hash``, if any."""
     result = await conn.execute(
-        select(
-            UserSession.id,
-            UserSession.user_id,
-            UserSession.revoked_at,
-            UserSession.rotated_at,
-            UserSession.refresh_hash,
-        ).where(UserSession.previous_refresh_hash == spent_hash)
+        select(*columns_of(SpentRefresh, UserSession)).where(
+            UserSession.previous_refresh_hash == spent_hash
+        )
     )
     row = result.first()
     return SpentRefresh(*row) if row is not None else None

@@ -8,7 +8,10 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
     Integer,
+    SQLColumnExpression,
     bindparam,
     delete,
     exists,
@@ -28,6 +31,7 @@ from quillpress.domain.commands import Page
 from quillpress.domain.emails import normalized_email
 from quillpress.domain.errors import Conflict
 from quillpress.repositories._sql import (
+    columns_of,
     insert_ignoring_duplicates,
     newest_first_page,
     violated_constraint,
@@ -35,7 +39,7 @@ from quillpress.repositories._sql import (
 
 
 class AccountRow(NamedTuple):
-    """An account as :data:`ACCOUNT_COLUMNS` selects it, in that order."""
+    """An account: its fields name the columns read (:data:`ACCOUNT_COLUMNS`)."""
 
     id: int
     username: str
@@ -47,20 +51,11 @@ class AccountRow(NamedTuple):
     banned: bool
 
 
-ACCOUNT_COLUMNS = (
-    AppUser.id,
-    AppUser.username,
-    AppUser.email,
-    AppUser.bio,
-    AppUser.image,
-    AppUser.role,
-    AppUser.password_hash,
-    AppUser.banned,
-)
+ACCOUNT_COLUMNS = columns_of(AccountRow, AppUser)
 
 
 class AdminUserRow(NamedTuple):
-    """A user as the admin API lists it (:data:`ADMIN_COLUMNS`, in that order)."""
+    """A user as the admin API lists it: its fields name the columns read."""
 
     id: int
     username: str
@@ -71,18 +66,16 @@ class AdminUserRow(NamedTuple):
     last_login_at: datetime | None
 
 
-ADMIN_COLUMNS = (
-    AppUser.id,
-    AppUser.username,
-    AppUser.email,
-    AppUser.role,
-    AppUser.banned,
-    AppUser.created_at,
-    AppUser.last_login_at,
-)
+ADMIN_COLUMNS = columns_of(AdminUserRow, AppUser)
 
 
-def following_flag(viewer_id: int | None, followed_id: Any) -> Any:
+ViewerParam = int | BindParameter[int] | None
+"""Whose flags a statement reads: a user id, a bound parameter, or ``None`` for anonymous."""
+
+
+def following_flag(
+    viewer_id: ViewerParam, followed_id: SQLColumnExpression[int]
+) -> ColumnElement[bool]:
     """``EXISTS(viewer follows followed_id)`` as a column; constant false for anonymous viewers."""
     if viewer_id is None:
         return false()
@@ -100,7 +93,7 @@ class ProfileRow(NamedTuple):
     """A flag: ``False``/``True`` on PostgreSQL, ``0``/``1`` on SQLite (read it with ``bool``)."""
 
 
-def profile_columns(viewer_id: Any) -> tuple[Any, ...]:
+def profile_columns(viewer_id: ViewerParam) -> tuple[SQLColumnExpression[Any], ...]:
     """:class:`ProfileRow`'s columns. ``viewer_id``: a user id, a bound parameter, or
     ``None`` for anonymous."""
     return (
@@ -112,7 +105,7 @@ def profile_columns(viewer_id: Any) -> tuple[Any, ...]:
     )
 
 
-def by_username(username: Any) -> Any:
+def by_username(username: str | BindParameter[str]) -> ColumnElement[bool]:
     """Case-insensitive match (``username`` is a value or a bound parameter)."""
     return func.lower(AppUser.username) == func.lower(username)
 
@@ -133,7 +126,7 @@ async def get_role(conn: AsyncConnection, user_id: int) -> str | None:
     return (await conn.execute(select(AppUser.role).where(AppUser.id == user_id))).scalar()
 
 
-def by_email(email: str) -> Any:
+def by_email(email: str) -> ColumnElement[bool]:
     """The account whose address is ``email`` once both are normalised
     (``domain.emails``): the same ``=`` on every database, never its ``lower()``."""
     return AppUser.email_normalized == normalized_email(email)
@@ -295,7 +288,7 @@ async def admin_list(
     contains ``query`` (normalised alike; ``%`` and ``_`` taken literally): ``limit + 1``
     rows (the extra says a next page exists) and the total of matches. Two statements
     whatever the page size."""
-    conditions: list[Any] = []
+    conditions: list[ColumnElement[bool]] = []
     if query:
         conditions.append(
             or_(
