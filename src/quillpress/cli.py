@@ -768,6 +768,8 @@ async def _create_user(
     # cache (Redis) that running servers read.
     from quillpress.db import migrate
     from quillpress.db.database import opened
+    from quillpress.domain.clients import ClientInfo
+    from quillpress.infra.limits import Limiter
     from quillpress.services import users as user_service
     from quillpress.wiring import open_resources
 
@@ -775,7 +777,14 @@ async def _create_user(
         settings, security=security, null_pool=True, outside_server=True
     ) as resources:
         await migrate.upgrade(opened(resources.database).engine)
-        session = await user_service.register(resources.database, security, command, role=role)
+        session = await user_service.register(
+            resources.database,
+            security,
+            command,
+            role=role,
+            client=ClientInfo(),
+            limiter=Limiter.disabled(),
+        )
     return session.user.id
 
 

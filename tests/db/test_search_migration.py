@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from quillpress.config import ConfigurationError
 from quillpress.db import migrate, search_language
 from quillpress.db.database import Database
+from quillpress.domain.clients import ClientInfo
 from quillpress.domain.commands import ArticleFilter, Page
 from quillpress.domain.search import parse
+from quillpress.infra.limits import Limiter
 from quillpress.repositories import search as search_repo
 from quillpress.repositories.listings import Criteria
 from quillpress.services import search as search_service
@@ -124,10 +126,26 @@ async def test_without_pg_trgm_search_works_and_suggestions_are_off_said_once(
         page = Page(limit=5)
         with caplog.at_level(logging.INFO, logger="quillpress.search"):
             for typed in ("zanzbar", "tomatez"):
-                found = await search_service.search_articles(db, None, typed, ArticleFilter(), page)
+                found = await search_service.search_articles(
+                    db,
+                    None,
+                    typed,
+                    ArticleFilter(),
+                    page,
+                    client=ClientInfo(),
+                    limiter=Limiter.disabled(),
+                )
                 assert found.page.items == []
                 assert found.suggestion is None
-        found = await search_service.search_articles(db, None, "tomatoes", ArticleFilter(), page)
+        found = await search_service.search_articles(
+            db,
+            None,
+            "tomatoes",
+            ArticleFilter(),
+            page,
+            client=ClientInfo(),
+            limiter=Limiter.disabled(),
+        )
         assert [hit.article.id for hit in found.page.items] == [2]
         off = [r for r in caplog.records if "suggestions are off" in r.getMessage()]
         assert len(off) == 1

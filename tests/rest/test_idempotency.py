@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, text, update
 
-from quillpress.db.base import utcnow
 from quillpress.db.models import IdempotencyKey
+from quillpress.domain.clock import utcnow
 from quillpress.repositories import idempotency as key_repo
 from quillpress.repositories.idempotency import PRUNE_BATCH
 from tests.conftest import make_settings

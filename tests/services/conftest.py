@@ -15,9 +15,11 @@ from sqlalchemy import text
 
 from quillpress.config import Settings
 from quillpress.domain.auth import Principal, Role
+from quillpress.domain.clients import ClientInfo
 from quillpress.domain.commands import AddComment, CreateArticle, RegisterUser
 from quillpress.domain.events import Event
 from quillpress.domain.views import ArticleView, CommentView
+from quillpress.infra.limits import Limiter
 from quillpress.infra.resources import Resources
 from quillpress.services import articles, comments, users
 from quillpress.wiring import open_resources
@@ -62,7 +64,13 @@ async def sign_up(resources: Resources, username: str) -> Principal:
     """Register ``username`` (email ``<username>@example.com``) and return its principal
     (signed in by the session the registration started)."""
     command = RegisterUser(username=username, email=f"{username}@example.com", password=PASSWORD)
-    session = await users.register(resources.database, resources.security, command)
+    session = await users.register(
+        resources.database,
+        resources.security,
+        command,
+        client=ClientInfo(),
+        limiter=Limiter.disabled(),
+    )
     return Principal(user_id=session.user.id, session_id=session.session_id)
 
 

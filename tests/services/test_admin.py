@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from quillpress.domain.auth import Principal, Role
+from quillpress.domain.clients import ClientInfo
 from quillpress.domain.commands import (
     AdminUpdateUser,
     AuditFilter,
@@ -19,6 +20,7 @@ from quillpress.domain.commands import (
 )
 from quillpress.domain.errors import Banned, Forbidden, LastAdmin, NotFound, Unauthenticated
 from quillpress.domain.events import SessionRevoked, UserUpdated
+from quillpress.infra.limits import Limiter
 from quillpress.infra.resources import Resources
 from quillpress.services import admin as admin_service
 from quillpress.services import articles, authentication, users
@@ -41,7 +43,13 @@ def change(**fields: Any) -> AdminUpdateUser:
 
 async def login(resources: Resources, name: str, password: str = PASSWORD) -> Any:
     command = LoginUser(email=f"{name}@example.com", password=password)
-    return await users.login(resources.database, resources.security, command)
+    return await users.login(
+        resources.database,
+        resources.security,
+        command,
+        client=ClientInfo(),
+        limiter=Limiter.disabled(),
+    )
 
 
 async def audit_actions(resources: Resources) -> list[str]:
@@ -58,7 +66,7 @@ async def test_everyone_but_an_admin_is_forbidden(resources: Resources, ann: Pri
     with pytest.raises(Forbidden):
         await admin_service.list_audit(db, ann, AuditFilter(), PAGE)
     with pytest.raises(Forbidden):
-        await admin_service.update_user(db, ann, "ann", change(role="admin"))
+        await admin_service.update_user(db, ann, "ann", change(role="admin"), client=ClientInfo())
     assert await scalar(resources, "SELECT role FROM app_user WHERE id = :id", id=ann.user_id) == (
         "user"
     )
@@ -101,7 +109,9 @@ async def admin_list(resources: Resources, principal: Principal, query: str | No
 async def test_a_role_change_records_an_event_that_purges_sessions_and_an_audit_row(
     resources: Resources, admin: Principal, ann: Principal, published: Published
 ) -> None:
-    view = await admin_service.update_user(resources.database, admin, "ANN", change(role="admin"))
+    view = await admin_service.update_user(
+        resources.database, admin, "ANN", change(role="admin"), client=ClientInfo()
+    )
     assert (view.username, view.role, view.banned) == ("ann", "admin", False)
     [event] = published.events
     assert isinstance(event, UserUpdated)
@@ -115,7 +125,7 @@ async def test_a_repeated_value_changes_nothing(
     resources: Resources, admin: Principal, ann: Principal, published: Published
 ) -> None:
     view = await admin_service.update_user(
-        resources.database, admin, "ann", change(role="user", banned=False)
+        resources.database, admin, "ann", change(role="user", banned=False), client=ClientInfo()
     )
     assert view.role == "user"
     assert published.events == []
@@ -124,7 +134,9 @@ async def test_a_repeated_value_changes_nothing(
 
 async def test_an_unknown_user_is_not_found(resources: Resources, admin: Principal) -> None:
     with pytest.raises(NotFound, match="user"):
-        await admin_service.update_user(resources.database, admin, "nobody", change(banned=True))
+        await admin_service.update_user(
+            resources.database, admin, "nobody", change(banned=True), client=ClientInfo()
+        )
 
 
 async def test_a_ban_ends_every_session_refuses_login_and_keeps_the_content(
@@ -133,7 +145,9 @@ async def test_a_ban_ends_every_session_refuses_login_and_keeps_the_content(
     article = await write_article(resources, ann, "Ann's post")
     await login(resources, "ann")  # a second session
     published.clear()
-    view = await admin_service.update_user(resources.database, admin, "ann", change(banned=True))
+    view = await admin_service.update_user(
+        resources.database, admin, "ann", change(banned=True), client=ClientInfo()
+    )
     assert view.banned
     revoked = [e for e in published.events if isinstance(e, SessionRevoked)]
     assert [(e.every_session, len(e.session_ids)) for e in revoked] == [(True, 2)]
@@ -152,7 +166,9 @@ async def test_a_ban_ends_every_session_refuses_login_and_keeps_the_content(
     assert kept.author.username == "ann"
     actions = await audit_actions(resources)
     assert actions[-3:] == ["admin.ban", "user.login_failed", "user.login_failed"]
-    await admin_service.update_user(resources.database, admin, "ann", change(banned=False))
+    await admin_service.update_user(
+        resources.database, admin, "ann", change(banned=False), client=ClientInfo()
+    )
     assert (await login(resources, "ann")).user.username == "ann"
     assert (await audit_actions(resources))[-2:] == ["admin.unban", "user.login"]
 
@@ -165,7 +181,9 @@ async def test_a_banned_user_cannot_refresh(
         resources, "UPDATE app_user SET banned = :yes WHERE id = :id", yes=True, id=ann.user_id
     )
     with pytest.raises(Banned):
-        await users.refresh(resources.database, resources.security, signed_in.refresh_token)
+        await users.refresh(
+            resources.database, resources.security, signed_in.refresh_token, client=ClientInfo()
+        )
     # and the one way in refuses a session a direct SQL ban left live
     role = await authentication.live_role(
         resources.database, ann.user_id, str(signed_in.session_id)
@@ -178,25 +196,35 @@ async def test_the_last_admin_cannot_be_removed_even_by_themselves(
     resources: Resources, admin: Principal, ann: Principal, removal: dict[str, Any]
 ) -> None:
     with pytest.raises(LastAdmin) as refused:
-        await admin_service.update_user(resources.database, admin, "root", change(**removal))
+        await admin_service.update_user(
+            resources.database, admin, "root", change(**removal), client=ClientInfo()
+        )
     assert refused.value.fields == {"role": ["the last admin cannot be removed"]}
     await set_role(resources, ann.user_id, Role.ADMIN)
     await admin_service.update_user(
-        resources.database, admin, "root", change(**removal)
+        resources.database, admin, "root", change(**removal), client=ClientInfo()
     )  # ann is left
     with pytest.raises(LastAdmin):
-        await admin_service.update_user(resources.database, admin, "ann", change(**removal))
+        await admin_service.update_user(
+            resources.database, admin, "ann", change(**removal), client=ClientInfo()
+        )
 
 
 async def test_a_banned_admin_does_not_count_as_an_admin_left(
     resources: Resources, admin: Principal, ann: Principal
 ) -> None:
     await set_role(resources, ann.user_id, Role.ADMIN)
-    await admin_service.update_user(resources.database, admin, "ann", change(banned=True))
+    await admin_service.update_user(
+        resources.database, admin, "ann", change(banned=True), client=ClientInfo()
+    )
     with pytest.raises(LastAdmin):
-        await admin_service.update_user(resources.database, admin, "root", change(role="user"))
+        await admin_service.update_user(
+            resources.database, admin, "root", change(role="user"), client=ClientInfo()
+        )
     # promoting a banned user, or unbanning an admin, is never refused
-    await admin_service.update_user(resources.database, admin, "ann", change(banned=False))
+    await admin_service.update_user(
+        resources.database, admin, "ann", change(banned=False), client=ClientInfo()
+    )
 
 
 async def test_two_concurrent_demotions_leave_one_admin(
@@ -208,8 +236,12 @@ async def test_two_concurrent_demotions_leave_one_admin(
     ann_admin = Principal(user_id=ann.user_id, role=Role.ADMIN)
     for _ in range(3):
         outcomes = await asyncio.gather(
-            admin_service.update_user(resources.database, admin, "ann", change(role="user")),
-            admin_service.update_user(resources.database, ann_admin, "root", change(role="user")),
+            admin_service.update_user(
+                resources.database, admin, "ann", change(role="user"), client=ClientInfo()
+            ),
+            admin_service.update_user(
+                resources.database, ann_admin, "root", change(role="user"), client=ClientInfo()
+            ),
             return_exceptions=True,
         )
         refused = [o for o in outcomes if isinstance(o, LastAdmin)]

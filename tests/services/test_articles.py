@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from quillpress.domain.auth import Principal
+from quillpress.domain.clients import ClientInfo
 from quillpress.domain.commands import ArticleFilter, CreateArticle, Page, UpdateArticle
 from quillpress.domain.errors import Forbidden, NotFound
 from quillpress.domain.events import (
@@ -289,7 +290,7 @@ async def test_delete_records_the_rows_it_cascades_to(
     first = await write_comment(resources, bob, "doomed")
     second = await write_comment(resources, ann, "doomed")
     published.clear()
-    await articles.delete_article(resources.database, ann, "doomed")
+    await articles.delete_article(resources.database, ann, "doomed", client=ClientInfo())
     assert published.batches == [
         [
             ArticleDeleted(
@@ -314,7 +315,7 @@ async def test_deleting_another_users_article_is_forbidden(
     await write_article(resources, ann, "Mine")
     published.clear()
     with pytest.raises(Forbidden) as caught:
-        await articles.delete_article(resources.database, bob, "mine")
+        await articles.delete_article(resources.database, bob, "mine", client=ClientInfo())
     assert caught.value.fields == {"article": ["forbidden"]}
     assert published.batches == []
     assert await count(resources, "article") == 1
@@ -325,7 +326,7 @@ async def test_an_admin_may_delete_any_article(
 ) -> None:
     created = await write_article(resources, ann, "Spam")
     published.clear()
-    await articles.delete_article(resources.database, admin, "spam")
+    await articles.delete_article(resources.database, admin, "spam", client=ClientInfo())
     [event] = published.events
     assert isinstance(event, ArticleDeleted)
     assert (event.article_id, event.author_id) == (created.id, ann.user_id)
@@ -336,7 +337,7 @@ async def test_deleting_an_unknown_slug_is_not_found(
     resources: Resources, ann: Principal, published: Published
 ) -> None:
     with pytest.raises(NotFound):
-        await articles.delete_article(resources.database, ann, "nothing-here")
+        await articles.delete_article(resources.database, ann, "nothing-here", client=ClientInfo())
     assert published.batches == []
 
 

@@ -12,12 +12,13 @@ import pytest
 from sqlalchemy import text
 
 from quillpress.domain.auth import Principal
+from quillpress.domain.clients import ClientInfo
 from quillpress.domain.commands import AuditFilter, LoginUser, UpdateUser, make_page
 from quillpress.domain.errors import Conflict, Unauthenticated
+from quillpress.infra.limits import Limiter
 from quillpress.infra.request_context import bind_request_id, unbind_request_id
 from quillpress.infra.resources import Resources
 from quillpress.services import audit, sessions, users
-from quillpress.services.sessions import ClientInfo
 from tests.services.conftest import PASSWORD, execute, scalar, sign_up
 
 CLIENT = ClientInfo(user_agent="pytest-agent/1.0", ip="203.0.113.7", request_id="req-1")
@@ -64,7 +65,9 @@ async def test_a_failed_write_leaves_no_audit_row_of_its_change(
     """A password change refused (the new username is taken) records no password change."""
     command = UpdateUser.model_validate({"username": "bob", "password": "another-password"})
     with pytest.raises(Conflict):
-        await users.update_user(resources.database, resources.security, ann, command)
+        await users.update_user(
+            resources.database, resources.security, ann, command, client=ClientInfo()
+        )
     assert await rows(resources, audit.USER_PASSWORD_CHANGE) == []
 
 
@@ -105,7 +108,9 @@ async def test_login_records_success_and_last_login_in_one_write(resources: Reso
     ann = await sign_up(resources, "ann")
     assert await scalar(resources, "SELECT last_login_at FROM app_user") is None
     command = LoginUser(email="ANN@example.com", password=PASSWORD)
-    await users.login(resources.database, resources.security, command, client=CLIENT)
+    await users.login(
+        resources.database, resources.security, command, client=CLIENT, limiter=Limiter.disabled()
+    )
     assert await scalar(resources, "SELECT last_login_at FROM app_user") is not None
     [row] = await rows(resources, audit.USER_LOGIN)
     assert (row.actor_id, row.actor, row.target, row.ip) == (
@@ -127,6 +132,7 @@ async def test_a_failed_login_records_the_email_given_and_whether_it_exists(
                 resources.security,
                 LoginUser(email=email, password="wrong-password"),
                 client=CLIENT,
+                limiter=Limiter.disabled(),
             )
     known, unknown = await rows(resources, audit.USER_LOGIN_FAILED)
     assert (known.outcome, known.target, known.actor) == ("failure", "user:ann", None)
@@ -144,13 +150,26 @@ async def test_each_security_event_of_a_session_is_recorded(resources: Resources
         security,
         users.RegisterUser(username="ann", email="ann@example.com", password=PASSWORD),
         client=CLIENT,
+        limiter=Limiter.disabled(),
     )
     ann = Principal(user_id=session.user.id, session_id=session.session_id)
-    other = await users.login(db, security, LoginUser(email="ann@example.com", password=PASSWORD))
+    other = await users.login(
+        db,
+        security,
+        LoginUser(email="ann@example.com", password=PASSWORD),
+        client=ClientInfo(),
+        limiter=Limiter.disabled(),
+    )
     await sessions.revoke_session(db, ann, str(other.session_id), client=CLIENT)
-    third = await users.login(db, security, LoginUser(email="ann@example.com", password=PASSWORD))
+    third = await users.login(
+        db,
+        security,
+        LoginUser(email="ann@example.com", password=PASSWORD),
+        client=ClientInfo(),
+        limiter=Limiter.disabled(),
+    )
     assert third.refresh_token is not None
-    await users.refresh(db, security, third.refresh_token)
+    await users.refresh(db, security, third.refresh_token, client=ClientInfo())
     await execute(resources, "UPDATE user_session SET rotated_at = :old", old=datetime(2000, 1, 1))
     with pytest.raises(Unauthenticated):
         await users.refresh(db, security, third.refresh_token, client=CLIENT)
@@ -182,21 +201,32 @@ async def test_no_audit_row_holds_a_password_token_or_cookie_value(resources: Re
         security,
         users.RegisterUser(username="ann", email="ann@example.com", password=PASSWORD),
         client=CLIENT,
+        limiter=Limiter.disabled(),
     )
     secrets += [session.token, str(session.refresh_token)]
     with pytest.raises(Unauthenticated):
         await users.login(
-            db, security, LoginUser(email="ann@example.com", password="wrong-password")
+            db,
+            security,
+            LoginUser(email="ann@example.com", password="wrong-password"),
+            client=ClientInfo(),
+            limiter=Limiter.disabled(),
         )
     signed_in = await users.login(
-        db, security, LoginUser(email="ann@example.com", password=PASSWORD)
+        db,
+        security,
+        LoginUser(email="ann@example.com", password=PASSWORD),
+        client=ClientInfo(),
+        limiter=Limiter.disabled(),
     )
     secrets += [signed_in.token, str(signed_in.refresh_token)]
-    refreshed = await users.refresh(db, security, str(signed_in.refresh_token))
+    refreshed = await users.refresh(db, security, str(signed_in.refresh_token), client=ClientInfo())
     secrets += [refreshed.token, str(refreshed.refresh_token)]
     ann = Principal(user_id=session.user.id, session_id=session.session_id)
-    await users.update_user(db, security, ann, UpdateUser(password="a-new-password"))
-    await sessions.logout_all(db, ann)
+    await users.update_user(
+        db, security, ann, UpdateUser(password="a-new-password"), client=ClientInfo()
+    )
+    await sessions.logout_all(db, ann, client=ClientInfo())
     stored = [row._asdict() for row in await rows(resources)]
     assert len(stored) >= 5
     dump = json.dumps(stored, default=str)
@@ -212,7 +242,7 @@ async def test_events_list_newest_first_with_filters_paging_and_a_total(
     ann = await sign_up(resources, "ann")
     await sign_up(resources, "bob")
     for _ in range(3):
-        await sessions.logout_all(resources.database, ann)
+        await sessions.logout_all(resources.database, ann, client=ClientInfo())
     db = resources.database
     page = await audit.list_events(db, AuditFilter(), make_page(2, max_limit=100))
     assert (page.total, len(page.items), page.has_next) == (5, 2, True)

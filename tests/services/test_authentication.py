@@ -9,6 +9,7 @@ import pytest
 
 from quillpress.domain.auth import Principal, Role
 from quillpress.domain.errors import Unauthenticated
+from quillpress.infra.limits import Limiter
 from quillpress.infra.resources import Resources
 from quillpress.infra.tokens import TokenCodec
 from quillpress.services.authentication import Authenticated, Credentials, authenticate
@@ -16,7 +17,9 @@ from tests.services.conftest import delete_user, set_role, sign_up
 
 
 async def authenticate_header(resources: Resources, header: str | None) -> Authenticated | None:
-    return await authenticate(resources.database, resources.security, Credentials(header))
+    return await authenticate(
+        resources.database, resources.security, Credentials(header), limiter=Limiter.disabled()
+    )
 
 
 def token_for(resources: Resources, principal: Principal, **kwargs: float) -> str:

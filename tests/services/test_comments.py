@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from quillpress.domain.auth import Principal
+from quillpress.domain.clients import ClientInfo
 from quillpress.domain.commands import AddComment
 from quillpress.domain.errors import Forbidden, NotFound
 from quillpress.domain.events import CommentAdded, CommentDeleted
@@ -90,7 +91,9 @@ async def test_the_author_deletes_their_comment_and_comment_deleted_is_recorded(
     article = await write_article(resources, ann, "Discussed")
     comment = await write_comment(resources, bob, "discussed")
     published.clear()
-    await comments.delete_comment(resources.database, bob, "discussed", comment.id)
+    await comments.delete_comment(
+        resources.database, bob, "discussed", comment.id, client=ClientInfo()
+    )
     assert published.batches == [
         [CommentDeleted(comment_id=comment.id, article_id=article.id, author_id=bob.user_id)]
     ]
@@ -105,7 +108,9 @@ async def test_a_comment_id_under_another_articles_slug_is_not_found_and_kept(
     comment = await write_comment(resources, ann, "here")
     published.clear()
     with pytest.raises(NotFound) as caught:
-        await comments.delete_comment(resources.database, ann, "elsewhere", comment.id)
+        await comments.delete_comment(
+            resources.database, ann, "elsewhere", comment.id, client=ClientInfo()
+        )
     assert caught.value.fields == {"comment": ["not found"]}
     assert published.batches == []
     assert await comment_count(resources) == 1
@@ -116,9 +121,11 @@ async def test_deleting_an_unknown_comment_or_article_is_not_found(
 ) -> None:
     await write_article(resources, ann, "Here")
     with pytest.raises(NotFound) as unknown_comment:
-        await comments.delete_comment(resources.database, ann, "here", 999_999)
+        await comments.delete_comment(resources.database, ann, "here", 999_999, client=ClientInfo())
     with pytest.raises(NotFound) as unknown_article:
-        await comments.delete_comment(resources.database, ann, "nothing-here", 1)
+        await comments.delete_comment(
+            resources.database, ann, "nothing-here", 1, client=ClientInfo()
+        )
     assert unknown_comment.value.fields == {"comment": ["not found"]}
     assert unknown_article.value.fields == {"article": ["not found"]}
 
@@ -130,7 +137,9 @@ async def test_deleting_another_users_comment_is_forbidden_even_on_ones_own_arti
     comment = await write_comment(resources, bob, "anns-article")
     published.clear()
     with pytest.raises(Forbidden) as caught:
-        await comments.delete_comment(resources.database, ann, "anns-article", comment.id)
+        await comments.delete_comment(
+            resources.database, ann, "anns-article", comment.id, client=ClientInfo()
+        )
     assert caught.value.fields == {"comment": ["forbidden"]}
     assert published.batches == []
     assert await comment_count(resources) == 1
@@ -142,7 +151,9 @@ async def test_an_admin_may_delete_any_comment(
     article = await write_article(resources, ann, "Discussed")
     comment = await write_comment(resources, bob, "discussed")
     published.clear()
-    await comments.delete_comment(resources.database, admin, "discussed", comment.id)
+    await comments.delete_comment(
+        resources.database, admin, "discussed", comment.id, client=ClientInfo()
+    )
     assert published.events == [
         CommentDeleted(comment_id=comment.id, article_id=article.id, author_id=bob.user_id)
     ]

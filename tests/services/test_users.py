@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 
 from quillpress.domain.auth import Principal, Role
+from quillpress.domain.clients import ClientInfo
 from quillpress.domain.commands import LoginUser, RegisterUser, UpdateUser
 from quillpress.domain.errors import Conflict, Unauthenticated
 from quillpress.domain.events import UserRegistered, UserUpdated
 from quillpress.domain.views import UserView
+from quillpress.infra.limits import Limiter
 from quillpress.infra.resources import Resources
 from quillpress.services import users
 from tests.services.conftest import PASSWORD, Published, delete_user, scalar, sign_up
@@ -23,12 +25,22 @@ def registration(username: str, email: str | None = None) -> RegisterUser:
 
 async def login(resources: Resources, email: str, password: str = PASSWORD) -> UserView:
     command = LoginUser(email=email, password=password)
-    return (await users.login(resources.database, resources.security, command)).user
+    return (
+        await users.login(
+            resources.database,
+            resources.security,
+            command,
+            client=ClientInfo(),
+            limiter=Limiter.disabled(),
+        )
+    ).user
 
 
 async def update(resources: Resources, principal: Principal, **fields: object) -> UserView:
     command = UpdateUser.model_validate(fields)
-    return await users.update_user(resources.database, resources.security, principal, command)
+    return await users.update_user(
+        resources.database, resources.security, principal, command, client=ClientInfo()
+    )
 
 
 async def user_count(resources: Resources) -> int:
@@ -41,7 +53,13 @@ async def user_count(resources: Resources) -> int:
 async def test_register_returns_the_new_user_and_a_token_for_them(
     resources: Resources, published: Published
 ) -> None:
-    session = await users.register(resources.database, resources.security, registration("ann"))
+    session = await users.register(
+        resources.database,
+        resources.security,
+        registration("ann"),
+        client=ClientInfo(),
+        limiter=Limiter.disabled(),
+    )
     assert session.user == UserView(
         id=session.user.id,
         username="ann",
@@ -58,7 +76,12 @@ async def test_register_returns_the_new_user_and_a_token_for_them(
 
 async def test_register_with_the_admin_role_makes_an_admin(resources: Resources) -> None:
     session = await users.register(
-        resources.database, resources.security, registration("root"), role=Role.ADMIN
+        resources.database,
+        resources.security,
+        registration("root"),
+        role=Role.ADMIN,
+        client=ClientInfo(),
+        limiter=Limiter.disabled(),
     )
     assert session.user.role == "admin"
     assert resources.security.tokens.verify(session.token).role is Role.ADMIN
@@ -71,7 +94,11 @@ async def test_register_refuses_a_username_taken_in_any_case(
     published.clear()
     with pytest.raises(Conflict) as caught:
         await users.register(
-            resources.database, resources.security, registration("ANN", "other@example.com")
+            resources.database,
+            resources.security,
+            registration("ANN", "other@example.com"),
+            client=ClientInfo(),
+            limiter=Limiter.disabled(),
         )
     assert caught.value.fields == {"username": ["has already been taken"]}
     assert published.batches == []
@@ -85,7 +112,11 @@ async def test_register_refuses_an_email_taken_in_any_case(
     published.clear()
     with pytest.raises(Conflict) as caught:
         await users.register(
-            resources.database, resources.security, registration("zed", "ANN@Example.com")
+            resources.database,
+            resources.security,
+            registration("zed", "ANN@Example.com"),
+            client=ClientInfo(),
+            limiter=Limiter.disabled(),
         )
     assert caught.value.fields == {"email": ["has already been taken"]}
     assert published.batches == []
@@ -95,7 +126,13 @@ async def test_register_refuses_an_email_taken_in_any_case(
 async def test_register_names_both_taken_fields_at_once(resources: Resources) -> None:
     await sign_up(resources, "ann")
     with pytest.raises(Conflict) as caught:
-        await users.register(resources.database, resources.security, registration("Ann"))
+        await users.register(
+            resources.database,
+            resources.security,
+            registration("Ann"),
+            client=ClientInfo(),
+            limiter=Limiter.disabled(),
+        )
     assert set(caught.value.fields) == {"username", "email"}
 
 
@@ -111,6 +148,8 @@ async def test_login_returns_the_account_and_a_token_whatever_the_email_case(
         resources.database,
         resources.security,
         LoginUser(email="ANN@EXAMPLE.COM", password=PASSWORD),
+        client=ClientInfo(),
+        limiter=Limiter.disabled(),
     )
     assert session.user.id == ann.user_id
     assert session.user.username == "ann"

@@ -10,9 +10,9 @@ from starlette.requests import Request
 
 from quillpress.api import cors
 from quillpress.config import Settings
+from quillpress.domain.clients import ClientInfo
 from quillpress.infra.request_context import current_request_id
 from quillpress.services.authentication import SAFE_METHODS, Credentials, CsrfProof, Origin
-from quillpress.services.sessions import ClientInfo
 
 AUTHENTICATED = "quillpress.authenticated"
 """Where a layer that authenticated the request before routing (``api.response_cache``)

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import column, insert, select, table, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from quillpress.db.base import utcnow
+from quillpress.domain.clock import utcnow
 
 TOKEN_BYTES = 8
 MISSING = "-"

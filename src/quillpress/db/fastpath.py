@@ -26,7 +26,6 @@ What stays the same as the SQLAlchemy path:
 from __future__ import annotations
 
 import time
-from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,8 +39,6 @@ _compiled: dict[tuple[int, int], tuple[Select[Any], str, tuple[str, ...], dict[s
 the statement binds itself, such as a literal compared with). The statements are
 module-level constants or cached per shape; the entry keeps its statement alive so its id
 is never reused."""
-_row_types: dict[tuple[str, ...], Any] = {}
-"""Column names → a named tuple type: rows read by attribute, as SQLAlchemy's are."""
 
 
 def _prepared(
@@ -118,21 +115,18 @@ async def scalar(conn: AsyncConnection, statement: Select[Any], params: dict[str
 
 async def rows(
     conn: AsyncConnection, statement: Select[Any], params: dict[str, Any]
-) -> Sequence[Any]:
-    """Every row of ``statement``, read by attribute (``row.slug``) as the rows of
-    ``(await conn.execute(statement, params)).all()`` are. The statement must be built
-    once (a module constant, or cached per shape) and select plainly typed columns: the
-    values are asyncpg's own (SQLAlchemy's result processing is not applied)."""
+) -> Sequence[Sequence[Any]]:
+    """Every row of ``statement`` as its column values in the statement's order (asyncpg's
+    records, or SQLAlchemy's rows): the repository builds its typed row from them by
+    position (``ArticleRow(*record)``). The values are the database driver's, untyped
+    here. The statement must be built once (a module constant, or cached per shape) and
+    select plainly typed columns: the values are asyncpg's own (SQLAlchemy's result
+    processing is not applied)."""
     done, records = await _direct(conn, statement, params, "fetch")
     if not done:
         return (await conn.execute(statement, params)).all()
-    if not records:
-        return []
-    columns = tuple(records[0].keys())
-    row_type = _row_types.get(columns)
-    if row_type is None:
-        row_type = _row_types[columns] = namedtuple("Row", columns)
-    return [row_type(*record) for record in records]
+    found: Sequence[Sequence[Any]] = records
+    return found
 
 
 async def column(

@@ -46,12 +46,14 @@ from quillpress.api.graphql.context import Context
 from quillpress.api.graphql.schema import schema
 from quillpress.config import Settings, normalise_database_url
 from quillpress.db import migrate
-from quillpress.db.base import utcnow
 from quillpress.db.database import Database, first_line
 from quillpress.db.engine import create_engine, execute_outside_transaction
 from quillpress.db.models import Article, Comment
 from quillpress.db.stats import StatementStats, current_stats
 from quillpress.demo.report import render
+from quillpress.domain.clients import ClientInfo
+from quillpress.domain.clock import utcnow
+from quillpress.infra.limits import Limiter
 from quillpress.infra.security import Security
 from quillpress.repositories import seed as seed_repo
 from quillpress.repositories.listings import NEWEST_FIRST
@@ -243,7 +245,14 @@ async def load_through_graphql(
     """Quillpress's real schema, executed with a fresh per-request context (its
     DataLoaders must never outlive one request). Statements stay constant: the page,
     then one batch for every post's ``comments``."""
-    context = Context(db=db, security=security, settings=settings, viewer=None)
+    context = Context(
+        db=db,
+        security=security,
+        settings=settings,
+        viewer=None,
+        client=ClientInfo(),
+        limiter=Limiter.disabled(),
+    )
     result = await graphql(schema, QUERY, context_value=context, variable_values={"first": posts})
     if result.errors or result.data is None:
         raise RuntimeError(f"the demo query failed: {result.errors}")

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from quillpress.domain.errors import Conflict, Invalid
 
@@ -54,7 +54,7 @@ def parse_key(text: str | None, *, ttl_hours: int) -> IdempotencyKey | None:
     return IdempotencyKey(text, timedelta(hours=ttl_hours))
 
 
-def fingerprint(request: Mapping[str, Any]) -> str:
+def fingerprint(request: Mapping[str, object]) -> str:
     """SHA-256 of the canonical JSON of a parsed request (sorted keys, no spaces)."""
     canonical = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()

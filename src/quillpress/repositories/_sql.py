@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Row, Table, bindparam, func, select, tuple_
+from sqlalchemy import ColumnElement, Integer, Row, Table, bindparam, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import InstrumentedAttribute
 
+from quillpress.db.base import Base
 from quillpress.domain.commands import Page
 
 
-def insert_ignoring_duplicates(conn: AsyncConnection, table: Table) -> Any:
+def columns_of(row: type[tuple[object, ...]], table: type[Base]) -> list[ColumnElement[object]]:
+    """``table``'s columns named by the fields of ``row`` (a ``NamedTuple``), in that
+    order: the row type is the one list of what its statement selects, and the rows are
+    built from the statement's by position (``Row(*row)``)."""
+    fields: tuple[str, ...] = getattr(row, "_fields")  # noqa: B009 (a NamedTuple's)
+    return [getattr(table, name) for name in fields]
+
+
+def insert_ignoring_duplicates(
+    conn: AsyncConnection, table: Table
+) -> postgresql.Insert | sqlite.Insert:
     """``INSERT … ON CONFLICT DO NOTHING`` in the connection's dialect (idempotent writes)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
 
 
 def violated_constraint(error: IntegrityError, *names: str) -> str | None:
@@ -27,12 +41,12 @@ def violated_constraint(error: IntegrityError, *names: str) -> str | None:
 
 async def newest_first_page(
     conn: AsyncConnection,
-    columns: Sequence[Any],
+    columns: Sequence[ColumnElement[object]],
     *,
-    table: Any,
-    at: Any,
-    id_: Any,
-    conditions: Sequence[Any],
+    table: type[Base],
+    at: InstrumentedAttribute[datetime],
+    id_: InstrumentedAttribute[int],
+    conditions: Sequence[ColumnElement[bool]],
     page: Page,
 ) -> tuple[Sequence[Row[Any]], int]:
     """One page of rows newest first (``at DESC, id DESC``), by keyset after

@@ -4,20 +4,24 @@ Listings (pages, totals, batches) live in ``repositories.listings``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, bindparam, delete, insert, or_, select, update
+from sqlalchemy import CursorResult, Insert, Update, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db import fastpath
 from quillpress.db.models import Article, ArticleTag, Comment, Favorite, Tag
 from quillpress.repositories import counters
-from quillpress.repositories._sql import insert_ignoring_duplicates, violated_constraint
-from quillpress.repositories.listings import article_columns
+from quillpress.repositories._sql import (
+    columns_of,
+    insert_ignoring_duplicates,
+    violated_constraint,
+)
+from quillpress.repositories.listings import ArticleRow, article_columns
 
 _BY_SLUG = {
     signed_in: article_columns(bindparam("viewer_id") if signed_in else None, with_body=True).where(
@@ -29,48 +33,65 @@ _BY_SLUG = {
 its construction and cache key were a quarter of that request's CPU (measured in process)."""
 
 
-async def get_by_slug(conn: AsyncConnection, slug: str, *, viewer_id: int | None) -> Any | None:
-    """The article's row (read by attribute, as SQLAlchemy's rows are), or ``None``."""
-    params: dict[str, Any] = {"slug": slug}
+async def get_by_slug(
+    conn: AsyncConnection, slug: str, *, viewer_id: int | None
+) -> ArticleRow | None:
+    """The article with its body, or ``None``; through the asyncpg fast path."""
+    params: dict[str, int | str] = {"slug": slug}
     if viewer_id is not None:
         params["viewer_id"] = viewer_id
     found = await fastpath.rows(conn, _BY_SLUG[viewer_id is not None], params)
-    return found[0] if found else None
+    return ArticleRow(*found[0]) if found else None
 
 
 async def get_by_id(
     conn: AsyncConnection, article_id: int, *, viewer_id: int | None
-) -> Row[Any] | None:
+) -> ArticleRow | None:
     stmt = article_columns(viewer_id, with_body=True).where(Article.id == article_id)
-    return (await conn.execute(stmt)).first()
+    row = (await conn.execute(stmt)).first()
+    return ArticleRow(*row) if row is not None else None
 
 
-async def get_ref(conn: AsyncConnection, slug: str, *, lock: bool = False) -> Row[Any] | None:
+class ArticleRef(NamedTuple):
+    """Just enough of an article to authorize a write (:func:`get_ref`)."""
+
+    id: int
+    author_id: int
+    slug: str
+    created_at: datetime
+
+
+class EditableArticle(NamedTuple):
+    """What an edit may change, beside the article's reference (:func:`get_editable`)."""
+
+    id: int
+    author_id: int
+    slug: str
+    created_at: datetime
+    title: str
+    description: str
+    body: str
+
+
+async def get_ref(conn: AsyncConnection, slug: str, *, lock: bool = False) -> ArticleRef | None:
     """Just enough of an article to authorize a write: id, author and current slug.
 
     ``lock`` takes the article's row lock (PostgreSQL ``FOR NO KEY UPDATE``; SQLite's write
     lock is already held) before anything else, as ``repositories.counters`` requires: a
     write that changes the article's counters must hold it first."""
-    stmt = select(Article.id, Article.author_id, Article.slug, Article.created_at)
-    stmt = stmt.where(Article.slug == slug)
+    stmt = select(*columns_of(ArticleRef, Article)).where(Article.slug == slug)
     if lock:
         stmt = stmt.with_for_update(key_share=True)
-    return (await conn.execute(stmt)).first()
+    row = (await conn.execute(stmt)).first()
+    return ArticleRef(*row) if row is not None else None
 
 
-async def get_editable(conn: AsyncConnection, slug: str) -> Row[Any] | None:
+async def get_editable(conn: AsyncConnection, slug: str) -> EditableArticle | None:
     """What an edit may change, to authorize it and to tell a real change from a repeat;
     takes the article's row lock first, as ``get_ref(lock=True)`` does."""
-    stmt = select(
-        Article.id,
-        Article.author_id,
-        Article.slug,
-        Article.created_at,
-        Article.title,
-        Article.description,
-        Article.body,
-    ).where(Article.slug == slug)
-    return (await conn.execute(stmt.with_for_update(key_share=True))).first()
+    stmt = select(*columns_of(EditableArticle, Article)).where(Article.slug == slug)
+    row = (await conn.execute(stmt.with_for_update(key_share=True))).first()
+    return EditableArticle(*row) if row is not None else None
 
 
 async def slugs_starting_with(conn: AsyncConnection, base: str) -> set[str]:
@@ -79,7 +100,9 @@ async def slugs_starting_with(conn: AsyncConnection, base: str) -> set[str]:
     return set((await conn.execute(stmt)).scalars())
 
 
-async def _unless_slug_taken(conn: AsyncConnection, stmt: Any) -> Any | None:
+async def _unless_slug_taken(
+    conn: AsyncConnection, stmt: Insert | Update
+) -> CursorResult[Any] | None:
     """Run ``stmt`` under a savepoint; ``None`` if another article already holds the slug.
 
     The savepoint keeps the surrounding transaction usable, so the caller can try another."""
@@ -124,7 +147,9 @@ async def insert_article(
     return int(result.scalar_one())
 
 
-async def update_article(conn: AsyncConnection, article_id: int, values: dict[str, Any]) -> bool:
+async def update_article(
+    conn: AsyncConnection, article_id: int, values: Mapping[str, object]
+) -> bool:
     """``False`` when a new slug in ``values`` is taken (nothing changed)."""
     stmt = update(Article).where(Article.id == article_id).values(**values)
     return await _unless_slug_taken(conn, stmt) is not None

@@ -2,29 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, delete, func, insert, select
+from sqlalchemy import ColumnElement, ScalarSelect, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.models import AppUser, AuditEvent
 from quillpress.domain.commands import AuditFilter, Page
-from quillpress.repositories._sql import newest_first_page
+from quillpress.repositories._sql import columns_of, newest_first_page
 
-EVENT_COLUMNS = (
-    AuditEvent.id,
-    AuditEvent.at,
-    AuditEvent.actor,
-    AuditEvent.action,
-    AuditEvent.target,
-    AuditEvent.ip,
-    AuditEvent.user_agent,
-    AuditEvent.request_id,
-    AuditEvent.outcome,
-    AuditEvent.detail,
-)
+
+class AuditRow(NamedTuple):
+    """An audit event: its fields name the columns read (:data:`EVENT_COLUMNS`)."""
+
+    id: int
+    at: datetime
+    actor: str | None
+    action: str
+    target: str | None
+    ip: str | None
+    user_agent: str | None
+    request_id: str | None
+    outcome: str
+    detail: dict[str, Any] | None
+    """A JSON object, as recorded (its values are any JSON)."""
+
+
+EVENT_COLUMNS = columns_of(AuditRow, AuditEvent)
 
 
 async def insert_event(
@@ -39,11 +45,11 @@ async def insert_event(
     ip: str | None,
     user_agent: str | None,
     request_id: str | None,
-    detail: Mapping[str, Any] | None,
+    detail: Mapping[str, object] | None,
 ) -> None:
     """One statement. Without ``actor`` (the username), it is read from ``actor_id``'s row
     by a sub-select in the same statement."""
-    actor_name: Any = actor
+    actor_name: str | ScalarSelect[str] | None = actor
     if actor is None and actor_id is not None:
         actor_name = select(AppUser.username).where(AppUser.id == actor_id).scalar_subquery()
     await conn.execute(
@@ -62,8 +68,8 @@ async def insert_event(
     )
 
 
-def _conditions(filters: AuditFilter) -> list[Any]:
-    conditions: list[Any] = []
+def _conditions(filters: AuditFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if filters.actor:
         conditions.append(func.lower(AuditEvent.actor) == func.lower(filters.actor))
     if filters.action:
@@ -75,11 +81,11 @@ def _conditions(filters: AuditFilter) -> list[Any]:
 
 async def list_events(
     conn: AsyncConnection, filters: AuditFilter, page: Page
-) -> tuple[Sequence[Row[Any]], int]:
+) -> tuple[list[AuditRow], int]:
     """A page newest first (``limit + 1`` rows: the extra says a next page exists) and the
     total of matches: two statements whatever the page size."""
     conditions = _conditions(filters)
-    return await newest_first_page(
+    rows, total = await newest_first_page(
         conn,
         EVENT_COLUMNS,
         table=AuditEvent,
@@ -88,6 +94,7 @@ async def list_events(
         conditions=conditions,
         page=page,
     )
+    return [AuditRow(*row) for row in rows], total
 
 
 async def prune(conn: AsyncConnection, *, before: datetime) -> int:

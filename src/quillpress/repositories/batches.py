@@ -3,18 +3,33 @@ behind GraphQL's ``Profile.articles`` and ``Profile.favorites`` DataLoaders."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from typing import Any
+from collections.abc import Collection
+from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.selectable import Subquery
 
 from quillpress.db.models import AppUser, Article, Favorite
 from quillpress.domain.commands import Cursor, Group
-from quillpress.repositories.listings import NEWEST_FIRST, article_columns, older_than_cursor
+from quillpress.repositories.listings import (
+    ARTICLE_WIDTH,
+    NEWEST_FIRST,
+    ArticleRow,
+    article_columns,
+    older_than_cursor,
+)
 
 
-def _ranked_ids(group: Group, group_ids: Collection[int], *, after: bool) -> Any:
+class Grouped(NamedTuple):
+    """An article of one author's page (or one user's favorites')."""
+
+    group_id: int
+    article: ArticleRow
+
+
+def _ranked_ids(group: Group, group_ids: Collection[int], *, after: bool) -> Subquery:
     """Each group's article ids numbered newest first: narrow rows (id, sort key, group),
     decorated only for the ranks a page keeps."""
     if group == "author":
@@ -42,7 +57,7 @@ async def list_per_group(
     limit: int,
     after: Cursor | None = None,
     with_body: bool = False,
-) -> Sequence[Row[Any]]:
+) -> list[Grouped]:
     """The newest ``limit`` articles of each author (or of each user's favorites), for all
     ``group_ids`` in one statement: a window function numbers each group's ids."""
     ranked = _ranked_ids(group, group_ids, after=after is not None)
@@ -53,10 +68,13 @@ async def list_per_group(
         .where(ranked.c.rank <= limit)
         .order_by(ranked.c.group_id, ranked.c.rank)
     )
-    params: dict[str, Any] = {}
+    params: dict[str, datetime | int] = {}
     if after is not None:
         params.update(after_created_at=after.created_at, after_id=after.id)
-    return (await conn.execute(stmt, params)).all()
+    width = ARTICLE_WIDTH + with_body  # then the group's id
+    return [
+        Grouped(row[width], ArticleRow(*row[:width])) for row in await conn.execute(stmt, params)
+    ]
 
 
 async def count_per_group(

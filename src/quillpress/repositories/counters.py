@@ -17,12 +17,13 @@ counted: :func:`recount` recomputes everything from the rows."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import ScalarSelect, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import InstrumentedAttribute
 
+from quillpress.db.base import Base
 from quillpress.db.models import AppUser, Article, ArticleTag, Counter, Favorite, Tag
 
 ARTICLES = "articles"
@@ -30,7 +31,9 @@ ARTICLES = "articles"
 
 
 async def _bump(
-    conn: AsyncConnection, model: Any, changes: Mapping[str, Mapping[int, int]]
+    conn: AsyncConnection,
+    model: type[AppUser | Article | Tag],
+    changes: Mapping[str, Mapping[int, int]],
 ) -> None:
     """Add ``changes[column][row id]`` to each column of each row, in one statement."""
     changes = {
@@ -96,7 +99,9 @@ async def favorite_changed(
     await _bump(conn, AppUser, {"favorites_count": {user_id: delta}})
 
 
-def _count(model: Any, column: Any, owner: Any) -> Any:
+def _count(
+    model: type[Base], column: InstrumentedAttribute[int], owner: InstrumentedAttribute[int]
+) -> ScalarSelect[int]:
     return select(func.count()).select_from(model).where(column == owner).scalar_subquery()
 
 

@@ -4,12 +4,13 @@ the create's own write transaction."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import NamedTuple
 
-from sqlalchemy import Row, delete, func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.models import IdempotencyKey
+from quillpress.repositories._sql import columns_of
 
 PRUNE_BATCH = 100
 """Expired keys removed per keyed create at most: the table cannot grow without bound, and
@@ -29,9 +30,16 @@ async def lock(conn: AsyncConnection, user_id: int, operation: str, key: str) ->
     return bool((await conn.execute(statement)).scalar())
 
 
+class Remembered(NamedTuple):
+    """A live key's first request (its fingerprint) and what it created."""
+
+    fingerprint: str
+    result_id: int
+
+
 async def find(
     conn: AsyncConnection, user_id: int, operation: str, key: str, *, now: datetime
-) -> Row[Any] | None:
+) -> Remembered | None:
     """The key's live row (an expired one is deleted first: the key starts afresh)."""
     await conn.execute(
         delete(IdempotencyKey).where(
@@ -41,12 +49,13 @@ async def find(
             IdempotencyKey.expires_at <= now,
         )
     )
-    statement = select(IdempotencyKey.fingerprint, IdempotencyKey.result_id).where(
+    statement = select(*columns_of(Remembered, IdempotencyKey)).where(
         IdempotencyKey.user_id == user_id,
         IdempotencyKey.operation == operation,
         IdempotencyKey.key == key,
     )
-    return (await conn.execute(statement)).first()
+    row = (await conn.execute(statement)).first()
+    return Remembered(*row) if row is not None else None
 
 
 async def remember(

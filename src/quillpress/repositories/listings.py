@@ -13,19 +13,33 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, bindparam, exists, false, func, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    SQLColumnExpression,
+    bindparam,
+    exists,
+    false,
+    func,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.util import AliasedClass
+from sqlalchemy.sql.selectable import Subquery
 
 from quillpress.db import fastpath
 from quillpress.db.models import AppUser, Article, ArticleTag, Counter, Favorite, Follow, Tag
 from quillpress.domain.commands import Cursor
 from quillpress.repositories.counters import ARTICLES
-from quillpress.repositories.users import by_username, following_flag
+from quillpress.repositories.users import ViewerParam, by_username, following_flag
 
 NEWEST_FIRST = (Article.created_at.desc(), Article.id.desc())
 VIEWER = bindparam("viewer_id", type_=Integer)
@@ -40,7 +54,7 @@ class Criteria:
     favorited_by: str | None = None
     feed_of: int | None = None  # only authors this user follows
 
-    def params(self) -> dict[str, Any]:
+    def params(self) -> dict[str, str | int]:
         return {
             name: value
             for name, value in (
@@ -57,9 +71,11 @@ class Criteria:
         return frozenset(self.params())
 
 
-def conditions(shape: frozenset[str], article: Any = Article) -> list[Any]:
+def conditions(
+    shape: frozenset[str], article: type[Article] | AliasedClass[Article] = Article
+) -> list[ColumnElement[bool]]:
     """WHERE clauses for the filters in ``shape``, over ``article`` (the table or an alias)."""
-    found: list[Any] = []
+    found: list[ColumnElement[bool]] = []
     if "tag" in shape:
         tagged = select(ArticleTag.article_id).join(Tag, Tag.id == ArticleTag.tag_id)
         found.append(article.id.in_(tagged.where(Tag.name == bindparam("tag"))))
@@ -75,7 +91,7 @@ def conditions(shape: frozenset[str], article: Any = Article) -> list[Any]:
     return found
 
 
-def favorited_flag(viewer: Any) -> Any:
+def favorited_flag(viewer: ViewerParam) -> ColumnElement[bool]:
     """``EXISTS(viewer favorited this article)``; constant false for the anonymous viewer."""
     if viewer is None:
         return false()
@@ -86,9 +102,37 @@ def favorited_flag(viewer: Any) -> Any:
     )
 
 
-def article_columns(viewer: Any, *, with_body: bool) -> Any:
-    """An article with its author, favorite count and the viewer's flags, as one SELECT.
-    ``viewer`` is a user id, a bound parameter, or ``None`` for anonymous."""
+class ArticleRow(NamedTuple):
+    """An article as :func:`article_columns` selects it, in that order: built by position
+    (``ArticleRow(*row)``) from the fast path's records and SQLAlchemy's rows alike."""
+
+    id: int
+    slug: str
+    title: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    author_id: int
+    username: str
+    bio: str | None
+    image: str | None
+    favorites_count: int
+    favorited: int
+    """A flag: ``False``/``True`` on PostgreSQL, ``0``/``1`` on SQLite (read it with ``bool``)."""
+    following: int
+    """Whether the viewer follows the author, as :attr:`favorited` is read."""
+    body: str | None = None
+    """Only when selected ``with_body``."""
+
+
+ARTICLE_WIDTH = len(ArticleRow._fields) - 1
+"""Columns of an article selected without its body: a listing's extra columns follow."""
+
+
+def article_columns(viewer: ViewerParam, *, with_body: bool) -> Select[Any]:
+    """An article with its author, favorite count and the viewer's flags, as one SELECT
+    whose columns are :class:`ArticleRow`'s. ``viewer`` is a user id, a bound parameter,
+    or ``None`` for anonymous."""
     columns = [
         Article.id,
         Article.slug,
@@ -156,15 +200,18 @@ def total_of(shape: frozenset[str]) -> Any:
     return func.coalesce(maintained.correlate(None).scalar_subquery(), 0)
 
 
-def older_than_cursor(created_at: Any = Article.created_at, ident: Any = Article.id) -> Any:
+def older_than_cursor(
+    created_at: SQLColumnExpression[datetime] = Article.created_at,
+    ident: SQLColumnExpression[int] = Article.id,
+) -> ColumnElement[bool]:
     """``(created_at, id) < cursor`` as a row comparison: an index range on
     ``(created_at, id)`` on both backends, so a deep cursor costs what a first page does."""
-    after_created_at: Any = bindparam("after_created_at", type_=Article.created_at.type)
-    after_id: Any = bindparam("after_id", type_=Integer)
+    after_created_at = bindparam("after_created_at", type_=Article.created_at.type)
+    after_id = bindparam("after_id", type_=Integer)
     return tuple_(created_at, ident) < tuple_(after_created_at, after_id)
 
 
-def page_ids(shape: frozenset[str], *, after: bool) -> Any:
+def page_ids(shape: frozenset[str], *, after: bool) -> Subquery:
     """The page itself, narrow: the ids (and sort key) of the matching articles at
     ``:offset`` (or after the cursor), ``:limit`` of them, read off an index in order.
     Only these rows are decorated afterwards, so a skipped row costs an index entry, not
@@ -213,8 +260,7 @@ def _page_statement(
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    rows: Sequence[Any]
-    """SQLAlchemy rows, or the fast path's named tuples: both read by attribute."""
+    rows: Sequence[ArticleRow]
     tags: dict[int, list[str]]
     total: int | None
 
@@ -245,20 +291,22 @@ async def list_page(
         with_total=with_total,
         with_tags=on_postgres,
     )
-    params = {**criteria.params(), "limit": limit, "offset": offset}
+    params: dict[str, object] = {**criteria.params(), "limit": limit, "offset": offset}
     if viewer_id is not None:
         params["viewer_id"] = viewer_id
     if after is not None:
         params.update(after_created_at=after.created_at, after_id=after.id)
-    rows = await fastpath.rows(conn, stmt, params)
+    records = await fastpath.rows(conn, stmt, params)
+    width = ARTICLE_WIDTH + with_body  # then the tags (PostgreSQL), then the total
+    rows = [ArticleRow(*record[:width]) for record in records]
     if on_postgres:
-        tags = {row.id: list(row.tags or ()) for row in rows}
+        tags = {record[0]: list(record[width] or ()) for record in records}
     else:
         tags = await tags_many(conn, [row.id for row in rows])
     total: int | None = None
     if with_total:
-        if rows:
-            total = int(rows[0].total)
+        if records:
+            total = int(records[0][-1])
         elif offset == 0 and after is None:
             total = 0
         else:

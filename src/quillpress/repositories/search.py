@@ -52,6 +52,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.selectable import CTE, Subquery
 
 from quillpress.db import fastpath
 from quillpress.db.models import Article
@@ -59,7 +60,9 @@ from quillpress.domain import highlight
 from quillpress.domain.search import SearchQuery
 from quillpress.repositories import search_syntax
 from quillpress.repositories.listings import (
+    ARTICLE_WIDTH,
     VIEWER,
+    ArticleRow,
     Criteria,
     article_columns,
     conditions,
@@ -96,10 +99,11 @@ FTS_TITLE, FTS_BODY_LEAD = 0, 4
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """A page of matches: rows as ``listings`` returns them plus ``rank``, with tags, the
-    total, and each row's highlights (sentinel-marked text, ``domain.highlight``)."""
+    """A page of matches: rows as ``listings`` returns them, with each one's rank, tags,
+    the total, and each row's highlights (sentinel-marked text, ``domain.highlight``)."""
 
-    rows: Sequence[Any]
+    rows: Sequence[ArticleRow]
+    ranks: dict[int, float]
     tags: dict[int, list[str]]
     total: int
     titles: dict[int, str]
@@ -117,35 +121,42 @@ async def search_page(
     with_body: bool = False,
 ) -> Found:
     """``limit`` matches of ``query`` (and ``criteria``) after the first ``offset``."""
-    params: dict[str, Any] = {**criteria.params(), "limit": limit, "offset": offset}
+    params: dict[str, object] = {**criteria.params(), "limit": limit, "offset": offset}
     if viewer_id is not None:
         params["viewer_id"] = viewer_id
+    width = ARTICLE_WIDTH + with_body
     if conn.dialect.name == "postgresql":
         stmt = _postgres_page(criteria.shape, viewer=viewer_id is not None, with_body=with_body)
         params.update(q=search_syntax.postgres(query), candidates=CANDIDATES)
-        rows = await fastpath.rows(conn, stmt, params)
-        if rows:
-            total = int(rows[0].total)
+        records = await fastpath.rows(conn, stmt, params)
+        # after the article: rank, tags, total, marked title, marked snippet
+        rank, tags, total_at, title, snippet = range(width, width + 5)
+        if records:
+            total = int(records[0][total_at])
         else:  # no row to carry it: none at all, or a page past the last match
             total = 0 if offset == 0 else await _postgres_count(conn, query, criteria)
         return Found(
-            rows=rows,
-            tags={row.id: list(row.tags or ()) for row in rows},
+            rows=[ArticleRow(*record[:width]) for record in records],
+            ranks={record[0]: float(record[rank]) for record in records},
+            tags={record[0]: list(record[tags] or ()) for record in records},
             total=total,
-            titles={row.id: row.marked_title for row in rows},
-            snippets={row.id: row.marked_snippet for row in rows},
+            titles={record[0]: record[title] for record in records},
+            snippets={record[0]: record[snippet] for record in records},
         )
     match = search_syntax.fts5(query)
     stmt = _sqlite_page(criteria.shape, viewer=viewer_id is not None, with_body=with_body)
-    rows = await fastpath.rows(conn, stmt, {**params, "match": match})
+    records = await fastpath.rows(conn, stmt, {**params, "match": match})
+    rank, total_at = width, width + 1  # after the article
+    rows = [ArticleRow(*record[:width]) for record in records]
     ids = [row.id for row in rows]
     titles, snippets = await _sqlite_highlights(conn, match, ids)
-    total = int(rows[0].total) if rows else 0
-    if not rows and offset > 0:
+    total = int(records[0][total_at]) if records else 0
+    if not records and offset > 0:
         counted = await conn.execute(_sqlite_count(criteria.shape), {**params, "match": match})
         total = int(counted.scalar_one())
     return Found(
         rows=rows,
+        ranks={record[0]: float(record[rank]) for record in records},
         tags=await tags_many(conn, ids),
         total=total,
         titles=titles,
@@ -156,7 +167,7 @@ async def search_page(
 # --- PostgreSQL ---------------------------------------------------------------------------
 
 
-def _query_cte() -> Any:
+def _query_cte() -> CTE:
     """The parsed query and the language, once per statement. A query that cannot use the
     index (only negations, ``!a | b``…) becomes the empty query, which matches nothing."""
     # The language as a scalar subquery, not a join: the planner then knows this is one
@@ -174,7 +185,7 @@ def _query_cte() -> Any:
     return select(parsed.c.language, query.label("query")).cte("search_query")
 
 
-def _matches(shape: frozenset[str], query: Any) -> Any:
+def _matches(shape: frozenset[str], query: CTE) -> CTE:
     """Every match's ``(id, created_at)``, computed once (``MATERIALIZED``): through the GIN
     index, then the filters (an article's author needs its row)."""
     found = select(SEARCH.c.article_id.label("id"), SEARCH.c.created_at).select_from(SEARCH)
@@ -184,7 +195,7 @@ def _matches(shape: frozenset[str], query: Any) -> Any:
     return found.cte("matches").prefix_with("MATERIALIZED")
 
 
-def _ranked_page(matches: Any, query: Any) -> Any:
+def _ranked_page(matches: CTE, query: CTE) -> Subquery:
     """The page's ``(id, created_at, rank, bucket)``: the newest ``:candidates`` matches
     ranked (bucket 0), then the older matches newest first (bucket 1, unranked). Each part
     is cut to what the page can reach before the two are merged."""

@@ -7,24 +7,26 @@ statement's parameter list bounded and let the caller report progress between th
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
-from sqlalchemy import Table, bindparam, exists, insert, select
+from sqlalchemy import Insert, Table, bindparam, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from quillpress.db.base import Base
 from quillpress.db.models import AppUser, Article, ArticleTag, Comment, Favorite, Follow, Tag
 from quillpress.domain.emails import normalized_email
 from quillpress.repositories._sql import insert_ignoring_duplicates
 
 CHUNK_SIZE = 1_000
 
-Row = Mapping[str, Any]
+Row = Mapping[str, object]
+"""A row to insert: its column values by name."""
 OnChunk = Callable[[int], None]
 """Called after each chunk with the number of rows it wrote."""
 
 
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)  # a mapped class's own table, never a join
     return table
 
 
@@ -34,7 +36,7 @@ async def has_users(conn: AsyncConnection) -> bool:
 
 
 async def _insert_chunks(
-    conn: AsyncConnection, stmt: Any, rows: Sequence[Row], on_chunk: OnChunk
+    conn: AsyncConnection, stmt: Insert, rows: Sequence[Row], on_chunk: OnChunk
 ) -> None:
     for start in range(0, len(rows), CHUNK_SIZE):
         chunk = rows[start : start + CHUNK_SIZE]
@@ -43,7 +45,7 @@ async def _insert_chunks(
 
 
 async def _insert_returning_ids(
-    conn: AsyncConnection, model: Any, rows: Sequence[Row], on_chunk: OnChunk
+    conn: AsyncConnection, model: type[AppUser | Article], rows: Sequence[Row], on_chunk: OnChunk
 ) -> list[int]:
     """Insert ``rows`` and return their new ids in the same order.
 
@@ -62,7 +64,7 @@ async def _insert_returning_ids(
 
 async def insert_users(conn: AsyncConnection, rows: Sequence[Row], on_chunk: OnChunk) -> list[int]:
     """Each row's ``email_normalized`` is derived here, as ``users.insert_user`` does."""
-    rows = [{**row, "email_normalized": normalized_email(row["email"])} for row in rows]
+    rows = [{**row, "email_normalized": normalized_email(str(row["email"]))} for row in rows]
     return await _insert_returning_ids(conn, AppUser, rows, on_chunk)
 
 

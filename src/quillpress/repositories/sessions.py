@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import NamedTuple
 
-from sqlalchemy import Integer, Row, bindparam, false, insert, select, update
+from sqlalchemy import Integer, bindparam, false, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db import fastpath
 from quillpress.db.models import AppUser, UserSession
+from quillpress.repositories._sql import columns_of
 
 
 async def insert_session(
@@ -63,19 +64,23 @@ async def live_role(conn: AsyncConnection, session_id: str, user_id: int) -> str
     return role
 
 
-async def list_live(conn: AsyncConnection, user_id: int) -> Sequence[Row[Any]]:
+class LiveSession(NamedTuple):
+    """A live session as its owner lists it (:func:`list_live`)."""
+
+    id: str
+    created_at: datetime
+    last_seen_at: datetime
+    user_agent: str | None
+    ip: str | None
+
+
+async def list_live(conn: AsyncConnection, user_id: int) -> list[LiveSession]:
     result = await conn.execute(
-        select(
-            UserSession.id,
-            UserSession.created_at,
-            UserSession.last_seen_at,
-            UserSession.user_agent,
-            UserSession.ip,
-        )
+        select(*columns_of(LiveSession, UserSession))
         .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
         .order_by(UserSession.created_at.desc(), UserSession.id.desc())
     )
-    return result.all()
+    return [LiveSession(*row) for row in result]
 
 
 async def revoke(
@@ -124,6 +129,13 @@ async def touch(
     )
 
 
+class RotatedSession(NamedTuple):
+    """The session whose refresh token :func:`rotate_refresh` rotated."""
+
+    id: str
+    user_id: int
+
+
 async def rotate_refresh(
     conn: AsyncConnection,
     *,
@@ -132,7 +144,7 @@ async def rotate_refresh(
     now: datetime,
     created_after: datetime,
     refreshed_after: datetime,
-) -> Row[Any] | None:
+) -> RotatedSession | None:
     """Spend the current refresh token ``spent_hash`` of a live, unexpired session and
     make ``successor_hash`` current, atomically (a concurrent rotation of the same token
     finds no row). Returns the session's id and user id."""
@@ -150,20 +162,28 @@ async def rotate_refresh(
             rotated_at=now,
             refreshed_at=now,
         )
-        .returning(UserSession.id, UserSession.user_id)
+        .returning(*columns_of(RotatedSession, UserSession))
     )
-    return result.first()
+    row = result.first()
+    return RotatedSession(*row) if row is not None else None
 
 
-async def by_spent_refresh(conn: AsyncConnection, spent_hash: str) -> Row[Any] | None:
+class SpentRefresh(NamedTuple):
+    """The session a spent refresh token belonged to (:func:`by_spent_refresh`)."""
+
+    id: str
+    user_id: int
+    revoked_at: datetime | None
+    rotated_at: datetime | None
+    refresh_hash: str | None
+
+
+async def by_spent_refresh(conn: AsyncConnection, spent_hash: str) -> SpentRefresh | None:
     """The session whose previous refresh token is ``spent_hash``, if any."""
     result = await conn.execute(
-        select(
-            UserSession.id,
-            UserSession.user_id,
-            UserSession.revoked_at,
-            UserSession.rotated_at,
-            UserSession.refresh_hash,
-        ).where(UserSession.previous_refresh_hash == spent_hash)
+        select(*columns_of(SpentRefresh, UserSession)).where(
+            UserSession.previous_refresh_hash == spent_hash
+        )
     )
-    return result.first()
+    row = result.first()
+    return SpentRefresh(*row) if row is not None else None

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
     Integer,
-    Row,
+    SQLColumnExpression,
     bindparam,
     delete,
     exists,
@@ -29,42 +31,71 @@ from quillpress.domain.commands import Page
 from quillpress.domain.emails import normalized_email
 from quillpress.domain.errors import Conflict
 from quillpress.repositories._sql import (
+    columns_of,
     insert_ignoring_duplicates,
     newest_first_page,
     violated_constraint,
 )
 
-ACCOUNT_COLUMNS = (
-    AppUser.id,
-    AppUser.username,
-    AppUser.email,
-    AppUser.bio,
-    AppUser.image,
-    AppUser.role,
-    AppUser.password_hash,
-    AppUser.banned,
-)
 
-ADMIN_COLUMNS = (
-    AppUser.id,
-    AppUser.username,
-    AppUser.email,
-    AppUser.role,
-    AppUser.banned,
-    AppUser.created_at,
-    AppUser.last_login_at,
-)
+class AccountRow(NamedTuple):
+    """An account: its fields name the columns read (:data:`ACCOUNT_COLUMNS`)."""
+
+    id: int
+    username: str
+    email: str
+    bio: str | None
+    image: str | None
+    role: str
+    password_hash: str
+    banned: bool
 
 
-def following_flag(viewer_id: int | None, followed_id: Any) -> Any:
+ACCOUNT_COLUMNS = columns_of(AccountRow, AppUser)
+
+
+class AdminUserRow(NamedTuple):
+    """A user as the admin API lists it: its fields name the columns read."""
+
+    id: int
+    username: str
+    email: str
+    role: str
+    banned: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+ADMIN_COLUMNS = columns_of(AdminUserRow, AppUser)
+
+
+ViewerParam = int | BindParameter[int] | None
+"""Whose flags a statement reads: a user id, a bound parameter, or ``None`` for anonymous."""
+
+
+def following_flag(
+    viewer_id: ViewerParam, followed_id: SQLColumnExpression[int]
+) -> ColumnElement[bool]:
     """``EXISTS(viewer follows followed_id)`` as a column; constant false for anonymous viewers."""
     if viewer_id is None:
         return false()
     return exists().where(Follow.follower_id == viewer_id, Follow.followed_id == followed_id)
 
 
-def profile_columns(viewer_id: Any) -> tuple[Any, ...]:
-    """``viewer_id``: a user id, a bound parameter, or ``None`` for anonymous."""
+class ProfileRow(NamedTuple):
+    """A profile as :func:`profile_columns` selects it, in that order."""
+
+    id: int
+    username: str
+    bio: str | None
+    image: str | None
+    following: int
+    """A flag: ``False``/``True`` on PostgreSQL, ``0``/``1`` on SQLite (read it with ``bool``)."""
+
+
+def profile_columns(viewer_id: ViewerParam) -> tuple[SQLColumnExpression[Any], ...]:
+    """:class:`ProfileRow`'s columns. ``viewer_id``: a user id, a bound parameter, or
+    ``None`` for anonymous."""
     return (
         AppUser.id,
         AppUser.username,
@@ -74,7 +105,7 @@ def profile_columns(viewer_id: Any) -> tuple[Any, ...]:
     )
 
 
-def by_username(username: Any) -> Any:
+def by_username(username: str | BindParameter[str]) -> ColumnElement[bool]:
     """Case-insensitive match (``username`` is a value or a bound parameter)."""
     return func.lower(AppUser.username) == func.lower(username)
 
@@ -84,21 +115,21 @@ ACCOUNT_BY_ID = select(*ACCOUNT_COLUMNS).where(AppUser.id == bindparam("user_id"
 request then pays neither for building the statement nor for deriving its cache key."""
 
 
-async def get_account(conn: AsyncConnection, user_id: int) -> Any | None:
-    """The account's row (read by attribute), or ``None``; through the asyncpg fast path."""
+async def get_account(conn: AsyncConnection, user_id: int) -> AccountRow | None:
+    """Through the asyncpg fast path."""
     found = await fastpath.rows(conn, ACCOUNT_BY_ID, {"user_id": user_id})
-    return found[0] if found else None
+    return AccountRow(*found[0]) if found else None
 
 
-def by_email(email: str) -> Any:
+def by_email(email: str) -> ColumnElement[bool]:
     """The account whose address is ``email`` once both are normalised
     (``domain.emails``): the same ``=`` on every database, never its ``lower()``."""
     return AppUser.email_normalized == normalized_email(email)
 
 
-async def get_account_by_email(conn: AsyncConnection, email: str) -> Row[Any] | None:
-    result = await conn.execute(select(*ACCOUNT_COLUMNS).where(by_email(email)))
-    return result.first()
+async def get_account_by_email(conn: AsyncConnection, email: str) -> AccountRow | None:
+    row = (await conn.execute(select(*ACCOUNT_COLUMNS).where(by_email(email)))).first()
+    return AccountRow(*row) if row is not None else None
 
 
 _PROFILE_BY_NAME = {
@@ -111,13 +142,15 @@ _PROFILE_BY_NAME = {
 request, its construction and cache key cost more than running it)."""
 
 
-async def get_profile(conn: AsyncConnection, username: str, *, viewer_id: int | None) -> Any | None:
-    """The profile's row (read by attribute), or ``None``; through the asyncpg fast path."""
-    params: dict[str, Any] = {"username": username}
+async def get_profile(
+    conn: AsyncConnection, username: str, *, viewer_id: int | None
+) -> ProfileRow | None:
+    """Through the asyncpg fast path."""
+    params: dict[str, int | str] = {"username": username}
     if viewer_id is not None:
         params["viewer_id"] = viewer_id
     found = await fastpath.rows(conn, _PROFILE_BY_NAME[viewer_id is not None], params)
-    return found[0] if found else None
+    return ProfileRow(*found[0]) if found else None
 
 
 async def get_id_by_username(conn: AsyncConnection, username: str) -> int | None:
@@ -202,11 +235,11 @@ async def insert_user(
         return int((await conn.execute(stmt)).scalar_one())
 
 
-async def update_user(conn: AsyncConnection, user_id: int, values: Mapping[str, Any]) -> None:
+async def update_user(conn: AsyncConnection, user_id: int, values: Mapping[str, object]) -> None:
     """A new ``email`` brings its normalised form along (nobody can set one without the
     other)."""
     if "email" in values:
-        values = {**values, "email_normalized": normalized_email(values["email"])}
+        values = {**values, "email_normalized": normalized_email(str(values["email"]))}
     async with _unique_as_conflict():
         await conn.execute(update(AppUser).where(AppUser.id == user_id).values(**values))
 
@@ -237,19 +270,20 @@ async def record_login(conn: AsyncConnection, user_id: int, *, now: datetime) ->
     await conn.execute(update(AppUser).where(AppUser.id == user_id).values(last_login_at=now))
 
 
-async def get_admin_view(conn: AsyncConnection, username: str) -> Row[Any] | None:
+async def get_admin_view(conn: AsyncConnection, username: str) -> AdminUserRow | None:
     """The admin API's columns of one user, by username (case-insensitive)."""
-    return (await conn.execute(select(*ADMIN_COLUMNS).where(by_username(username)))).first()
+    row = (await conn.execute(select(*ADMIN_COLUMNS).where(by_username(username)))).first()
+    return AdminUserRow(*row) if row is not None else None
 
 
 async def admin_list(
     conn: AsyncConnection, *, query: str | None, page: Page
-) -> tuple[Sequence[Row[Any]], int]:
+) -> tuple[list[AdminUserRow], int]:
     """Users newest first whose username (case-insensitively) or normalised email
     contains ``query`` (normalised alike; ``%`` and ``_`` taken literally): ``limit + 1``
     rows (the extra says a next page exists) and the total of matches. Two statements
     whatever the page size."""
-    conditions: list[Any] = []
+    conditions: list[ColumnElement[bool]] = []
     if query:
         conditions.append(
             or_(
@@ -257,7 +291,7 @@ async def admin_list(
                 AppUser.email_normalized.contains(normalized_email(query), autoescape=True),
             )
         )
-    return await newest_first_page(
+    rows, total = await newest_first_page(
         conn,
         ADMIN_COLUMNS,
         table=AppUser,
@@ -266,6 +300,7 @@ async def admin_list(
         conditions=conditions,
         page=page,
     )
+    return [AdminUserRow(*row) for row in rows], total
 
 
 async def lock_active_admins(conn: AsyncConnection) -> list[int]:
@@ -284,7 +319,7 @@ async def lock_active_admins(conn: AsyncConnection) -> list[int]:
 
 
 async def set_moderation(
-    conn: AsyncConnection, user_id: int, *, values: Mapping[str, Any], now: datetime
+    conn: AsyncConnection, user_id: int, *, values: Mapping[str, object], now: datetime
 ) -> None:
     """Set ``role`` and/or ``banned``."""
     allowed = {key: value for key, value in values.items() if key in {"role", "banned"}}

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import CompoundSelect, Select, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.models import Favorite, Follow
@@ -46,7 +45,9 @@ async def viewer_flags(
         )
     if not parts:
         return NO_FLAGS
-    stmt: Any = parts[0] if len(parts) == 1 else union_all(*parts)
+    stmt: Select[tuple[str, int]] | CompoundSelect[tuple[str, int]] = (
+        parts[0] if len(parts) == 1 else union_all(*parts)
+    )
     favorited: set[int] = set()
     following: set[int] = set()
     for kind, ref in await conn.execute(stmt):

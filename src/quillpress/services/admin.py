@@ -12,26 +12,35 @@ both pass the check."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
-from quillpress.db.base import utcnow
 from quillpress.db.database import Transaction, opened
 from quillpress.domain.auth import Principal, can_administer, ensure
+from quillpress.domain.clients import ClientInfo
+from quillpress.domain.clock import utcnow
 from quillpress.domain.commands import AdminUpdateUser, AuditFilter, Page, UserSearch
 from quillpress.domain.errors import LastAdmin, NotFound
 from quillpress.domain.events import UserUpdated
 from quillpress.domain.views import AdminUserView, AuditEventView, Paged
 from quillpress.infra.resources import Store
 from quillpress.repositories import users as user_repo
+from quillpress.repositories.users import AdminUserRow
 from quillpress.services import audit
-from quillpress.services.sessions import NO_CLIENT, ClientInfo, end_sessions
+from quillpress.services.sessions import end_sessions
+
+
+class Moderation(TypedDict, total=False):
+    """What an admin's update changes: the given fields whose value differs."""
+
+    role: str | None
+    banned: bool | None
 
 
 def _authorize(principal: Principal) -> None:
     ensure(can_administer(principal), resource="admin")
 
 
-def _view(row: Any) -> AdminUserView:
+def _view(row: AdminUserRow) -> AdminUserView:
     return AdminUserView(
         id=row.id,
         username=row.username,
@@ -62,7 +71,7 @@ async def list_audit(
     return await audit.list_events(db, filters, page.listing())
 
 
-def _removes_an_admin(before: Any, values: dict[str, Any]) -> bool:
+def _removes_an_admin(before: AdminUserRow, values: Moderation) -> bool:
     if before.role != "admin" or before.banned:
         return False
     return values.get("role", "admin") != "admin" or bool(values.get("banned", False))
@@ -74,7 +83,7 @@ async def update_user(
     username: str,
     command: AdminUpdateUser,
     *,
-    client: ClientInfo = NO_CLIENT,
+    client: ClientInfo,
 ) -> AdminUserView:
     """Partial: ``role`` and/or ``banned``. A value equal to the current one changes
     nothing (no event, no audit row)."""
@@ -84,11 +93,11 @@ async def update_user(
         before = await user_repo.get_admin_view(tx.conn, username)
         if before is None:
             raise NotFound("user")
-        values = {
-            field: getattr(command, field)
-            for field in given
-            if getattr(command, field) != getattr(before, field)
-        }
+        values: Moderation = {}
+        if "role" in given and command.role != before.role:
+            values["role"] = command.role
+        if "banned" in given and command.banned != before.banned:
+            values["banned"] = command.banned
         if not values:
             return _view(before)
         if _removes_an_admin(before, values):
@@ -103,7 +112,11 @@ async def update_user(
 
 
 async def _consequences(
-    tx: Transaction, principal: Principal, before: Any, values: dict[str, Any], client: ClientInfo
+    tx: Transaction,
+    principal: Principal,
+    before: AdminUserRow,
+    values: Moderation,
+    client: ClientInfo,
 ) -> None:
     """Sessions ended by a ban, the cache purge (``UserUpdated``: every cached session of
     the user is looked up again, so a new role applies from the next request) and one

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from quillpress.db.base import utcnow
 from quillpress.db.database import Transaction, opened
 from quillpress.domain.auth import (
     Principal,
@@ -19,6 +17,8 @@ from quillpress.domain.auth import (
     ensure,
     viewer_id,
 )
+from quillpress.domain.clients import ClientInfo
+from quillpress.domain.clock import utcnow
 from quillpress.domain.commands import ArticleFilter, CreateArticle, Group, Page, UpdateArticle
 from quillpress.domain.errors import Conflict, NotFound
 from quillpress.domain.events import (
@@ -34,10 +34,10 @@ from quillpress.infra import cache_keys
 from quillpress.infra.resources import Store
 from quillpress.repositories import articles as article_repo
 from quillpress.repositories import batches, listings
-from quillpress.repositories.listings import Criteria
+from quillpress.repositories.articles import ArticleRef, EditableArticle
+from quillpress.repositories.listings import ArticleRow, Criteria
 from quillpress.services import assemble, audit, read_tags, slugs
 from quillpress.services import idempotency as idempotent
-from quillpress.services.sessions import NO_CLIENT, ClientInfo
 
 TAGS_LIMIT = 500
 
@@ -123,7 +123,8 @@ async def articles_per_group(
             after=page.after,
             with_body=wanted.with_body,
         )
-        views = await assemble.article_views(conn, rows, with_body=wanted.with_body)
+        articles = [row.article for row in rows]
+        views = await assemble.article_views(conn, articles, with_body=wanted.with_body)
         totals = {}
         if wanted.with_total:
             totals = await batches.count_per_group(conn, group, group_ids)
@@ -141,7 +142,7 @@ async def articles_per_group(
     }
 
 
-async def _single(conn: AsyncConnection, row: Row[Any] | None) -> ArticleView:
+async def _single(conn: AsyncConnection, row: ArticleRow | None) -> ArticleView:
     if row is None:
         raise NotFound("article")
     return (await assemble.article_views(conn, [row], with_body=True))[0]
@@ -222,7 +223,15 @@ async def _insert_article(tx: Transaction, principal: Principal, command: Create
     return article_id
 
 
-async def _authorize(conn: AsyncConnection, slug: str, allowed: Any, principal: Principal) -> Any:
+class AuthorRule(Protocol):
+    """A ``domain.auth`` rule on what the principal may do to an author's article."""
+
+    def __call__(self, principal: Principal, *, author_id: int) -> bool: ...
+
+
+async def _authorize(
+    conn: AsyncConnection, slug: str, allowed: AuthorRule, principal: Principal
+) -> ArticleRef:
     ref = await article_repo.get_ref(conn, slug, lock=True)
     if ref is None:
         raise NotFound("article")
@@ -241,7 +250,7 @@ async def update_article(
         if ref is None:
             raise NotFound("article")
         ensure(can_edit_article(principal, author_id=ref.author_id), resource="article")
-        values: dict[str, Any] = {
+        values: dict[str, object] = {
             field: getattr(command, field)
             for field in given & {"title", "description", "body"}
             if getattr(command, field) != getattr(ref, field)
@@ -251,14 +260,14 @@ async def update_article(
         if command.tag_list is not None and set(command.tag_list) != set(previous_tags):
             tags = tuple(command.tag_list)
         if values or tags != previous_tags:
-            values["slug"] = await _write_edit(tx, ref, values, command.title)
+            kept_slug = await _write_edit(tx, ref, values, command.title)
             if tags != previous_tags:
                 await article_repo.replace_tags(tx.conn, ref.id, tags, created_at=ref.created_at)
             tx.record(
                 ArticleUpdated(
                     article_id=ref.id,
                     author_id=ref.author_id,
-                    slug=values["slug"],
+                    slug=kept_slug,
                     previous_slug=ref.slug,
                     tags=tags,
                     previous_tags=previous_tags,
@@ -267,7 +276,9 @@ async def update_article(
         return await _read_back(tx, ref.id, principal)
 
 
-async def _write_edit(tx: Transaction, ref: Any, values: dict[str, Any], title: str | None) -> str:
+async def _write_edit(
+    tx: Transaction, ref: EditableArticle, values: dict[str, object], title: str | None
+) -> str:
     """Store the changed fields (and a new slug if the title changed); the slug it kept."""
     values = {**values, "updated_at": utcnow()}
     new_slugs = [ref.slug]
@@ -285,9 +296,7 @@ async def _write_edit(tx: Transaction, ref: Any, values: dict[str, Any], title: 
     raise Conflict.taken("slug")  # pragma: no cover - six concurrent writers, one slug
 
 
-async def delete_article(
-    db: Store, principal: Principal, slug: str, *, client: ClientInfo = NO_CLIENT
-) -> None:
+async def delete_article(db: Store, principal: Principal, slug: str, *, client: ClientInfo) -> None:
     """An admin deleting someone else's article leaves an audit row in the same write."""
     async with opened(db).write() as tx:
         ref = await _authorize(tx.conn, slug, can_delete_article, principal)

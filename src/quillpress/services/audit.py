@@ -38,20 +38,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from quillpress.db.base import utcnow
 from quillpress.db.database import opened
+from quillpress.domain.clients import ClientInfo
+from quillpress.domain.clock import utcnow
 from quillpress.domain.commands import AuditFilter, Page
 from quillpress.domain.views import AuditEventView, Paged
 from quillpress.infra.request_context import current_request_id
 from quillpress.infra.resources import Store
 from quillpress.repositories import audit as audit_repo
-
-if TYPE_CHECKING:  # services.sessions imports this module
-    from quillpress.services.sessions import ClientInfo
+from quillpress.repositories.audit import AuditRow
 
 USER_REGISTER: Final = "user.register"
 USER_LOGIN: Final = "user.login"
@@ -78,7 +77,7 @@ TARGET_LENGTH = 300
 REQUEST_ID_LENGTH = 128
 
 
-def _check_detail(detail: Mapping[str, Any] | None) -> None:
+def _check_detail(detail: Mapping[str, object] | None) -> None:
     if detail is None:
         return
     secret = [key for key in detail if key.lower() in SECRET_KEYS]
@@ -99,7 +98,7 @@ async def record(
     actor: str | None = None,
     target: str | None = None,
     outcome: str = SUCCESS,
-    detail: Mapping[str, Any] | None = None,
+    detail: Mapping[str, object] | None = None,
 ) -> None:
     """Write one audit row on ``conn``, the connection of the caller's transaction (one
     statement). ``actor`` (the username) may be left out when ``actor_id`` is given: the
@@ -129,7 +128,7 @@ async def record_alone(
     actor: str | None = None,
     target: str | None = None,
     outcome: str = FAILURE,
-    detail: Mapping[str, Any] | None = None,
+    detail: Mapping[str, object] | None = None,
 ) -> None:
     """An event with no write of its own (failed login, lockout): its own short
     transaction. The limiter calls this with ``action=RATE_LOCKOUT``."""
@@ -146,7 +145,7 @@ async def record_alone(
         )
 
 
-def event_view(row: Any) -> AuditEventView:
+def event_view(row: AuditRow) -> AuditEventView:
     return AuditEventView(
         id=row.id,
         at=row.at,

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from quillpress.db.base import utcnow
 from quillpress.db.database import opened
 from quillpress.domain.auth import Principal, Role
+from quillpress.domain.clock import utcnow
 from quillpress.domain.errors import CsrfRejected, Unauthenticated
 from quillpress.infra import cache_keys
 from quillpress.infra.activity import ActivityThrottle
@@ -110,7 +110,7 @@ async def authenticate(
     credentials: Credentials,
     *,
     activity: ActivityThrottle | None = None,
-    limiter: Limiter = limits.NO_LIMITS,
+    limiter: Limiter,
 ) -> Authenticated | None:
     """``None`` for an anonymous request; ``Unauthenticated`` for a malformed, forged or
     expired token, or one whose session or account no longer exists. One indexed
@@ -171,7 +171,7 @@ async def admitted(
     credentials: Credentials,
     *,
     activity: ActivityThrottle | None = None,
-    limiter: Limiter = limits.NO_LIMITS,
+    limiter: Limiter,
 ) -> Authenticated:
     """The second half of :func:`authenticate`: ``role`` is the claimed session's live
     role (``None``: ended, revoked, or no account, refused)."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from quillpress.db.base import utcnow
 from quillpress.db.database import Transaction, opened
 from quillpress.domain.auth import Principal, Viewer, can_delete_comment, ensure, viewer_id
+from quillpress.domain.clients import ClientInfo
+from quillpress.domain.clock import utcnow
 from quillpress.domain.commands import AddComment
 from quillpress.domain.errors import NotFound
 from quillpress.domain.events import CommentAdded, CommentDeleted
@@ -18,7 +19,6 @@ from quillpress.repositories import comments as comment_repo
 from quillpress.services import audit, read_tags
 from quillpress.services import idempotency as idempotent
 from quillpress.services.assemble import comment_view
-from quillpress.services.sessions import NO_CLIENT, ClientInfo
 
 
 async def list_comments(db: Store, viewer: Viewer, slug: str) -> list[CommentView]:
@@ -96,7 +96,7 @@ async def delete_comment(
     slug: str,
     comment_id: int,
     *,
-    client: ClientInfo = NO_CLIENT,
+    client: ClientInfo,
 ) -> None:
     """A comment id under another article's slug is "not found", never deleted. An admin
     deleting someone else's comment leaves an audit row in the same write."""

@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from quillpress.db.base import utcnow
 from quillpress.db.database import Transaction
 from quillpress.domain.auth import Principal
+from quillpress.domain.clock import utcnow
 from quillpress.domain.idempotency import IdempotencyKey, fingerprint, in_progress, reused
 from quillpress.repositories import idempotency as key_repo
 
@@ -37,7 +36,7 @@ async def claim(
     principal: Principal,
     key: IdempotencyKey | None,
     operation: str,
-    request: Callable[[], Mapping[str, Any]],
+    request: Callable[[], Mapping[str, object]],
 ) -> tuple[Claim | None, int | None]:
     """The claim, and the id a first request with this key created (``None``: run it).
     Without a key there is nothing to claim: ``(None, None)``, and ``request`` (the parsed

@@ -29,21 +29,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Row
 
 from quillpress.domain.auth import Principal
+from quillpress.domain.clients import ClientInfo
 from quillpress.domain.emails import normalized_email
 from quillpress.domain.errors import RateLimited
 from quillpress.infra.limits import Limiter
 from quillpress.infra.resources import Store
+from quillpress.repositories.users import AccountRow
 from quillpress.services import audit
-from quillpress.services.sessions import ClientInfo
 
 log = logging.getLogger("quillpress.limits")
 
-NO_LIMITS = Limiter.disabled()
 UNKNOWN_IP = "unknown"  # no peer address (a Unix socket): one shared key, still limited
 
 
@@ -57,9 +54,9 @@ class LoginAccount:
     label: str
 
 
-def login_account(account: Row[Any] | None, email: str) -> LoginAccount:
+def login_account(account: AccountRow | None, email: str) -> LoginAccount:
     """The failure rules' account for a login with ``email`` whose lookup found
-    ``account`` (a row with ``id`` and ``username``, or ``None``)."""
+    ``account`` (or ``None``)."""
     if account is not None:
         return LoginAccount(key=f"user:{account.id}", label=f"user:{account.username}")
     normalized = normalized_email(email)

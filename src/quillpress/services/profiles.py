@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from quillpress.db.base import utcnow
 from quillpress.db.database import opened
 from quillpress.domain.auth import Principal, Viewer, viewer_id
+from quillpress.domain.clock import utcnow
 from quillpress.domain.errors import Invalid, NotFound
 from quillpress.domain.events import FollowAdded, FollowRemoved
 from quillpress.domain.views import ProfileView
@@ -21,7 +21,7 @@ async def get_profile(db: Store, viewer: Viewer, username: str) -> ProfileView:
     if row is None:
         read_tags.note(cache_keys.uid(username))  # until someone takes the name
         raise NotFound("profile")
-    view = profile_view(row, id_field="id")
+    view = profile_view(row)
     read_tags.profiles([view])
     return view
 
@@ -44,7 +44,7 @@ async def _set_following(
         # Read back inside the transaction: the answer is ready once the commit returns.
         row = await user_repo.get_profile(tx.conn, username, viewer_id=principal.user_id)
     assert row is not None  # found above, in this very transaction
-    view = profile_view(row, id_field="id")
+    view = profile_view(row)
     read_tags.profiles([view])
     return view
 

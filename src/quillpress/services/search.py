@@ -21,6 +21,7 @@ from quillpress.db.database import Database, opened
 from quillpress.domain import highlight
 from quillpress.domain import search as language
 from quillpress.domain.auth import Viewer, viewer_id
+from quillpress.domain.clients import ClientInfo
 from quillpress.domain.commands import ArticleFilter, Page
 from quillpress.domain.errors import Invalid
 from quillpress.domain.search import SearchQuery
@@ -33,7 +34,6 @@ from quillpress.repositories.listings import Criteria
 from quillpress.services import articles as article_service
 from quillpress.services import assemble, limits, read_tags
 from quillpress.services.articles import LIST_ITEMS, PageFields
-from quillpress.services.sessions import NO_CLIENT, ClientInfo
 
 log = logging.getLogger("quillpress.search")
 
@@ -50,8 +50,8 @@ async def search_articles(
     wanted: PageFields = LIST_ITEMS,
     *,
     language_name: str = "english",
-    limiter: Limiter = limits.NO_LIMITS,
-    client: ClientInfo = NO_CLIENT,
+    limiter: Limiter,
+    client: ClientInfo,
 ) -> SearchResults:
     """Matches of ``text`` (with ``filters``), most relevant first, then newest."""
     if language.is_blank(text):
@@ -90,7 +90,7 @@ async def search_articles(
     hits = [
         SearchHit(
             view,
-            rank=float(row.rank),
+            rank=found.ranks[row.id],
             highlight=Highlight(
                 # A row deleted between SQLite's statements has no highlight: plain text.
                 title=highlight.to_html(found.titles.get(row.id) or view.title),

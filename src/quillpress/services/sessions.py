@@ -7,14 +7,13 @@ request on any instance see it (see ``services.authentication``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from quillpress.db.base import utcnow
 from quillpress.db.database import Transaction, opened
 from quillpress.domain.auth import Principal
+from quillpress.domain.clients import ClientInfo
+from quillpress.domain.clock import utcnow
 from quillpress.domain.errors import NotFound
 from quillpress.domain.events import SessionRevoked
 from quillpress.domain.views import DeviceSessionView
@@ -22,24 +21,10 @@ from quillpress.infra.resources import Store
 from quillpress.infra.tokens import new_session_id
 from quillpress.repositories import sessions as session_repo
 from quillpress.repositories import users as user_repo
+from quillpress.repositories.sessions import LiveSession
 from quillpress.services import audit
 
 USER_AGENT_LENGTH = 512
-
-
-@dataclass(frozen=True, slots=True)
-class ClientInfo:
-    """Who is asking, as the transport saw it: the ``User-Agent`` header, the peer
-    address of the connection from the ASGI scope (never a forwarded-for header a client
-    can forge) and the request id (``None``: the current one, see ``services.audit``).
-    Sessions and audit rows record it."""
-
-    user_agent: str | None = None
-    ip: str | None = None
-    request_id: str | None = None
-
-
-NO_CLIENT = ClientInfo()
 
 
 async def start_session(
@@ -77,7 +62,7 @@ async def sessions_of(db: Store, username: str) -> list[DeviceSessionView]:
     return _views(rows, current=None)
 
 
-def _views(rows: Sequence[Any], *, current: str | None) -> list[DeviceSessionView]:
+def _views(rows: Sequence[LiveSession], *, current: str | None) -> list[DeviceSessionView]:
     return [
         DeviceSessionView(
             id=row.id,
@@ -92,7 +77,7 @@ def _views(rows: Sequence[Any], *, current: str | None) -> list[DeviceSessionVie
 
 
 async def revoke_session(
-    db: Store, principal: Principal, session_id: str, *, client: ClientInfo = NO_CLIENT
+    db: Store, principal: Principal, session_id: str, *, client: ClientInfo
 ) -> None:
     """End one of the user's own sessions; anyone else's, or an unknown id, is not found."""
     async with opened(db).write() as tx:
@@ -102,7 +87,7 @@ async def revoke_session(
             raise NotFound("session")
 
 
-async def logout(db: Store, principal: Principal, *, client: ClientInfo = NO_CLIENT) -> None:
+async def logout(db: Store, principal: Principal, *, client: ClientInfo) -> None:
     """End the request's own session (already ended: nothing to do)."""
     if principal.session_id is None:
         return
@@ -131,7 +116,7 @@ async def _end_one(
     return True
 
 
-async def logout_all(db: Store, principal: Principal, *, client: ClientInfo = NO_CLIENT) -> None:
+async def logout_all(db: Store, principal: Principal, *, client: ClientInfo) -> None:
     async with opened(db).write() as tx:
         revoked = await end_sessions(tx, principal.user_id, reason="logout-all")
         await audit.record(

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Row
-
-from quillpress.db.base import utcnow
 from quillpress.db.database import opened
 from quillpress.domain.auth import Principal, Role
+from quillpress.domain.clients import ClientInfo
+from quillpress.domain.clock import utcnow
 from quillpress.domain.commands import LoginUser, RegisterUser, UpdateUser
 from quillpress.domain.errors import Banned, Conflict, Unauthenticated
 from quillpress.domain.events import SessionRevoked, UserRegistered, UserUpdated
@@ -20,14 +18,16 @@ from quillpress.infra.resources import Store
 from quillpress.infra.security import Security
 from quillpress.repositories import sessions as session_repo
 from quillpress.repositories import users as user_repo
+from quillpress.repositories.sessions import SpentRefresh
+from quillpress.repositories.users import AccountRow
 from quillpress.services import audit, limits
 from quillpress.services.authentication import CsrfProof, check_csrf, check_csrf_presence
-from quillpress.services.sessions import NO_CLIENT, ClientInfo, end_sessions, start_session
+from quillpress.services.sessions import end_sessions, start_session
 
 log = logging.getLogger("quillpress.sessions")
 
 
-def _user_view(row: Row[Any]) -> UserView:
+def _user_view(row: AccountRow) -> UserView:
     return UserView(
         id=row.id,
         username=row.username,
@@ -51,8 +51,8 @@ async def register(
     command: RegisterUser,
     *,
     role: Role = Role.USER,
-    client: ClientInfo = NO_CLIENT,
-    limiter: Limiter = limits.NO_LIMITS,
+    client: ClientInfo,
+    limiter: Limiter,
 ) -> SessionView:
     """``role`` other than ``user`` is only ever passed by the CLI (admins are made there).
     The new account's first session is created in the same transaction."""
@@ -102,8 +102,8 @@ async def login(
     security: Security,
     command: LoginUser,
     *,
-    client: ClientInfo = NO_CLIENT,
-    limiter: Limiter = limits.NO_LIMITS,
+    client: ClientInfo,
+    limiter: Limiter,
 ) -> SessionView:
     """Unknown email and wrong password fail identically, in status, body and time.
     Every login starts a new server-side session. The address is looked up by its
@@ -142,10 +142,10 @@ async def login(
 
 
 async def _login_failed(
-    db: Store, client: ClientInfo, email: str, row: Row[Any] | None, *, reason: str = ""
+    db: Store, client: ClientInfo, email: str, row: AccountRow | None, *, reason: str = ""
 ) -> None:
     """The email as given and whether it names an account; never the password."""
-    detail: dict[str, Any] = {"email": email, "accountExists": row is not None}
+    detail: dict[str, str | bool] = {"email": email, "accountExists": row is not None}
     if reason:
         detail["reason"] = reason
     await audit.record_alone(
@@ -163,7 +163,7 @@ async def refresh(
     security: Security,
     refresh_token: str,
     *,
-    client: ClientInfo = NO_CLIENT,
+    client: ClientInfo,
     csrf: CsrfProof | None = None,
 ) -> SessionView:
     """Spend ``refresh_token`` for a new access token and its successor.
@@ -188,8 +188,8 @@ async def refresh(
     spent = policy.hash(refresh_token)
     successor = policy.successor(refresh_token)
     now = utcnow()
-    reused: Row[Any] | None = None
-    account: Row[Any] | None = None
+    reused: SpentRefresh | None = None
+    account: AccountRow | None = None
     session_id = ""
     async with opened(db).write() as tx:
         rotated = await session_repo.rotate_refresh(
@@ -245,7 +245,9 @@ async def refresh(
     return _session(security, _user_view(account), session_id, successor)
 
 
-def _within_grace(row: Row[Any], now: datetime, grace_seconds: int, successor_hash: str) -> bool:
+def _within_grace(
+    row: SpentRefresh, now: datetime, grace_seconds: int, successor_hash: str
+) -> bool:
     """The spent token's session is live, was rotated a moment ago, and its current token
     is still this token's successor (not rotated again since)."""
     if row.revoked_at is not None or row.rotated_at is None:
@@ -272,10 +274,10 @@ async def update_user(
     principal: Principal,
     command: UpdateUser,
     *,
-    client: ClientInfo = NO_CLIENT,
+    client: ClientInfo,
 ) -> UserView:
     given = command.model_fields_set
-    values: dict[str, Any] = {field: getattr(command, field) for field in given - {"password"}}
+    values: dict[str, object] = {field: getattr(command, field) for field in given - {"password"}}
     if "password" in given and command.password is not None:
         values["password_hash"] = await security.passwords.hash(command.password)
     async with opened(db).write() as tx:
@@ -291,6 +293,7 @@ async def update_user(
         if taken:
             raise Conflict.taken(*taken)
         changed = _changed_fields(before, values)
+        username = command.username if command.username is not None else before.username
         if changed:
             values["updated_at"] = utcnow()
             await user_repo.update_user(tx.conn, principal.user_id, values)
@@ -303,13 +306,13 @@ async def update_user(
                     action=audit.USER_PASSWORD_CHANGE,
                     client=client,
                     actor_id=principal.user_id,
-                    target=f"user:{values.get('username', before.username)}",
+                    target=f"user:{username}",
                     detail={"sessionsEnded": len(ended)},
                 )
             tx.record(
                 UserUpdated(
                     user_id=principal.user_id,
-                    username=values.get("username", before.username),
+                    username=username,
                     previous_username=before.username,
                     fields=changed,
                 )
@@ -321,7 +324,7 @@ async def update_user(
     return _user_view(after)
 
 
-def _changed_fields(before: Row[Any], values: dict[str, Any]) -> frozenset[str]:
+def _changed_fields(before: AccountRow, values: dict[str, object]) -> frozenset[str]:
     """What an update really changes (a new password hash always counts as a change)."""
     changed = {"password"} if "password_hash" in values else set()
     changed |= {

@@ -10,12 +10,12 @@ from graphql import GraphQLResolveInfo
 from quillpress.api.graphql.loaders import Loaders
 from quillpress.config import Settings
 from quillpress.domain.auth import Principal
+from quillpress.domain.clients import ClientInfo
 from quillpress.domain.errors import Unauthenticated
 from quillpress.domain.idempotency import Created, IdempotencyKey, parse_key
 from quillpress.infra.limits import Limiter
 from quillpress.infra.resources import Store
 from quillpress.infra.security import Security
-from quillpress.services.sessions import ClientInfo
 
 V = TypeVar("V")
 
@@ -26,8 +26,8 @@ class Context:
     security: Security
     settings: Settings
     viewer: Principal | None
-    client: ClientInfo = field(default_factory=ClientInfo)
-    limiter: Limiter = field(default_factory=Limiter.disabled)
+    client: ClientInfo
+    limiter: Limiter
     idempotency_key: str | None = None
     """The request's ``Idempotency-Key`` header, for ``createArticle`` and ``addComment``."""
     replayed: bool = False

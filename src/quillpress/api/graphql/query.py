@@ -37,6 +37,7 @@ from quillpress.domain.commands import ArticleFilter
 from quillpress.domain.errors import Invalid, NotFound
 from quillpress.domain.validation import parse
 from quillpress.domain.views import ArticleView, ProfileView, UserView
+from quillpress.infra.limits import Limiter
 from quillpress.services import articles as article_service
 from quillpress.services import profiles as profile_service
 from quillpress.services import search as search_service
@@ -123,6 +124,10 @@ async def _search(
             page,
             wanted,
             language_name=ctx.settings.search_language,
+            # GraphQL's searches are bounded by the query's cost (a search weighs
+            # SEARCH_COST), not by REST's per-search rule.
+            limiter=Limiter.disabled(),
+            client=ctx.client,
         )
     except Invalid as error:
         raise renamed(error) from None

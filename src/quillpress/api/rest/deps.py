@@ -14,6 +14,7 @@ from quillpress.api.rest.cookies import SessionMode
 from quillpress.config import Settings
 from quillpress.domain import cursors
 from quillpress.domain.auth import Principal
+from quillpress.domain.clients import ClientInfo
 from quillpress.domain.commands import Page, make_page
 from quillpress.domain.errors import Invalid, Unauthenticated
 from quillpress.domain.idempotency import IdempotencyKey, parse_key
@@ -21,7 +22,6 @@ from quillpress.infra.limits import Limiter
 from quillpress.infra.resources import Store
 from quillpress.infra.security import Security
 from quillpress.services.authentication import Authenticated, authenticate
-from quillpress.services.sessions import ClientInfo
 
 # Dependencies are ``async def`` on purpose: FastAPI runs plain ``def`` dependencies in a
 # thread pool, a hop that costs more than everything these functions do. FastAPI caches
