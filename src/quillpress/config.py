@@ -5,6 +5,9 @@ CLI turns a ``ConfigurationError`` into one line naming the variable, the value
 (secrets masked) and what is accepted. Every knob is documented by the docstring under its
 field (the documentation's configuration reference is generated from them; a field without
 one fails the docs build) and in ``.env.example``; keep the two in step.
+
+Size: one field and one docstring per setting (the configuration reference is generated from
+them), in one class so every setting is in one place.
 """
 
 from __future__ import annotations

@@ -13,7 +13,10 @@ foreign key to a row that vanished under a valid token means the principal is go
 
 Each unit of work runs under the database deadline (``QUILLPRESS_DATABASE_TIMEOUT_MS`` on
 the server): a database that stops answering costs a request that long, not the outage,
-and the connection that waited is discarded rather than handed to the next request."""
+and the connection that waited is discarded rather than handed to the next request.
+
+Size: the handle, its transaction and the translation of database failures into domain
+errors are one contract, read together."""
 
 from __future__ import annotations
 

@@ -18,6 +18,8 @@ database created for the run and dropped after it, where every statement is a re
 network round trip. This module is the project's one sanctioned naive path (explicit
 per-row queries). It exists to be measured; nothing else may import or copy
 :func:`load_naively`.
+
+Size: a teaching script read top to bottom: the three ways side by side are the point.
 """
 
 from __future__ import annotations

@@ -23,6 +23,9 @@ so every entry that carries the old one is no longer served, wherever it is.
   short cooldown (logged once per outage). A purge that could not be delivered is
   reported (``on_purge_failure``: the epoch is bumped) and retried before the store is
   trusted again.
+
+Size: the Redis and memory stores implement one contract side by side (the same tag-token
+rules in Lua and in Python), so a change to one is made to both.
 """
 
 from __future__ import annotations

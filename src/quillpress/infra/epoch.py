@@ -20,7 +20,10 @@ Rules this module keeps:
   new token at once meanwhile.
 * With Redis, each poll also compares Redis's ``run_id`` with a sentinel key written under
   it: a missing sentinel (flushed) or another run id (restarted, maybe from an older
-  snapshot) bumps the epoch, since entries or purge marks may have come back or gone."""
+  snapshot) bumps the epoch, since entries or purge marks may have come back or gone.
+
+Size: the epoch's reader loop, its bump and the rules above are one mechanism; split, each
+half would need the other's invariants restated."""
 
 from __future__ import annotations
 

@@ -10,7 +10,10 @@ With one process, every app gets a registry of its own (tests build many apps in
 process). With several workers (``serve --workers N``), ``serve`` points
 ``PROMETHEUS_MULTIPROC_DIR`` at a fresh directory before the workers start:
 prometheus-client then keeps every value in a per-process file there, and a scrape, which
-any one worker answers, adds up the files of all of them (``MultiProcessCollector``)."""
+any one worker answers, adds up the files of all of them (``MultiProcessCollector``).
+
+Size: most of it is the declarations, one per metric, kept together as the table operators
+read."""
 
 from __future__ import annotations
 

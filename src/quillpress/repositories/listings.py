@@ -7,7 +7,10 @@ SQLAlchemy deriving its cache key: only for binding values and reading rows.
 
 Every list costs what its page costs: the page's ids are found through an index first
 (:func:`page_ids`), only those rows are decorated, and totals come from counters the
-writes maintain (:func:`total_of`), never from counting the table."""
+writes maintain (:func:`total_of`), never from counting the table.
+
+Size: every statement shape of the hot list path is built here once, beside the page-then-
+decorate helpers they share."""
 
 from __future__ import annotations
 

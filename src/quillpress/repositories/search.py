@@ -22,7 +22,10 @@ every list, the highlights in a third, for the page's rows only (FTS5's ``highli
 ``snippet`` only run inside a full-text query).
 
 Every statement shape (filters, signed in or not, with bodies or not) is built once and
-reused with bound parameters, as ``listings`` does."""
+reused with bound parameters, as ``listings`` does.
+
+Size: the PostgreSQL and SQLite statements sit side by side, so a change to one is made to
+both."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Users, profiles and follows."""
+"""Users, profiles and follows.
+
+Size: accounts, profiles and follows are statements over the same user table and its row
+types; split, the modules would import each other's columns."""
 
 from __future__ import annotations
 

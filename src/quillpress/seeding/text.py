@@ -3,7 +3,9 @@
 Kept apart from the generation logic so that file stays about what it does, not what it says.
 Templates are whole sentences with ``{topic}`` / ``{subject}`` slots (``{Topic}`` where a
 sentence starts with it, capitalised): each one reads like prose on its own, and variety
-comes from combining them, never from random words."""
+comes from combining them, never from random words.
+
+Size: data (names, topics, sentence templates), no logic."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Registration, login and the current user's account."""
+"""Registration, login and the current user's account.
+
+Size: registration, login and account edits share the sign-in bookkeeping (lockouts, the
+audit rows, sessions) that lives here once."""
 
 from __future__ import annotations
 

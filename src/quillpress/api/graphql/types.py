@@ -1,6 +1,9 @@
 """Object types, derived from the domain views (never from tables, so nothing like a
 password hash can leak). Leaf fields resolve synchronously from the view; only the
-open-ended edges (a profile's articles and favorites, an article's comments) are async."""
+open-ended edges (a profile's articles and favorites, an article's comments) are async.
+
+Size: the schema's object types refer to one another (thunks), so they are declared
+together, one small block per domain view."""
 
 from __future__ import annotations
 
