@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 
 from quillpress import __version__, cli
 from quillpress.app import create_app
+from quillpress.cli.serve import prepare_serve
 from quillpress.config import Settings
 from quillpress.db import migrate
 from quillpress.db.models import AppUser
@@ -383,6 +384,6 @@ def test_demo_users_are_hashed_with_the_configured_argon2_parameters(
 
 def test_demo_preparation_leaves_an_existing_database_alone(runner: CliRunner, db_url: str) -> None:
     assert invoke(runner, "create-user", "eve", "eve@example.com", "--password", "pw-123456")
-    cli.prepare_serve(Settings(), demo=True)
+    prepare_serve(Settings(), demo=True)
     assert db.count(db_url, "app_user") == 1
     assert db.count(db_url, "article") == 0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from quillpress.cli import proxy_options
+from quillpress.cli.supervisor import proxy_options
 from tests.cli.conftest import free_port
 from tests.cli.test_serve_process import BANNER, server_env, started, wait_for
 from tests.conftest import make_settings

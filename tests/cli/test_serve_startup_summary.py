@@ -13,6 +13,7 @@ import uvicorn
 from typer.testing import CliRunner
 
 from quillpress import cli
+from quillpress.cli.serve import startup_summary
 from quillpress.config import CacheMode
 from tests.cli.conftest import free_port
 from tests.conftest import make_settings
@@ -84,7 +85,7 @@ def test_the_database_password_is_masked_and_replicas_counted() -> None:
         env="production",
         public_url="https://blog.example.com",
     )
-    summary = cli.startup_summary(settings, cache=CacheMode.OFF, workers=4, local_url=LOCAL)
+    summary = startup_summary(settings, cache=CacheMode.OFF, workers=4, local_url=LOCAL)
     assert summary == {
         "env": "production",
         "database": "postgresql+asyncpg://app:***@db.internal:5432/quillpress",
@@ -99,12 +100,12 @@ def test_the_database_password_is_masked_and_replicas_counted() -> None:
 
 def test_a_redis_cache_that_does_not_answer_is_named_unreachable(db_url: str) -> None:
     settings = make_settings(db_url, redis_url=f"redis://127.0.0.1:{free_port()}/0")
-    summary = cli.startup_summary(settings, cache=CacheMode.REDIS, workers=1, local_url=LOCAL)
+    summary = startup_summary(settings, cache=CacheMode.REDIS, workers=1, local_url=LOCAL)
     assert summary["cache"] == "redis (unreachable)"
     assert summary["rate_limits"] == "on (redis)"
 
 
 def test_a_redis_cache_that_answers_is_named_reachable(db_url: str, redis_server: str) -> None:
     settings = make_settings(db_url, redis_url=redis_server)
-    summary = cli.startup_summary(settings, cache=CacheMode.REDIS, workers=1, local_url=LOCAL)
+    summary = startup_summary(settings, cache=CacheMode.REDIS, workers=1, local_url=LOCAL)
     assert summary["cache"] == "redis (reachable)"

@@ -1,11 +1,12 @@
-"""Every domain error kind has a status in REST and a code in GraphQL, by class hierarchy."""
+"""Every domain error kind has an HTTP status (``api.statuses``, read by REST and GraphQL)
+and a GraphQL code, by class hierarchy."""
 
 from __future__ import annotations
 
 import pytest
 
 from quillpress.api.graphql.errors import code_for
-from quillpress.api.rest.errors import status_for
+from quillpress.api.statuses import status_for
 from quillpress.domain import errors
 from quillpress.domain.errors import DomainError, NotFound
 
@@ -35,7 +36,7 @@ def test_the_domain_has_error_kinds_to_map() -> None:
 def test_every_domain_error_kind_has_a_rest_status_and_a_graphql_code(
     kind: type[DomainError],
 ) -> None:
-    assert status_for(kind) is not None, f"{kind.__name__} has no REST status"
+    assert status_for(kind) is not None, f"{kind.__name__} has no HTTP status"
     assert code_for(kind) is not None, f"{kind.__name__} has no GraphQL code"
 
 

@@ -12,9 +12,9 @@
      ├── Unavailable            a backing service (the database) cannot answer now
      └── RateLimited            a rate-limit rule refuses this request for a while
 
-Each adapter maps the kinds once, by class hierarchy (a subclass maps like its parent):
-REST to 401/403/404/409/422/429/503, GraphQL to ``extensions.code``. A test fails when a kind
-has no mapping in either adapter.
+The kinds are mapped once, by class hierarchy (a subclass maps like its parent): to an HTTP
+status (401/403/404/409/422/429/503) in ``api.statuses``, which both adapters read, and to
+GraphQL's ``extensions.code``. A test fails when a kind has no status or no code.
 """
 
 from __future__ import annotations

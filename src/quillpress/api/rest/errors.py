@@ -1,5 +1,6 @@
 """Every error the REST API can return, mapped in one place to the RealWorld body
-``{"errors": {"<key>": ["<message>"]}}``."""
+``{"errors": {"<key>": ["<message>"]}}``; a domain error's status and retry headers are
+the ones GraphQL gives it too (``api.statuses``)."""
 
 from __future__ import annotations
 
@@ -12,47 +13,22 @@ from starlette.exceptions import HTTPException
 from quillpress.api.allow import AllowedMethods
 from quillpress.api.resources import resources
 from quillpress.api.rest.responses import JsonResponse
-from quillpress.domain.errors import (
-    Conflict,
-    DomainError,
-    Forbidden,
-    Invalid,
-    NotFound,
-    RateLimited,
-    Unauthenticated,
-    Unavailable,
-)
+from quillpress.api.statuses import retry_headers, status_for
+from quillpress.domain.errors import DomainError, RateLimited, Unavailable
 from quillpress.domain.validation import field_errors
 from quillpress.services import health as health_service
 
 log = logging.getLogger("quillpress.errors")
 
-STATUS: dict[type[DomainError], int] = {
-    Unauthenticated: 401,
-    Forbidden: 403,
-    NotFound: 404,
-    Conflict: 409,
-    Invalid: 422,
-    RateLimited: 429,
-    Unavailable: 503,
-}
 HTTP_KEYS = {404: ("path", "not found"), 405: ("method", "not allowed")}
 UNPARSABLE_BODY = "There was an error parsing the body"
-
-
-def status_for(kind: type[DomainError]) -> int | None:
-    """The status of a domain error kind, by class hierarchy: a subclass maps like its
-    parent. ``None`` for a kind nobody mapped (a test forbids that)."""
-    return next((STATUS[klass] for klass in kind.__mro__ if klass in STATUS), None)
 
 
 def _errors(
     status: int, fields: dict[str, list[str]], headers: dict[str, str] | None = None
 ) -> JsonResponse:
     if status == 401:
-        headers = {"WWW-Authenticate": "Token"}
-    elif status == 503:
-        headers = {"Retry-After": str(Unavailable.retry_after_seconds)}
+        headers = {"WWW-Authenticate": "Token"}  # RealWorld's scheme: REST's own challenge
     return JsonResponse({"errors": fields}, status_code=status, headers=headers)
 
 
@@ -63,11 +39,9 @@ async def _domain_error(request: Request, exc: Exception) -> JsonResponse:
         return await _unexpected(request, exc)
     if status in {401, 403}:
         resources(request).metrics.auth_failure(exc)  # counts only the auth kinds
-    headers = None
     if isinstance(exc, RateLimited):
         resources(request).metrics.rate_limited(exc.rule)
-        headers = exc.headers()
-    return _errors(status, exc.fields, headers)
+    return _errors(status, exc.fields, retry_headers(exc))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JsonResponse:
@@ -107,7 +81,7 @@ async def _database_error(request: Request, exc: Exception) -> JsonResponse:
     if not health_service.database_unavailable(exc):
         raise exc
     log.warning("database unavailable (untranslated): %s", type(exc).__name__)
-    return _errors(503, Unavailable.database().fields)
+    return await _domain_error(request, Unavailable.database())
 
 
 async def _unexpected(request: Request, exc: Exception) -> JsonResponse:
