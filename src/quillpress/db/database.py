@@ -44,6 +44,11 @@ from quillpress.domain.events import Event
 
 log = logging.getLogger("quillpress.database")
 
+Connection = AsyncConnection
+"""What a use case holds between opening its unit of work and handing it to the
+repositories: the services name it from here and never import SQLAlchemy (the ``protected``
+contract on ``sqlalchemy``), so no statement is built or run above the repositories."""
+
 UNSTORABLE = {"input": ["contains a value the database cannot store or compare"]}
 
 Publish = Callable[[Sequence[Event]], Awaitable[None]]

@@ -9,9 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from quillpress.db.database import Transaction, opened
+from quillpress.db.database import Connection, Transaction, opened
 from quillpress.domain.auth import (
     Principal,
     Viewer,
@@ -145,7 +143,7 @@ async def articles_per_group(
     }
 
 
-async def _single(conn: AsyncConnection, row: ArticleRow | None) -> ArticleView:
+async def _single(conn: Connection, row: ArticleRow | None) -> ArticleView:
     if row is None:
         raise NotFound("article")
     return (await assemble.article_views(conn, [row], with_body=True))[0]
@@ -233,7 +231,7 @@ class AuthorRule(Protocol):
 
 
 async def _authorize(
-    conn: AsyncConnection, slug: str, allowed: AuthorRule, principal: Principal
+    conn: Connection, slug: str, allowed: AuthorRule, principal: Principal
 ) -> ArticleRef:
     ref = await article_repo.get_ref(conn, slug, lock=True)
     if ref is None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from quillpress.db.database import Connection
 from quillpress.domain.views import ArticleView, CommentView, ProfileView
 from quillpress.repositories import listings
 from quillpress.repositories.comments import CommentRow
@@ -59,7 +58,7 @@ def article_views_from(
 
 
 async def article_views(
-    conn: AsyncConnection, rows: Sequence[ArticleRow], *, with_body: bool = False
+    conn: Connection, rows: Sequence[ArticleRow], *, with_body: bool = False
 ) -> list[ArticleView]:
     """Views for rows that came without their tags: one batched tag query for all of them."""
     tags = await listings.tags_many(conn, [row.id for row in rows])

@@ -40,9 +40,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Final
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from quillpress.db.database import opened
+from quillpress.db.database import Connection, opened
 from quillpress.domain.clients import ClientInfo
 from quillpress.domain.clock import utcnow
 from quillpress.domain.commands import AuditFilter, Page
@@ -90,7 +88,7 @@ def _cut(value: str | None, length: int) -> str | None:
 
 
 async def record(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     action: str,
     client: ClientInfo,

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from quillpress.db.database import Connection
 from quillpress.domain.commands import ArticleFilter
 from quillpress.domain.views import ArticleView, CommentView, ProfileView
 from quillpress.infra import cache_keys as k
@@ -40,7 +39,7 @@ def comments(article_id: int, views: Iterable[CommentView]) -> None:
     slots(following=[view.author.id for view in views])
 
 
-async def list_scope(conn: AsyncConnection, filters: ArticleFilter) -> None:
+async def list_scope(conn: Connection, filters: ArticleFilter) -> None:
     """Which writes change the membership of a filtered list. A filter by username needs
     the user's id (one statement, only while a cacheable answer is being recorded); a name
     that matches nobody is noted as such, so the user's registration retires the page."""
@@ -51,7 +50,7 @@ async def list_scope(conn: AsyncConnection, filters: ArticleFilter) -> None:
     await _filter_scopes(conn, filters)
 
 
-async def search_scope(conn: AsyncConnection, filters: ArticleFilter) -> None:
+async def search_scope(conn: Connection, filters: ArticleFilter) -> None:
     """Search results change with any article write (``k.SEARCH``), and a filtered search
     also with what changes its filter's list (favorites, a name that finds nobody yet)."""
     if not recording():
@@ -60,7 +59,7 @@ async def search_scope(conn: AsyncConnection, filters: ArticleFilter) -> None:
     await _filter_scopes(conn, filters)
 
 
-async def _filter_scopes(conn: AsyncConnection, filters: ArticleFilter) -> None:
+async def _filter_scopes(conn: Connection, filters: ArticleFilter) -> None:
     if filters.tag is not None:
         note(k.tag_scope(filters.tag))
     for name, scope in ((filters.author, k.author_scope), (filters.favorited, k.favorites_scope)):

@@ -15,9 +15,7 @@ from __future__ import annotations
 import logging
 from weakref import WeakKeyDictionary
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from quillpress.db.database import Database, opened
+from quillpress.db.database import Connection, Database, opened
 from quillpress.domain import highlight
 from quillpress.domain import search as language
 from quillpress.domain.auth import Viewer, viewer_id
@@ -119,7 +117,7 @@ def _offset(page: Page, query: SearchQuery) -> int:
     return page.search.offset
 
 
-async def _suggestion(db: Database, conn: AsyncConnection, query: SearchQuery) -> str | None:
+async def _suggestion(db: Database, conn: Connection, query: SearchQuery) -> str | None:
     """The query with its unmatched words replaced by the most alike words that match."""
     available = _suggesting.get(db)
     if available is None:

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from quillpress.db.database import Transaction, opened
+from quillpress.db.database import Connection, Transaction, opened
 from quillpress.domain.auth import Principal
 from quillpress.domain.clients import ClientInfo
 from quillpress.domain.clock import utcnow
@@ -28,7 +26,7 @@ USER_AGENT_LENGTH = 512
 
 
 async def start_session(
-    conn: AsyncConnection, user_id: int, client: ClientInfo, *, refresh_hash: str | None = None
+    conn: Connection, user_id: int, client: ClientInfo, *, refresh_hash: str | None = None
 ) -> str:
     session_id = new_session_id()
     await session_repo.insert_session(
