@@ -47,10 +47,12 @@ def test_mypy_reports_a_misspelled_row_field_and_passes_the_right_one(
     )
     assert errors == ""
     assert status == 1
-    assert report.splitlines() == [
-        f'{tmp_path / "misspelled.py"}:9: error: "ArticleRow" has no attribute '
-        '"favourites_count"  [attr-defined]'
-    ]
+    # The file's name only: mypy's cache may name an unchanged file by the path it had
+    # when the cache was written (another run's temporary directory).
+    [line] = report.splitlines()
+    assert line.endswith(
+        'misspelled.py:9: error: "ArticleRow" has no attribute "favourites_count"  [attr-defined]'
+    )
 
 
 @pytest.mark.parametrize(
