@@ -167,7 +167,9 @@ async def test_a_failing_listener_does_not_stop_the_others(
     epoch.on_change(broken)
     epoch.on_change(seen.append)
     await epoch.bump("operator")
-    assert seen == [await stored_token(database_url)]
+    # The first change the working listener hears is the bump (a later poll that times
+    # out on a loaded machine may add None: "cannot read the epoch" is a change too).
+    assert seen[:1] == [await stored_token(database_url)]
 
 
 async def test_resources_poll_the_epoch_and_stop_polling_when_closed(database_url: str) -> None:
