@@ -206,6 +206,7 @@ def test_the_real_document_uses_the_realworld_response_names() -> None:
         "ReadinessResponse",
         "AdminUsersResponse",  # Quillpress's own: the admin API
         "AdminUserResponse",
+        "AdminCommentsResponse",
         "AuditEventsResponse",
     }
     used = set()
