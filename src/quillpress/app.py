@@ -33,6 +33,7 @@ from quillpress.api import (
     middleware,
     response_cache,
 )
+from quillpress.api import console
 from quillpress.api import metrics as metrics_endpoint
 from quillpress.api.graphql.endpoint import GraphQLEndpoint
 from quillpress.api.rest import errors as rest_errors
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(avatars.router)
     app.include_router(jwks.router)
     docs.install(app)
+    console.install(app)  # /admin: the moderation console's pages
     front.install(app)
     openapi.install(app, settings)
 
