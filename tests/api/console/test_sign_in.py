@@ -43,7 +43,8 @@ async def test_console_pages_send_their_own_referrer_policy_and_a_strict_csp(
         assert response.headers["referrer-policy"] == "same-origin", path
         assert response.headers["cache-control"] == "no-store", path
         csp = response.headers["content-security-policy"]
-        assert "script-src 'self'" in csp and "style-src 'self'" in csp, path
+        assert "script-src 'self'" in csp, path
+        assert "style-src 'self'" in csp, path
         assert "unsafe-inline" not in csp, path
     redirect = await admin.post("/admin/sign-in", data={}, headers=FORM)
     assert redirect.headers["referrer-policy"] == "same-origin"
@@ -98,9 +99,7 @@ async def test_a_signed_in_non_admin_gets_a_forbidden_page_with_a_way_out(
     assert "Forbidden" in page.text
     assert "— Quillpress admin</title>" in page.text
     assert 'href="/admin/users"' not in page.text  # no navigation to pages refused anyway
-    out = await client.post(
-        "/admin/sign-out", data={"csrf_token": csrf_of(page)}, headers=FORM
-    )
+    out = await client.post("/admin/sign-out", data={"csrf_token": csrf_of(page)}, headers=FORM)
     assert out.status_code == 303
     assert out.headers["location"] == "/admin/sign-in?notice=signed-out"
 

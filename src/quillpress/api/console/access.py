@@ -28,7 +28,7 @@ from quillpress.domain.errors import Unauthenticated
 from quillpress.infra.resources import Resources, Store
 from quillpress.services.authentication import Credentials, CsrfProof, authenticate
 
-CSRF_FIELD = "csrf_token"  # noqa: S105 (a field name, not a secret)
+CSRF_FIELD = "csrf_token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +54,7 @@ def _wanted(request: Request) -> str | None:
     return request.url.path + (f"?{query}" if query else "")
 
 
-async def _visit(
-    request: Request, proof: CsrfProof | None, *, admins_only: bool = True
-) -> Visit:
+async def _visit(request: Request, proof: CsrfProof | None, *, admins_only: bool = True) -> Visit:
     found = resources(request)
     cookie = request.cookies.get(session_cookie_name(found.settings))
     if not cookie:

@@ -44,7 +44,9 @@ class Pager:
 
 def pager(request: Request, page: Page, paged: Paged[object]) -> Pager:
     def at(offset: int) -> str:
-        query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "notice")]
+        query = [
+            (k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "notice")
+        ]
         if offset:
             query.append(("offset", str(offset)))
         return request.url.path + (f"?{urlencode(query)}" if query else "")

@@ -134,9 +134,11 @@ def error_page(request: Request, error: DomainError) -> Response:
     if isinstance(error, RateLimited):
         resources(request).metrics.rate_limited(error.rule)
     heading, sentence = _explain(error)
-    problems = [] if isinstance(error, Forbidden) else [
-        f"{key}: {message}" for key, messages in error.fields.items() for message in messages
-    ]
+    problems = (
+        []
+        if isinstance(error, Forbidden)
+        else [f"{key}: {message}" for key, messages in error.fields.items() for message in messages]
+    )
     context = {"heading": heading, "sentence": sentence, "problems": problems}
     return show(request, "error.html", context, status_code=status, headers=retry_headers(error))
 

@@ -19,6 +19,7 @@ from quillpress.domain.commands import AdminUpdateUser, AuditFilter, UserSearch,
 from quillpress.domain.errors import Invalid, LastAdmin, NotFound
 from quillpress.domain.validation import parse
 from quillpress.services import admin as admin_service
+from quillpress.services import admin_sessions
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -61,7 +62,7 @@ async def user(request: Request, username: str) -> Response:
     visit = await admin_page(request)
     db, principal = visit.db, visit.principal
     shown = await admin_service.get_user(db, principal, username)
-    sessions = await admin_service.list_user_sessions(db, principal, username)
+    sessions = await admin_sessions.list_user_sessions(db, principal, username)
     about = parse(AuditFilter, {"target": f"user:{shown.username}"})
     recent = make_page(RECENT_EVENTS, max_limit=RECENT_EVENTS)
     events = await admin_service.list_audit(db, principal, about, recent)
@@ -94,7 +95,7 @@ async def moderate(request: Request, username: str) -> Response:
 @router.post("/users/{username}/sessions", include_in_schema=False)
 async def revoke_all(request: Request, username: str) -> Response:
     visit, _ = await admin_post(request)
-    await admin_service.revoke_user_sessions(
+    await admin_sessions.revoke_user_sessions(
         visit.db, visit.principal, username, client=visit.client
     )
     return redirect(with_notice(user_path(username), "sessions-revoked"))
@@ -104,7 +105,7 @@ async def revoke_all(request: Request, username: str) -> Response:
 async def revoke(request: Request, username: str, session_id: str) -> Response:
     visit, _ = await admin_post(request)
     try:
-        await admin_service.revoke_user_session(
+        await admin_sessions.revoke_user_session(
             visit.db, visit.principal, username, session_id, client=visit.client
         )
     except NotFound as error:
