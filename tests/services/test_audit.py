@@ -273,3 +273,20 @@ async def test_prune_removes_only_events_older_than_the_retention(resources: Res
     removed = await audit.prune(resources.database, retention_days=90)
     assert removed == 1
     assert [row.actor for row in await rows(resources)] == ["bob"]
+
+
+async def test_the_audit_log_filters_by_target_and_until(resources: Resources) -> None:
+    db = resources.database
+    for target in ("user:Ann", "user:bob", "article:ann"):
+        await audit.record_alone(db, action=audit.ADMIN_BAN, client=ClientInfo(), target=target)
+
+    async def targets(**filters: Any) -> list[str | None]:
+        page = await audit.list_events(db, AuditFilter(**filters), make_page(10, max_limit=100))
+        return [event.target for event in page.items]
+
+    assert await targets(target="ANN") == ["user:Ann"]
+    assert await targets(target="Article:Ann") == ["article:ann"]
+    assert await targets(until=datetime.now(UTC) - timedelta(hours=1)) == []
+    assert len(await targets(until=datetime.now(UTC) + timedelta(hours=1))) == 3
+    today = datetime.now(UTC).date().isoformat()
+    assert len(await targets(since=today, until=today)) == 3  # a bare date: the whole day

@@ -45,6 +45,7 @@ class AppUser(Base):
     image: Mapped[str | None] = mapped_column(String(2048))
     role: Mapped[str] = mapped_column(String(16), server_default="user")
     banned: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    ban_reason: Mapped[str | None] = mapped_column(String(500))  # with the ban (0009)
     last_login_at: Mapped[datetime | None] = mapped_column(Timestamp)
     articles_count: Mapped[int] = mapped_column(Integer, server_default="0")  # written
     favorites_count: Mapped[int] = mapped_column(Integer, server_default="0")  # favorited
@@ -207,6 +208,7 @@ class Comment(Base):
 
     __table_args__ = (
         Index("ix_comment_article_id_created_at_id", "article_id", "created_at", "id"),
+        Index("ix_comment_created_at_id", "created_at", "id"),  # site-wide, newest first
         Index("ix_comment_author_id", "author_id"),
     )
 
@@ -239,6 +241,7 @@ class AuditEvent(Base):
         Index("ix_audit_event_at_id", "at", "id"),
         Index("ix_audit_event_actor_lower_at", func.lower(actor), "at"),
         Index("ix_audit_event_action_at", "action", "at"),
+        Index("ix_audit_event_target_lower_at", func.lower(target), "at"),  # 0009
     )
 
 

@@ -1,11 +1,14 @@
 """Validated inputs to the use cases. Both adapters build these, so both validate alike.
 
-Limits are deliberately generous but finite: every string and list has a maximum."""
+Limits are deliberately generous but finite: every string and list has a maximum.
+
+Size: one module so that every input shares one base (``Command``), one set of field
+types and one paging rule; split, the admin commands would import the rest anyway."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -211,40 +214,104 @@ def _role_name(value: Any) -> Any:
     return value
 
 
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+"""Why a moderator acted (a ban, a deletion): shown to the banned user and kept in the
+audit log, so it is short text, never blank."""
+
+
+def _optional_role_name(value: Any) -> Any:
+    return None if value is None or value == "" else _role_name(value)
+
+
 class AdminUpdateUser(Command):
-    """Partial: only what is given changes; ``banned`` must be a real boolean."""
+    """Partial: only what is given changes; ``banned`` must be a real boolean.
+    ``ban_reason`` (``banReason``) goes with a ban (given alone, it rewords the ban in
+    force); a blank one is no reason."""
 
     role: Literal["admin", "user"] | None = None
     banned: StrictBool | None = None
+    ban_reason: Annotated[Reason | None, BeforeValidator(_blank_to_none)] = Field(
+        default=None, alias="banReason"
+    )
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
     _role = field_validator("role", mode="before")(_role_name)
     _no_null = field_validator("banned", mode="before")(_reject_null)
 
 
+class ModerationReason(Command):
+    """The reason an admin's moderation delete requires (it goes to the audit row)."""
+
+    reason: Reason
+
+
 class UserSearch(Command):
-    """The admin list's filter: ``query`` matches username or email, case-insensitively."""
+    """The admin list's filters: ``query`` matches username or email, case-insensitively;
+    ``role`` and ``banned`` narrow it (``None``: either)."""
 
     query: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] | None = None
+    role: Literal["admin", "user"] | None = None
+    banned: bool | None = None
+
+    _role = field_validator("role", mode="before")(_optional_role_name)
+
+
+class AdminCommentFilter(Command):
+    """The site-wide comment list's filters: ``article`` (a slug) and ``author`` (a
+    username, case-insensitive). Unknown values match nothing; they are not errors."""
+
+    article: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    author: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+
+
+def _moment(value: Any, *, field: str, end_of_day: bool = False) -> datetime | None:
+    """An ISO-8601 value in UTC, as stored (SQLite compares the text); without an offset
+    it is UTC. A bare date is its first moment, or with ``end_of_day`` the next day's
+    (a date range's ``until`` takes in the whole of its last day)."""
+    if value is None or value == "":
+        return None
+    try:
+        if isinstance(value, datetime):
+            moment = value
+        else:
+            text = str(value)
+            moment = datetime.fromisoformat(text)
+            if end_of_day and len(text) == len("2026-01-02"):
+                moment += timedelta(days=1)
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise PydanticCustomError(
+            field, "must be an ISO-8601 date and time, e.g. 2026-01-02T03:04:05Z"
+        ) from None
 
 
 class AuditFilter(Command):
-    """``actor`` is the username at the time (case-insensitive); ``since`` is ISO-8601
-    (without an offset it is UTC)."""
+    """``actor`` is the username at the time (case-insensitive); ``target`` is what was
+    acted on, case-insensitive: a bare username means ``user:<name>``, anything with a
+    colon is the whole target (``article:my-slug``). ``since`` (at or after) and ``until``
+    (before) are ISO-8601 (without an offset, UTC); a bare date as ``until`` takes in
+    that whole day."""
 
     actor: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+    target: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
     action: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
     since: datetime | None = None
+    until: datetime | None = None
 
     @field_validator("since", mode="before")
     @classmethod
-    def _iso_datetime(cls, value: Any) -> Any:
-        if value is None:
+    def _since(cls, value: Any) -> Any:
+        return _moment(value, field="since")
+
+    @field_validator("until", mode="before")
+    @classmethod
+    def _until(cls, value: Any) -> Any:
+        return _moment(value, field="until", end_of_day=True)
+
+    @property
+    def target_name(self) -> str | None:
+        """The stored target the filter means (see the class docstring)."""
+        if not self.target:
             return None
-        try:
-            moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-            # In UTC, as stored: SQLite compares the text.
-            return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-        except (ValueError, OverflowError):
-            raise PydanticCustomError(
-                "since", "must be an ISO-8601 date and time, e.g. 2026-01-02T03:04:05Z"
-            ) from None
+        return self.target if ":" in self.target else f"user:{self.target}"

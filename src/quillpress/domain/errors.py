@@ -78,10 +78,17 @@ class CsrfRejected(Forbidden):
 
 
 class Banned(Forbidden):
-    """The account is banned: its login (with the right password) and refresh are refused."""
+    """The account is banned: its login (with the right password) and refresh are refused,
+    ``{"user": ["banned"]}``, and with the moderator's reason when one was given,
+    ``"banned": [reason]`` beside it (a client reading only ``user`` sees what it always
+    did)."""
 
-    def __init__(self) -> None:
-        DomainError.__init__(self, {"user": ["banned"]})
+    def __init__(self, reason: str | None = None) -> None:
+        fields = {"user": ["banned"]}
+        if reason:
+            fields["banned"] = [reason]
+        DomainError.__init__(self, fields)
+        self.reason = reason
 
 
 class NotFound(DomainError):

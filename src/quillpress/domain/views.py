@@ -68,6 +68,23 @@ class AdminUserView:
     banned: bool
     created_at: datetime
     last_login_at: datetime | None
+    bio: str | None = None
+    image: str | None = None
+    ban_reason: str | None = None
+    """Why the ban in force was given (``None``: not banned, or no reason given)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AdminCommentView:
+    """A comment in the site-wide moderation list, with where it was posted."""
+
+    id: int
+    body: str
+    created_at: datetime
+    author: str
+    """The author's username."""
+    article_slug: str
+    article_title: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +101,12 @@ class AuditEventView:
     request_id: str | None
     outcome: str
     detail: dict[str, Any] | None
+
+    @property
+    def reason(self) -> str | None:
+        """The moderator's reason (a ban, a moderation delete), when the event has one."""
+        reason = (self.detail or {}).get("reason")
+        return reason if isinstance(reason, str) else None
 
     @property
     def created_at(self) -> datetime:

@@ -6,7 +6,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Row, Table, bindparam, func, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Integer,
+    Row,
+    Table,
+    bindparam,
+    func,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -48,12 +58,17 @@ async def newest_first_page(
     id_: InstrumentedAttribute[int],
     conditions: Sequence[ColumnElement[bool]],
     page: Page,
+    joined: FromClause | None = None,
 ) -> tuple[Sequence[Row[Any]], int]:
     """One page of rows newest first (``at DESC, id DESC``), by keyset after
     ``page.after`` or by offset, as ``limit + 1`` rows (the extra says a next page exists),
     and the total of matches: two statements whatever the page size. The admin lists
-    (users, the audit log) share it."""
+    (users, the audit log, every comment) share it. ``joined``: the page's rows come from
+    ``table`` joined so (the count reads ``table`` alone, so ``conditions`` may name
+    ``table``'s columns only)."""
     stmt = select(*columns).where(*conditions)
+    if joined is not None:
+        stmt = stmt.select_from(joined)
     if page.after is not None:
         stmt = stmt.where(
             tuple_(at, id_)

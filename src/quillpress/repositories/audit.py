@@ -72,10 +72,15 @@ def _conditions(filters: AuditFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.actor:
         conditions.append(func.lower(AuditEvent.actor) == func.lower(filters.actor))
+    target = filters.target_name
+    if target:
+        conditions.append(func.lower(AuditEvent.target) == target.lower())
     if filters.action:
         conditions.append(AuditEvent.action == filters.action)
     if filters.since is not None:
         conditions.append(AuditEvent.at >= filters.since)
+    if filters.until is not None:
+        conditions.append(AuditEvent.at < filters.until)
     return conditions
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -52,6 +53,7 @@ class AccountRow(NamedTuple):
     role: str
     password_hash: str
     banned: bool
+    ban_reason: str | None
 
 
 ACCOUNT_COLUMNS = columns_of(AccountRow, AppUser)
@@ -67,6 +69,9 @@ class AdminUserRow(NamedTuple):
     banned: bool
     created_at: datetime
     last_login_at: datetime | None
+    bio: str | None
+    image: str | None
+    ban_reason: str | None
 
 
 ADMIN_COLUMNS = columns_of(AdminUserRow, AppUser)
@@ -280,13 +285,22 @@ async def get_admin_view(conn: AsyncConnection, username: str) -> AdminUserRow |
 
 
 async def admin_list(
-    conn: AsyncConnection, *, query: str | None, page: Page
+    conn: AsyncConnection,
+    *,
+    query: str | None,
+    page: Page,
+    role: str | None = None,
+    banned: bool | None = None,
 ) -> tuple[list[AdminUserRow], int]:
     """Users newest first whose username (case-insensitively) or normalised email
-    contains ``query`` (normalised alike; ``%`` and ``_`` taken literally): ``limit + 1``
-    rows (the extra says a next page exists) and the total of matches. Two statements
-    whatever the page size."""
+    contains ``query`` (normalised alike; ``%`` and ``_`` taken literally), of ``role``
+    and ban state when given: ``limit + 1`` rows (the extra says a next page exists) and
+    the total of matches. Two statements whatever the page size."""
     conditions: list[ColumnElement[bool]] = []
+    if role is not None:
+        conditions.append(AppUser.role == role)
+    if banned is not None:
+        conditions.append(AppUser.banned.is_(true() if banned else false()))
     if query:
         conditions.append(
             or_(
@@ -324,8 +338,10 @@ async def lock_active_admins(conn: AsyncConnection) -> list[int]:
 async def set_moderation(
     conn: AsyncConnection, user_id: int, *, values: Mapping[str, object], now: datetime
 ) -> None:
-    """Set ``role`` and/or ``banned``."""
-    allowed = {key: value for key, value in values.items() if key in {"role", "banned"}}
+    """Set ``role``, ``banned`` and/or ``ban_reason``."""
+    allowed = {
+        key: value for key, value in values.items() if key in {"role", "banned", "ban_reason"}
+    }
     await conn.execute(
         update(AppUser).where(AppUser.id == user_id).values(**allowed, updated_at=now)
     )

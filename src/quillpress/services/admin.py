@@ -1,14 +1,17 @@
-"""The admin API's use cases: list users, change a role or a ban, read the audit log.
+"""The admin API's user use cases: list and read users, change a role or a ban (with its
+reason), read the audit log. A user's sessions are ``services.admin_sessions``; the
+moderators' comment list and deletes are ``services.admin_content``.
 
 Every call is authorized by ``domain.auth.can_administer`` on the principal the one way in
 built for this request, whose role was read fresh (``services.authentication``): a
 demoted admin's next request is refused, on every instance.
 
 A ban ends every session of the user in the same transaction (``SessionRevoked`` purges
-any cached session after the commit) and keeps their content. Removing the last admin
-who is not banned, by a demotion or a ban, themselves included, is refused
-(``LastAdmin``); the admins' rows are locked first, so two concurrent demotions cannot
-both pass the check."""
+any cached session after the commit) and keeps their content; its reason is stored with
+it (shown to the user's refused login and refresh, see ``domain.errors.Banned``) and in
+its audit row, and the unban clears it. Removing the last admin who is not banned, by a
+demotion or a ban, themselves included, is refused (``LastAdmin``); the admins' rows are
+locked first, so two concurrent demotions cannot both pass the check."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from quillpress.domain.auth import Principal, can_administer, ensure
 from quillpress.domain.clients import ClientInfo
 from quillpress.domain.clock import utcnow
 from quillpress.domain.commands import AdminUpdateUser, AuditFilter, Page, UserSearch
-from quillpress.domain.errors import LastAdmin, NotFound
+from quillpress.domain.errors import Invalid, LastAdmin, NotFound
 from quillpress.domain.events import UserUpdated
 from quillpress.domain.views import AdminUserView, AuditEventView, Paged
 from quillpress.infra.resources import Store
@@ -34,9 +37,11 @@ class Moderation(TypedDict, total=False):
 
     role: str | None
     banned: bool | None
+    ban_reason: str | None
 
 
-def _authorize(principal: Principal) -> None:
+def authorize(principal: Principal) -> None:
+    """Admins only: every admin use case (these and its sibling modules') starts here."""
     ensure(can_administer(principal), resource="admin")
 
 
@@ -49,6 +54,9 @@ def _view(row: AdminUserRow) -> AdminUserView:
         banned=bool(row.banned),
         created_at=row.created_at,
         last_login_at=row.last_login_at,
+        bio=row.bio,
+        image=row.image,
+        ban_reason=row.ban_reason if row.banned else None,
     )
 
 
@@ -56,18 +64,30 @@ async def list_users(
     db: Store, principal: Principal, search: UserSearch, page: Page
 ) -> Paged[AdminUserView]:
     """Newest first; two statements (the page and the total) whatever the page size."""
-    _authorize(principal)
+    authorize(principal)
     page = page.listing()
     async with opened(db).read() as conn:
-        rows, total = await user_repo.admin_list(conn, query=search.query, page=page)
+        rows, total = await user_repo.admin_list(
+            conn, query=search.query, page=page, role=search.role, banned=search.banned
+        )
     items = [_view(row) for row in rows[: page.limit]]
     return Paged(items=items, total=total, has_next=len(rows) > page.limit)
+
+
+async def get_user(db: Store, principal: Principal, username: str) -> AdminUserView:
+    """One user by username (case-insensitive); one statement."""
+    authorize(principal)
+    async with opened(db).read() as conn:
+        row = await user_repo.get_admin_view(conn, username)
+    if row is None:
+        raise NotFound("user")
+    return _view(row)
 
 
 async def list_audit(
     db: Store, principal: Principal, filters: AuditFilter, page: Page
 ) -> Paged[AuditEventView]:
-    _authorize(principal)
+    authorize(principal)
     return await audit.list_events(db, filters, page.listing())
 
 
@@ -75,6 +95,25 @@ def _removes_an_admin(before: AdminUserRow, values: Moderation) -> bool:
     if before.role != "admin" or before.banned:
         return False
     return values.get("role", "admin") != "admin" or bool(values.get("banned", False))
+
+
+def _changes(before: AdminUserRow, command: AdminUpdateUser) -> Moderation:
+    """The given fields whose value differs. A ban brings its reason (or none); an unban
+    clears it; a reason alone rewords the ban in force, and without one is refused."""
+    given = command.model_fields_set
+    values: Moderation = {}
+    if "role" in given and command.role != before.role:
+        values["role"] = command.role
+    if "banned" in given and command.banned != before.banned:
+        values["banned"] = command.banned
+    if values.get("banned") is not None:
+        values["ban_reason"] = command.ban_reason if values["banned"] else None
+    elif command.ban_reason is not None:
+        if not before.banned:
+            raise Invalid({"banReason": ["can only be given with a ban"]})
+        if command.ban_reason != before.ban_reason:
+            values["ban_reason"] = command.ban_reason
+    return values
 
 
 async def update_user(
@@ -85,19 +124,14 @@ async def update_user(
     *,
     client: ClientInfo,
 ) -> AdminUserView:
-    """Partial: ``role`` and/or ``banned``. A value equal to the current one changes
-    nothing (no event, no audit row)."""
-    _authorize(principal)
-    given = command.model_fields_set
+    """Partial: ``role``, ``banned`` and/or ``ban_reason``. A value equal to the current
+    one changes nothing (no event, no audit row)."""
+    authorize(principal)
     async with opened(db).write() as tx:
         before = await user_repo.get_admin_view(tx.conn, username)
         if before is None:
             raise NotFound("user")
-        values: Moderation = {}
-        if "role" in given and command.role != before.role:
-            values["role"] = command.role
-        if "banned" in given and command.banned != before.banned:
-            values["banned"] = command.banned
+        values = _changes(before, command)
         if not values:
             return _view(before)
         if _removes_an_admin(before, values):
@@ -120,7 +154,7 @@ async def _consequences(
 ) -> None:
     """Sessions ended by a ban, the cache purge (``UserUpdated``: every cached session of
     the user is looked up again, so a new role applies from the next request) and one
-    audit row per change, all in the caller's transaction."""
+    audit row per change (the ban's with its reason), all in the caller's transaction."""
     target = f"user:{before.username}"
     ended: list[str] = []
     if values.get("banned") is True:
@@ -142,12 +176,23 @@ async def _consequences(
             target=target,
             detail={"from": before.role, "to": values["role"]},
         )
-    if "banned" in values:
+    if values.get("banned") is False:
         await audit.record(
             tx.conn,
-            action=audit.ADMIN_BAN if values["banned"] else audit.ADMIN_UNBAN,
+            action=audit.ADMIN_UNBAN,
             client=client,
             actor_id=principal.user_id,
             target=target,
-            detail={"sessionsEnded": len(ended)} if values["banned"] else None,
+        )
+    elif "ban_reason" in values:  # a ban, or the ban in force reworded
+        detail: dict[str, object] = {"sessionsEnded": len(ended)}
+        if values["ban_reason"] is not None:
+            detail["reason"] = values["ban_reason"]
+        await audit.record(
+            tx.conn,
+            action=audit.ADMIN_BAN,
+            client=client,
+            actor_id=principal.user_id,
+            target=target,
+            detail=detail,
         )

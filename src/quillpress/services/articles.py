@@ -301,27 +301,45 @@ async def delete_article(db: Store, principal: Principal, slug: str, *, client: 
     """An admin deleting someone else's article leaves an audit row in the same write."""
     async with opened(db).write() as tx:
         ref = await _authorize(tx.conn, slug, can_delete_article, principal)
-        gone = await article_repo.dependents(tx.conn, ref.id)
-        await article_repo.delete_article(tx.conn, ref.id, author_id=ref.author_id, gone=gone)
-        if ref.author_id != principal.user_id:
-            await audit.record(
-                tx.conn,
-                action=audit.ADMIN_ARTICLE_DELETE,
-                client=client,
-                actor_id=principal.user_id,
-                target=f"article:{ref.slug}",
-                detail={"authorId": ref.author_id, "comments": len(gone.comment_ids)},
-            )
-        tx.record(
-            ArticleDeleted(
-                article_id=ref.id,
-                author_id=ref.author_id,
-                slug=ref.slug,
-                tags=gone.tags,
-                favorited_by=gone.favorited_by,
-                comment_ids=gone.comment_ids,
-            )
+        await remove_article(tx, ref, principal, client=client)
+
+
+async def remove_article(
+    tx: Transaction,
+    ref: ArticleRef,
+    principal: Principal,
+    *,
+    client: ClientInfo,
+    reason: str | None = None,
+) -> None:
+    """Delete an authorized (and locked) article in the caller's transaction: its
+    dependents, the audit row when it was not the author's own act or was a moderation
+    (``reason``), and ``ArticleDeleted``, whose after-commit purge takes it out of every
+    cached list at once."""
+    gone = await article_repo.dependents(tx.conn, ref.id)
+    await article_repo.delete_article(tx.conn, ref.id, author_id=ref.author_id, gone=gone)
+    if ref.author_id != principal.user_id or reason is not None:
+        detail: dict[str, object] = {"authorId": ref.author_id, "comments": len(gone.comment_ids)}
+        if reason is not None:
+            detail["reason"] = reason
+        await audit.record(
+            tx.conn,
+            action=audit.ADMIN_ARTICLE_DELETE,
+            client=client,
+            actor_id=principal.user_id,
+            target=f"article:{ref.slug}",
+            detail=detail,
         )
+    tx.record(
+        ArticleDeleted(
+            article_id=ref.id,
+            author_id=ref.author_id,
+            slug=ref.slug,
+            tags=gone.tags,
+            favorited_by=gone.favorited_by,
+            comment_ids=gone.comment_ids,
+        )
+    )
 
 
 async def _set_favorite(db: Store, principal: Principal, slug: str, *, on: bool) -> ArticleView:

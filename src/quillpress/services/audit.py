@@ -26,10 +26,14 @@ action                    outcome   when
 ``session.refresh_reuse`` failure   a spent refresh token came back: session revoked
 ``user.password_change``  success   the password changed (other sessions ended)
 ``admin.role_change``     success   an admin changed a role (``from``, ``to``)
-``admin.ban``             success   an admin banned a user (sessions ended)
+``admin.ban``             success   an admin banned a user (sessions ended; the
+                                    ``reason`` when given), or reworded the ban
 ``admin.unban``           success   an admin lifted a ban
-``admin.article_delete``  success   an admin deleted another user's article
-``admin.comment_delete``  success   an admin deleted another user's comment
+``admin.session_revoke``  success   an admin ended a user's session (``session``) or
+                                    all of them (``everySession``, ``sessionsEnded``)
+``admin.article_delete``  success   an admin deleted another user's article, or any
+                                    by moderation (with its ``reason``)
+``admin.comment_delete``  success   the same for a comment
 ``rate.lockout``          failure   a rate limit refused a client (the limiter)
 ========================  ========  ===============================================
 """
@@ -60,6 +64,7 @@ USER_PASSWORD_CHANGE: Final = "user.password_change"  # noqa: S105 (a name)
 ADMIN_ROLE_CHANGE: Final = "admin.role_change"
 ADMIN_BAN: Final = "admin.ban"
 ADMIN_UNBAN: Final = "admin.unban"
+ADMIN_SESSION_REVOKE: Final = "admin.session_revoke"
 ADMIN_ARTICLE_DELETE: Final = "admin.article_delete"
 ADMIN_COMMENT_DELETE: Final = "admin.comment_delete"
 RATE_LOCKOUT: Final = "rate.lockout"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from quillpress.db.database import Transaction, opened
 from quillpress.domain.auth import Principal, Viewer, can_delete_comment, ensure, viewer_id
@@ -108,14 +109,49 @@ async def delete_comment(
         if row is None or row.article_id != ref.id:
             raise NotFound("comment")
         ensure(can_delete_comment(principal, author_id=row.author_id), resource="comment")
-        await comment_repo.delete_comment(tx.conn, comment_id)
-        if row.author_id != principal.user_id:
-            await audit.record(
-                tx.conn,
-                action=audit.ADMIN_COMMENT_DELETE,
-                client=client,
-                actor_id=principal.user_id,
-                target=f"comment:{comment_id}",
-                detail={"article": ref.slug, "authorId": row.author_id},
-            )
-        tx.record(CommentDeleted(comment_id=comment_id, article_id=ref.id, author_id=row.author_id))
+        await remove_comment(
+            tx, Removal(comment_id, ref.id, ref.slug, row.author_id), principal, client=client
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """The comment an authorized delete removes, and where it was posted."""
+
+    comment_id: int
+    article_id: int
+    slug: str
+    author_id: int
+
+
+async def remove_comment(
+    tx: Transaction,
+    removal: Removal,
+    principal: Principal,
+    *,
+    client: ClientInfo,
+    reason: str | None = None,
+) -> None:
+    """Delete an authorized comment in the caller's transaction: the audit row when it was
+    not the author's own act or was a moderation (``reason``), and ``CommentDeleted``,
+    whose after-commit purge takes it out of every cached answer."""
+    await comment_repo.delete_comment(tx.conn, removal.comment_id)
+    if removal.author_id != principal.user_id or reason is not None:
+        detail: dict[str, object] = {"article": removal.slug, "authorId": removal.author_id}
+        if reason is not None:
+            detail["reason"] = reason
+        await audit.record(
+            tx.conn,
+            action=audit.ADMIN_COMMENT_DELETE,
+            client=client,
+            actor_id=principal.user_id,
+            target=f"comment:{removal.comment_id}",
+            detail=detail,
+        )
+    tx.record(
+        CommentDeleted(
+            comment_id=removal.comment_id,
+            article_id=removal.article_id,
+            author_id=removal.author_id,
+        )
+    )

@@ -79,8 +79,8 @@ async def revoke_session(
 ) -> None:
     """End one of the user's own sessions; anyone else's, or an unknown id, is not found."""
     async with opened(db).write() as tx:
-        if not await _end_one(
-            tx, principal, session_id, action=audit.SESSION_REVOKE, client=client
+        if not await end_one(
+            tx, principal, principal.user_id, session_id, action=audit.SESSION_REVOKE, client=client
         ):
             raise NotFound("session")
 
@@ -90,26 +90,40 @@ async def logout(db: Store, principal: Principal, *, client: ClientInfo) -> None
     if principal.session_id is None:
         return
     async with opened(db).write() as tx:
-        await _end_one(
-            tx, principal, principal.session_id, action=audit.SESSION_LOGOUT, client=client
+        await end_one(
+            tx,
+            principal,
+            principal.user_id,
+            principal.session_id,
+            action=audit.SESSION_LOGOUT,
+            client=client,
         )
 
 
-async def _end_one(
-    tx: Transaction, principal: Principal, session_id: str, *, action: str, client: ClientInfo
+async def end_one(
+    tx: Transaction,
+    principal: Principal,
+    user_id: int,
+    session_id: str,
+    *,
+    action: str,
+    client: ClientInfo,
+    target: str | None = None,
 ) -> bool:
-    """End one live session of the principal's own, with its event and audit row, in the
+    """End one live session of ``user_id`` (the principal's own, or an admin's pick),
+    with its event and audit row (``target``: the session, unless said otherwise), in the
     caller's transaction; ``False`` when there was none to end."""
-    revoked = await session_repo.revoke(tx.conn, principal.user_id, [session_id], now=utcnow())
+    revoked = await session_repo.revoke(tx.conn, user_id, [session_id], now=utcnow())
     if not revoked:
         return False
-    tx.record(SessionRevoked(user_id=principal.user_id, session_ids=tuple(revoked)))
+    tx.record(SessionRevoked(user_id=user_id, session_ids=tuple(revoked)))
     await audit.record(
         tx.conn,
         action=action,
         client=client,
         actor_id=principal.user_id,
-        target=f"session:{session_id}",
+        target=target or f"session:{session_id}",
+        detail={"session": session_id} if target else None,
     )
     return True
 

@@ -126,7 +126,7 @@ async def login(
         raise Unauthenticated.bad_credentials()
     if row.banned:
         await _login_failed(db, client, command.email, row, reason="banned")
-        raise Banned()
+        raise Banned(row.ban_reason)
     refresh_token = security.refresh.new()
     async with opened(db).write() as tx:
         session_id = await start_session(
@@ -236,7 +236,7 @@ async def refresh(
             else:
                 raise Unauthenticated.invalid_refresh()
         if account is not None and account.banned:  # rolls the rotation back
-            raise Banned()
+            raise Banned(account.ban_reason)
     if reused is not None:
         log.warning(
             "refresh token reuse: session revoked",
