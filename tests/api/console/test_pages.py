@@ -60,3 +60,55 @@ async def test_markup_in_stored_values_is_rendered_as_text(
     user = await admin.get("/admin/users/root")
     assert "<img src=x" not in user.text
     assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in user.text
+
+
+PAGES = (
+    "/admin",
+    "/admin/users",
+    "/admin/users?q=ann&role=user&banned=no",
+    "/admin/users/ann",
+    "/admin/articles",
+    "/admin/articles?author=ann&tag=t1",
+    "/admin/articles?q=post",
+    "/admin/articles/post-1/delete",
+    "/admin/comments",
+    "/admin/comments?article=post-1&author=bob",
+    "/admin/comments/1/delete",
+    "/admin/audit",
+    "/admin/audit?actor=root&target=ann&action=admin.ban&from=2020-01-01&until=2100-01-01",
+    "/admin/audit.jsonl",
+)
+
+
+async def test_every_page_costs_at_most_five_statements_whatever_it_lists(
+    admin: httpx.AsyncClient,
+) -> None:
+    ann = await register(admin, "ann")
+    bob = await register(admin, "bob")
+    for index in range(30):
+        article = await create_article(admin, ann, title=f"Post {index}", tagList=[f"t{index % 3}"])
+        await admin.post(
+            f"/api/articles/{article['slug']}/comments",
+            json={"comment": {"body": f"comment {index}"}},
+            headers=bob,
+        )
+    for name in ("ann", "bob"):
+        await admin.post(
+            "/api/users/login", json={"user": {"email": f"{name}@example.com", "password": "x"}}
+        )
+    counts = {}
+    for path in PAGES:
+        response = await admin.get(path)
+        assert response.status_code == 200, (path, response.text)
+        counts[path] = statement_count(response)
+    assert max(counts.values()) <= 5, counts
+
+
+async def test_every_page_title_ends_with_the_console_s_name(admin: httpx.AsyncClient) -> None:
+    ann = await register(admin, "ann")
+    await create_article(admin, ann, title="Post 1")
+    for path in PAGES:
+        if path.endswith(".jsonl") or path.startswith("/admin/comments/"):
+            continue
+        response = await admin.get(path)
+        assert TITLE in response.text, path

@@ -23,7 +23,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from quillpress.api.console import audit, overview, sign_in, users
+from quillpress.api.console import audit, content, overview, sign_in, users
 from quillpress.api.console.rendering import not_found_router
 
 PREFIX = "/admin"
@@ -33,6 +33,6 @@ STATIC = f"{PREFIX}/static"
 def install(app: FastAPI) -> None:
     """Mount the stylesheet and the pages; the catch-all 404 page last."""
     app.mount(STATIC, StaticFiles(packages=[("quillpress.api.console", "static")]), name="console")
-    for module in (sign_in, overview, users, audit):
+    for module in (sign_in, overview, users, content, audit):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(not_found_router, prefix=PREFIX)
