@@ -197,4 +197,21 @@ async def test_a_banned_user_cannot_sign_in_and_is_told_so(
     async with browser:
         response = await sign_in(browser, "ann")
     assert response.status_code == 403
-    assert "This account is banned." in response.text
+    assert "This account is banned. Reason: spam" in response.text
+
+
+async def test_the_sign_in_form_is_held_to_the_login_rate_limits(
+    admin: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    """Ten failures per account and address (the default rule), then even the right
+    password waits: the same lockout as ``POST /api/users/login``."""
+    client.cookies.clear()
+    wrong = {"email": "root@example.com", "password": "not the password"}
+    for _ in range(10):
+        response = await client.post("/admin/sign-in", data=wrong, headers=FORM)
+        assert response.status_code == 401
+    locked = await sign_in(client, "root")
+    assert locked.status_code == 429
+    assert "Too many attempts" in locked.text
+    assert int(locked.headers["retry-after"]) >= 1
+    assert "qp_session" not in locked.cookies
