@@ -15,6 +15,8 @@ that trade can be made later, on top of the same forms.
 - :mod:`.access`: who is asking (the session cookie, through the one way in), admins only;
 - :mod:`.forms`: the form bodies, the CSRF field, ``next``;
 - :mod:`.rendering`: the templates, the page headers, the error pages;
+- :mod:`.flash`: the notice an action leaves; :mod:`.listing`: paging;
+- :mod:`.charts`: the overview's SVG bar charts;
 - :mod:`.sign_in`, :mod:`.users`, :mod:`.content`, :mod:`.audit`, :mod:`.overview`: the
   pages."""
 

@@ -90,18 +90,20 @@ async def admin_page(request: Request) -> Visit:
     return await _visit(request, None)
 
 
-async def admin_post(request: Request) -> tuple[Visit, Form]:
-    """A form post's visit and form: a live admin session and the CSRF proof."""
+async def _posted(request: Request) -> tuple[Form, CsrfProof]:
     form = await read_form(request)
     settings = resources(request).settings
-    proof = CsrfProof(origin=origin_of(request, settings), token=form.text(CSRF_FIELD))
+    return form, CsrfProof(origin=origin_of(request, settings), token=form.text(CSRF_FIELD))
+
+
+async def admin_post(request: Request) -> tuple[Visit, Form]:
+    """A form post's visit and form: a live admin session and the CSRF proof."""
+    form, proof = await _posted(request)
     return await _visit(request, proof), form
 
 
 async def signed_in_post(request: Request) -> Visit:
     """A form post of any signed-in user, CSRF-checked alike: signing out, which a
     refused non-admin must be able to do too."""
-    form = await read_form(request)
-    settings = resources(request).settings
-    proof = CsrfProof(origin=origin_of(request, settings), token=form.text(CSRF_FIELD))
+    _, proof = await _posted(request)
     return await _visit(request, proof, admins_only=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -40,19 +41,17 @@ async def audit(request: Request) -> Response:
     typed, filters = _filters(request)
     page = page_of(request)
     found = await admin_service.list_audit(visit.db, visit.principal, filters, page)
-    query = request.url.query
+    kept = _without_paging(request)
     context = {
         "events": found.items,
         "pager": pager(request, page, found),
         "typed": typed,
-        "export": "/admin/audit.jsonl" + (f"?{_without_paging(request)}" if query else ""),
+        "export": "/admin/audit.jsonl" + (f"?{kept}" if kept else ""),
     }
     return show(request, "audit.html", context)
 
 
 def _without_paging(request: Request) -> str:
-    from urllib.parse import urlencode
-
     kept = [(k, v) for k, v in request.query_params.multi_items() if k in FIELDS]
     return urlencode(kept)
 

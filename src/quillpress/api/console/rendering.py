@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.routing import APIRoute
@@ -114,8 +115,6 @@ class SignInNeeded(Exception):
 
 
 def _sign_in_page(request: Request, needed: SignInNeeded) -> Response:
-    from urllib.parse import urlencode
-
     query = f"?{urlencode({'next': needed.next_path})}" if needed.next_path else ""
     response = redirect(f"/admin/sign-in{query}")
     if needed.clear:
