@@ -23,6 +23,7 @@ from quillpress import __version__
 from quillpress.api import (
     allow,
     avatars,
+    console,
     cors,
     docs,
     edge,
@@ -33,7 +34,6 @@ from quillpress.api import (
     middleware,
     response_cache,
 )
-from quillpress.api import console
 from quillpress.api import metrics as metrics_endpoint
 from quillpress.api.graphql.endpoint import GraphQLEndpoint
 from quillpress.api.rest import errors as rest_errors

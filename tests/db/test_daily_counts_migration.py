@@ -58,8 +58,8 @@ WRITES = [
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    """A database of its own (it is migrated down and up), at revision 0008, with rows."""
-    async with database_at(request.param, tmp_path, "0008") as created:
+    """A database of its own (it is migrated down and up), at revision 0009, with rows."""
+    async with database_at(request.param, tmp_path, "0009") as created:
         async with created.begin() as conn:
             for statement in ROWS:
                 await conn.execute(text(statement))
@@ -117,8 +117,8 @@ async def test_upgrade_backfills_by_utc_day_triggers_follow_and_downgrade_remove
     }
 
     before = await _counts(engine)
-    await migrate.downgrade(engine, "0008")
-    assert await migrate.current_revision(engine) == "0008"
+    await migrate.downgrade(engine, "0009")
+    assert await migrate.current_revision(engine) == "0009"
     assert not await _has_table(engine)
     assert await _counts(engine) == before
     async with engine.begin() as conn:  # no trigger is left behind to fail a write

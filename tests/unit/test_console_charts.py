@@ -60,7 +60,8 @@ def test_the_text_alternative_names_the_total_and_the_busiest_day() -> None:
     assert root.get("role") == "img"
     title = root.find(f"{SVG}title")
     desc = root.find(f"{SVG}desc")
-    assert title is not None and desc is not None
+    assert title is not None
+    assert desc is not None
     assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
     assert title.text == "Sign-ups per day"
     assert desc.text == (

@@ -24,7 +24,7 @@ LIVE_SESSIONS = "live_sessions"
 class DayCount(NamedTuple):
     kind: str
     day: date
-    count: int
+    figure: int  # the column `count` (a tuple has a method of that name)
 
 
 class Figures(NamedTuple):

@@ -70,5 +70,5 @@ async def overview(db: Store, principal: Principal, *, days: int = 30) -> Overvi
 def _points(rows: list[DayCount], kind: str, window: list[date]) -> list[tuple[date, int]]:
     """Every day of the window, zeros for days without a row (a row of a day after today,
     from a clock ahead of this one, is outside the window and left out)."""
-    counts = {row.day: row.count for row in rows if row.kind == kind}
+    counts = {row.day: row.figure for row in rows if row.kind == kind}
     return [(day, counts.get(day, 0)) for day in window]

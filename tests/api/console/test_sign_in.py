@@ -43,7 +43,8 @@ async def test_console_pages_send_their_own_referrer_policy_and_a_strict_csp(
         assert response.headers["referrer-policy"] == "same-origin", path
         assert response.headers["cache-control"] == "no-store", path
         csp = response.headers["content-security-policy"]
-        assert "script-src 'self'" in csp and "style-src 'self'" in csp, path
+        assert "script-src 'self'" in csp, path
+        assert "style-src 'self'" in csp, path
         assert "unsafe-inline" not in csp, path
     redirect = await admin.post("/admin/sign-in", data={}, headers=FORM)
     assert redirect.headers["referrer-policy"] == "same-origin"
@@ -98,9 +99,7 @@ async def test_a_signed_in_non_admin_gets_a_forbidden_page_with_a_way_out(
     assert "Forbidden" in page.text
     assert "— Quillpress admin</title>" in page.text
     assert 'href="/admin/users"' not in page.text  # no navigation to pages refused anyway
-    out = await client.post(
-        "/admin/sign-out", data={"csrf_token": csrf_of(page)}, headers=FORM
-    )
+    out = await client.post("/admin/sign-out", data={"csrf_token": csrf_of(page)}, headers=FORM)
     assert out.status_code == 303
     assert out.headers["location"] == "/admin/sign-in?notice=signed-out"
 
@@ -198,4 +197,21 @@ async def test_a_banned_user_cannot_sign_in_and_is_told_so(
     async with browser:
         response = await sign_in(browser, "ann")
     assert response.status_code == 403
-    assert "This account is banned." in response.text
+    assert "This account is banned. Reason: spam" in response.text
+
+
+async def test_the_sign_in_form_is_held_to_the_login_rate_limits(
+    admin: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    """Ten failures per account and address (the default rule), then even the right
+    password waits: the same lockout as ``POST /api/users/login``."""
+    client.cookies.clear()
+    wrong = {"email": "root@example.com", "password": "not the password"}
+    for _ in range(10):
+        response = await client.post("/admin/sign-in", data=wrong, headers=FORM)
+        assert response.status_code == 401
+    locked = await sign_in(client, "root")
+    assert locked.status_code == 429
+    assert "Too many attempts" in locked.text
+    assert int(locked.headers["retry-after"]) >= 1
+    assert "qp_session" not in locked.cookies

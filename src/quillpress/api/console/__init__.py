@@ -15,6 +15,8 @@ that trade can be made later, on top of the same forms.
 - :mod:`.access`: who is asking (the session cookie, through the one way in), admins only;
 - :mod:`.forms`: the form bodies, the CSRF field, ``next``;
 - :mod:`.rendering`: the templates, the page headers, the error pages;
+- :mod:`.flash`: the notice an action leaves; :mod:`.listing`: paging;
+- :mod:`.charts`: the overview's SVG bar charts;
 - :mod:`.sign_in`, :mod:`.users`, :mod:`.content`, :mod:`.audit`, :mod:`.overview`: the
   pages."""
 
@@ -23,7 +25,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from quillpress.api.console import sign_in, users
+from quillpress.api.console import audit, content, overview, sign_in, users
 from quillpress.api.console.rendering import not_found_router
 
 PREFIX = "/admin"
@@ -33,6 +35,6 @@ STATIC = f"{PREFIX}/static"
 def install(app: FastAPI) -> None:
     """Mount the stylesheet and the pages; the catch-all 404 page last."""
     app.mount(STATIC, StaticFiles(packages=[("quillpress.api.console", "static")]), name="console")
-    for module in (sign_in, users):
+    for module in (sign_in, overview, users, content, audit):
         app.include_router(module.router, prefix=PREFIX)
     app.include_router(not_found_router, prefix=PREFIX)

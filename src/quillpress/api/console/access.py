@@ -28,7 +28,7 @@ from quillpress.domain.errors import Unauthenticated
 from quillpress.infra.resources import Resources, Store
 from quillpress.services.authentication import Credentials, CsrfProof, authenticate
 
-CSRF_FIELD = "csrf_token"  # noqa: S105 (a field name, not a secret)
+CSRF_FIELD = "csrf_token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +54,7 @@ def _wanted(request: Request) -> str | None:
     return request.url.path + (f"?{query}" if query else "")
 
 
-async def _visit(
-    request: Request, proof: CsrfProof | None, *, admins_only: bool = True
-) -> Visit:
+async def _visit(request: Request, proof: CsrfProof | None, *, admins_only: bool = True) -> Visit:
     found = resources(request)
     cookie = request.cookies.get(session_cookie_name(found.settings))
     if not cookie:
@@ -92,18 +90,20 @@ async def admin_page(request: Request) -> Visit:
     return await _visit(request, None)
 
 
-async def admin_post(request: Request) -> tuple[Visit, Form]:
-    """A form post's visit and form: a live admin session and the CSRF proof."""
+async def _posted(request: Request) -> tuple[Form, CsrfProof]:
     form = await read_form(request)
     settings = resources(request).settings
-    proof = CsrfProof(origin=origin_of(request, settings), token=form.text(CSRF_FIELD))
+    return form, CsrfProof(origin=origin_of(request, settings), token=form.text(CSRF_FIELD))
+
+
+async def admin_post(request: Request) -> tuple[Visit, Form]:
+    """A form post's visit and form: a live admin session and the CSRF proof."""
+    form, proof = await _posted(request)
     return await _visit(request, proof), form
 
 
 async def signed_in_post(request: Request) -> Visit:
     """A form post of any signed-in user, CSRF-checked alike: signing out, which a
     refused non-admin must be able to do too."""
-    form = await read_form(request)
-    settings = resources(request).settings
-    proof = CsrfProof(origin=origin_of(request, settings), token=form.text(CSRF_FIELD))
+    _, proof = await _posted(request)
     return await _visit(request, proof, admins_only=False)

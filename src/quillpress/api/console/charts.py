@@ -99,7 +99,8 @@ def bar_chart(series: DailySeries) -> str:
     if points:
         label_y = baseline + FONT_SIZE + 4
         parts.append(
-            f'<text x="{LEFT}" y="{label_y}" text-anchor="start">{escape(_day(points[0][0]))}</text>'
+            f'<text x="{LEFT}" y="{label_y}" text-anchor="start">'
+            f"{escape(_day(points[0][0]))}</text>"
         )
         parts.append(
             f'<text x="{WIDTH - RIGHT}" y="{label_y}" text-anchor="end">'

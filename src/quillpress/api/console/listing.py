@@ -4,6 +4,7 @@ previous/next links that keep every other parameter (the filters) as they were."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -42,9 +43,11 @@ class Pager:
     next: str | None
 
 
-def pager(request: Request, page: Page, paged: Paged[object]) -> Pager:
+def pager(request: Request, page: Page, paged: Paged[Any]) -> Pager:
     def at(offset: int) -> str:
-        query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "notice")]
+        query = [
+            (k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "notice")
+        ]
         if offset:
             query.append(("offset", str(offset)))
         return request.url.path + (f"?{urlencode(query)}" if query else "")

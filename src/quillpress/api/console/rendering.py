@@ -13,11 +13,14 @@ REST and GraphQL give it (``api.statuses``), its page says what went wrong in wo
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from quillpress.api.console.flash import notice_of
@@ -53,7 +56,18 @@ templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-templates.filters["when"] = lambda moment: isoformat(moment) if moment is not None else ""
+
+
+def _when(moment: datetime | None) -> Markup:
+    """A moment as people read it (``2026-12-05 13:27:13``, UTC as every page says), in
+    a ``<time>`` element whose ``datetime`` keeps it whole."""
+    if moment is None:
+        return Markup("")
+    whole = isoformat(moment)
+    return Markup('<time datetime="{}">{}</time>').format(whole, whole[:19].replace("T", " "))
+
+
+templates.filters["when"] = _when
 
 
 def render(
@@ -101,8 +115,6 @@ class SignInNeeded(Exception):
 
 
 def _sign_in_page(request: Request, needed: SignInNeeded) -> Response:
-    from urllib.parse import urlencode
-
     query = f"?{urlencode({'next': needed.next_path})}" if needed.next_path else ""
     response = redirect(f"/admin/sign-in{query}")
     if needed.clear:
@@ -134,9 +146,11 @@ def error_page(request: Request, error: DomainError) -> Response:
     if isinstance(error, RateLimited):
         resources(request).metrics.rate_limited(error.rule)
     heading, sentence = _explain(error)
-    problems = [] if isinstance(error, Forbidden) else [
-        f"{key}: {message}" for key, messages in error.fields.items() for message in messages
-    ]
+    problems = (
+        []
+        if isinstance(error, Forbidden)
+        else [f"{key}: {message}" for key, messages in error.fields.items() for message in messages]
+    )
     context = {"heading": heading, "sentence": sentence, "problems": problems}
     return show(request, "error.html", context, status_code=status, headers=retry_headers(error))
 

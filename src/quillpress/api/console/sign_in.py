@@ -71,8 +71,9 @@ async def sign_in(request: Request) -> Response:
         return _form(request, email=email, problem="Enter an email and a password.", status=422)
     except Unauthenticated:
         return _form(request, email=email, problem="Wrong email or password.", status=401)
-    except Banned:
-        return _form(request, email=email, problem="This account is banned.", status=403)
+    except Banned as banned:
+        why = f" Reason: {banned.reason}" if banned.reason else ""
+        return _form(request, email=email, problem=f"This account is banned.{why}", status=403)
     assert session.session_id is not None  # every sign-in names its session
     response = redirect(safe_next(form.text("next")))
     csrf = found.security.csrf.token(session.session_id)

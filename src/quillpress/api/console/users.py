@@ -15,10 +15,11 @@ from quillpress.api.console.access import admin_page, admin_post
 from quillpress.api.console.flash import with_notice
 from quillpress.api.console.listing import page_of, pager, param
 from quillpress.api.console.rendering import ConsoleRoute, redirect, show
-from quillpress.domain.commands import AdminUpdateUser, AuditFilter, UserSearch, make_page
+from quillpress.domain.commands import AdminUpdateUser, UserSearch
 from quillpress.domain.errors import Invalid, LastAdmin, NotFound
 from quillpress.domain.validation import parse
 from quillpress.services import admin as admin_service
+from quillpress.services import admin_sessions, admin_user_page
 
 router = APIRouter(route_class=ConsoleRoute)
 
@@ -59,14 +60,11 @@ async def users(request: Request) -> Response:
 @router.get("/users/{username}", include_in_schema=False)
 async def user(request: Request, username: str) -> Response:
     visit = await admin_page(request)
-    db, principal = visit.db, visit.principal
-    shown = await admin_service.get_user(db, principal, username)
-    sessions = await admin_service.list_user_sessions(db, principal, username)
-    about = parse(AuditFilter, {"target": f"user:{shown.username}"})
-    recent = make_page(RECENT_EVENTS, max_limit=RECENT_EVENTS)
-    events = await admin_service.list_audit(db, principal, about, recent)
-    context = {"user": shown, "sessions": sessions, "events": events.items}
-    context["path"] = user_path(shown.username)
+    found = await admin_user_page.user_page(
+        visit.db, visit.principal, username, recent=RECENT_EVENTS
+    )
+    context = {"user": found.user, "sessions": found.sessions, "events": found.events}
+    context["path"] = user_path(found.user.username)
     return show(request, "user.html", context)
 
 
@@ -94,7 +92,7 @@ async def moderate(request: Request, username: str) -> Response:
 @router.post("/users/{username}/sessions", include_in_schema=False)
 async def revoke_all(request: Request, username: str) -> Response:
     visit, _ = await admin_post(request)
-    await admin_service.revoke_user_sessions(
+    await admin_sessions.revoke_user_sessions(
         visit.db, visit.principal, username, client=visit.client
     )
     return redirect(with_notice(user_path(username), "sessions-revoked"))
@@ -104,7 +102,7 @@ async def revoke_all(request: Request, username: str) -> Response:
 async def revoke(request: Request, username: str, session_id: str) -> Response:
     visit, _ = await admin_post(request)
     try:
-        await admin_service.revoke_user_session(
+        await admin_sessions.revoke_user_session(
             visit.db, visit.principal, username, session_id, client=visit.client
         )
     except NotFound as error:

@@ -28,7 +28,7 @@ rebuild the counts itself. SQLite: per row.
 The SQL is frozen here (a migration is history). The downgrade drops all of it.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-07 10:00:00
 """
 
@@ -38,7 +38,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
