@@ -1,15 +1,16 @@
 """The moderation console in Debian's Chromium, against a real server on each backend.
 
-Per test module and backend: one live server, one browser, and the backstage that makes
-accounts (``backstage``); per test: a fresh browser context, so no cookie crosses tests.
-The tests of a module share its database: each makes its own accounts and articles with
-unique names (``backstage.unique``) and asserts only about those; the rows are deleted
-when the module ends, since every other test of the backend expects an empty database.
+For this folder and each backend: one live server, one browser, and the backstage that
+makes accounts (``backstage``); per test, a fresh browser context, so no cookie crosses
+tests. The tests share the backend's database: each makes its own accounts and articles
+with unique names (``backstage.unique``) and asserts only about those; the rows are
+deleted when the folder's tests end, since every other test of the backend expects an
+empty database.
 
-Why not one browser for the whole session: Playwright's sync API keeps an event loop
-running in the test thread while it is open, so every other test of the run that needs
-an event loop (``asyncio.run`` in fixtures, pytest-asyncio's tests) would fail beside it.
-Closing it with the module costs about a second per module and backend.
+Why package scope, not session: Playwright's sync API keeps an event loop running in the
+test thread while it is open, so any other test of the run that needs one (``asyncio.run``
+in fixtures, pytest-asyncio's tests) would fail beside it. pytest runs this folder's tests
+of a backend together and tears package fixtures down when it leaves the folder.
 
 Fixture order matters for the same reason: the browser is started last (after the
 server, which needs no event loop in this thread) and closed first."""
@@ -32,13 +33,13 @@ from tests.docs.browser import HEADLESS_ARGS, require_chromium
 from tests.live_server import live_server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def console_settings(database_url: str) -> Settings:
     require_chromium()  # no point starting a server for a skipped test
     return make_settings(database_url)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def staff(console_settings: Settings) -> Iterator[Backstage]:
     with backstage(console_settings) as opened:
         try:
@@ -47,7 +48,7 @@ def staff(console_settings: Settings) -> Iterator[Backstage]:
             opened.empty_database()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def console_url(console_settings: Settings, staff: Backstage) -> Iterator[str]:
     """The whole app under uvicorn on a loopback port (the console's Origin check trusts
     loopback origins in development, which the test settings are). Stopped before the
@@ -56,7 +57,7 @@ def console_url(console_settings: Settings, staff: Backstage) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser(console_url: str) -> Iterator[Browser]:
     executable = require_chromium()
     with sync_playwright() as playwright:

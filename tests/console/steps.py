@@ -31,17 +31,14 @@ def open_user(page: Page, username: str) -> None:
     expect(page.get_by_role("heading", name=username)).to_be_visible()
 
 
-def flash(page: Page) -> str:
-    """The result message an action leaves on the page it redirects to."""
-    message = page.get_by_role("status")
-    expect(message).to_be_visible()
-    return message.inner_text()
-
-
 def form_of(page: Page, button: str) -> tuple[str, Fields]:
-    """Where the form of the button named ``button`` posts, and every field it would send
-    now (hidden ones included): what another program needs to post it by hand."""
-    form = page.get_by_role("button", name=button, exact=True).locator("xpath=ancestor::form")
-    action = form.evaluate("form => form.action")
-    fields = form.evaluate("form => Object.fromEntries(new FormData(form))")
+    """Where the button named ``button`` posts its form, and every field it would send now
+    (hidden ones and the button's own ``name=value`` included): what another program needs
+    to post the same form by hand."""
+    submitter = page.get_by_role("button", name=button, exact=True)
+    # Not ``form.action``: a field named "action" (the user page's buttons) shadows it.
+    action = submitter.evaluate(
+        "button => new URL(button.form.getAttribute('action') || '', document.baseURI).href"
+    )
+    fields = submitter.evaluate("button => Object.fromEntries(new FormData(button.form, button))")
     return str(action), {str(name): str(value) for name, value in fields.items()}
