@@ -4,9 +4,10 @@
 
 What it does, as an operator would: ``quillpress serve --demo`` on a throwaway SQLite file
 (demo users, articles and comments), ``quillpress create-user --admin`` for a moderator,
-then Debian's Chromium signs in to ``/admin``, bans one demo user with a reason (so the
-user page, the users list and the audit log show a ban), and saves each page as
-``<page>-<width>.png``, the whole page long.
+then Debian's Chromium signs in to ``/admin``, bans one demo user with a reason (the users
+list and the audit log show the ban), signs another in from two devices through the REST
+API (their page shows the sessions), and saves each page as ``<page>-<width>.png``, from
+the top and at most two screens long.
 
 Not run by ``make test``: it rewrites tracked files (the PNGs in ``docs/img/console``).
 Run it after a change to the console's pages and commit the pictures that changed.
@@ -27,17 +28,24 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import FloatRect, Page, ViewportSize, expect, sync_playwright
+
+from quillpress.seeding.seed import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "img" / "console"
 CHROMIUM = "/usr/bin/chromium"
 HEADLESS_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-WIDTHS = {1280: 800, 360: 740}  # width: height of the first screen (the shot is full page)
+WIDTHS = {1280: 800, 360: 740}  # width: height of the first screen
+SCREENS = 2  # a shot is the page from the top, at most this many screens long
 ADMIN_EMAIL = "moderator@example.org"
 ADMIN_PASSWORD = "moderator-password"  # noqa: S105 (a throwaway demo database)
 START_TIMEOUT_S = 60
 TIMEOUT_MS = 20_000
+DEVICES = (
+    "Mozilla/5.0 (Android 15; Mobile; rv:140.0) Gecko/140.0 Firefox/140.0",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0",
+)
 
 
 def _free_port() -> int:
@@ -105,11 +113,11 @@ def _sign_in(page: Page) -> None:
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
-def _first_user(page: Page) -> str:
-    """A demo user's name, from the users list (the newest is the moderator)."""
+def _demo_users(page: Page, count: int) -> list[str]:
+    """The names of the newest ``count`` demo users, from the users list."""
     page.goto("/admin/users?role=user")
-    link = page.get_by_role("main").get_by_role("link").filter(has_not_text="moderator")
-    return str(link.first.inner_text())
+    links = page.get_by_role("table").get_by_role("link")
+    return [str(links.nth(index).inner_text()) for index in range(count)]
 
 
 def _ban(page: Page, username: str) -> None:
@@ -119,18 +127,31 @@ def _ban(page: Page, username: str) -> None:
     expect(page.get_by_text("Banned", exact=True)).to_be_visible()
 
 
+def _two_devices(page: Page, url: str, username: str) -> None:
+    """Sign ``username`` in from a phone and a laptop (the demo password is shared)."""
+    page.goto(f"/admin/users/{username}")
+    email = page.get_by_role("definition").first.inner_text()
+    for agent in DEVICES:
+        response = httpx.post(
+            f"{url}/api/users/login",
+            json={"user": {"email": email, "password": DEMO_PASSWORD}},
+            headers={"User-Agent": agent},
+        )
+        response.raise_for_status()
+
+
 def _delete_button(page: Page, listing: str) -> None:
     page.goto(listing)
     page.get_by_role("button", name="Delete").first.click()
     expect(page.get_by_role("button", name="Confirm")).to_be_visible()
 
 
-def pages(banned: str) -> dict[str, Callable[[Page], object]]:
+def pages(shown: str) -> dict[str, Callable[[Page], object]]:
     """Each page to shoot, by file name, and how to reach it once signed in."""
     return {
         "overview": lambda page: page.goto("/admin"),
         "users": lambda page: page.goto("/admin/users"),
-        "user": lambda page: page.goto(f"/admin/users/{banned}"),
+        "user": lambda page: page.goto(f"/admin/users/{shown}"),
         "articles": lambda page: page.goto("/admin/articles"),
         "article-delete": lambda page: _delete_button(page, "/admin/articles"),
         "comments": lambda page: page.goto("/admin/comments"),
@@ -144,7 +165,7 @@ def shoot(url: str, out: Path) -> list[Path]:
     written: list[Path] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=HEADLESS_ARGS)
-        banned = ""
+        shown = ""
         for width, height in WIDTHS.items():
             context = browser.new_context(
                 base_url=url, viewport=ViewportSize(width=width, height=height)
@@ -154,10 +175,11 @@ def shoot(url: str, out: Path) -> list[Path]:
             page.goto("/admin/sign-in")
             written.append(_save(page, out / f"sign-in-{width}.png"))
             _sign_in(page)
-            if not banned:
-                banned = _first_user(page)
+            if not shown:
+                banned, shown = _demo_users(page, 2)
                 _ban(page, banned)
-            for name, reach in pages(banned).items():
+                _two_devices(page, url, shown)
+            for name, reach in pages(shown).items():
                 reach(page)
                 written.append(_save(page, out / f"{name}-{width}.png"))
             context.close()
@@ -167,7 +189,12 @@ def shoot(url: str, out: Path) -> list[Path]:
 
 def _save(page: Page, path: Path) -> Path:
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=path, full_page=True, animations="disabled")
+    viewport = page.viewport_size
+    assert viewport is not None  # every context here sets one
+    tall = page.evaluate("document.documentElement.scrollHeight")
+    height = min(tall, viewport["height"] * SCREENS)
+    clip = FloatRect(x=0, y=0, width=viewport["width"], height=height)
+    page.screenshot(path=path, full_page=True, clip=clip, animations="disabled")
     return path
 
 
