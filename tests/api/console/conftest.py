@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.helpers import PASSWORD, make_admin, register
+from tests.helpers import PASSWORD, make_admin
 
 OWN = "http://testserver"
 FORM = {"Origin": OWN}
@@ -58,5 +58,3 @@ async def browser(app: FastAPI) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app)
     return httpx.AsyncClient(transport=transport, base_url=OWN)
 
-
-__all__ = ["register"]
