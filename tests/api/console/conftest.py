@@ -57,4 +57,3 @@ async def browser(app: FastAPI) -> httpx.AsyncClient:
     """A second cookie jar on the same app (another person's browser)."""
     transport = httpx.ASGITransport(app=app)
     return httpx.AsyncClient(transport=transport, base_url=OWN)
-
