@@ -186,6 +186,8 @@ ADMIN_LISTS = {
     "adminUsers": "query($n: Int) { adminUsers(first: $n) { totalCount nodes { username } } }",
     "auditEvents": "query($n: Int) { auditEvents(first: $n) { totalCount "
     "edges { cursor node { action actor } } pageInfo { hasNextPage endCursor } } }",
+    "adminComments": "query($n: Int) { adminComments(first: $n) { totalCount "
+    "edges { cursor node { body author article { slug title } } } } }",
 }
 
 
@@ -196,11 +198,18 @@ async def test_admin_connections_cost_a_page_and_a_total_at_every_page_size(
     root = await make_admin(app, client, "root")
     for index in range(30):
         await register(client, f"user{index}")
+    article = await create_article(client, root)
+    for index in range(30):
+        await client.post(
+            f"/api/articles/{article['slug']}/comments",
+            json={"comment": {"body": f"comment {index}"}},
+            headers=root,
+        )
     counts = {}
     for size in PAGE_SIZES:
         response = await gql(client, ADMIN_LISTS[name], {"n": size}, headers=root)
         assert "errors" not in response.json(), response.text
-        listed = response.json()["data"][name]["edges" if name == "auditEvents" else "nodes"]
+        listed = response.json()["data"][name]["nodes" if name == "adminUsers" else "edges"]
         assert len(listed) == min(size, response.json()["data"][name]["totalCount"])
         counts[size] = statement_count(response)
     assert set(counts.values()) == {2 + AUTH_STATEMENTS}, counts

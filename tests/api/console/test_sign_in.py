@@ -50,6 +50,17 @@ async def test_console_pages_send_their_own_referrer_policy_and_a_strict_csp(
     assert redirect.headers["referrer-policy"] == "same-origin"
 
 
+async def test_an_unknown_console_path_is_a_page_and_the_trailing_slash_is_forgiven(
+    admin: httpx.AsyncClient,
+) -> None:
+    missing = await admin.get("/admin/no-such-page")
+    assert missing.status_code == 404
+    assert "<title>Not found — Quillpress admin</title>" in missing.text
+    slash = await admin.get("/admin/")
+    assert slash.status_code == 303
+    assert slash.headers["location"] == "/admin"
+
+
 async def test_the_stylesheet_is_served_from_the_console(client: httpx.AsyncClient) -> None:
     response = await client.get("/admin/static/console.css")
     assert response.status_code == 200

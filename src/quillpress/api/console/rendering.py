@@ -180,6 +180,9 @@ not_found_router = APIRouter(route_class=ConsoleRoute)
 
 
 @not_found_router.api_route("/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
-async def not_found() -> Response:
-    """Any other ``/admin`` path: the console's own 404 page rather than the API's JSON."""
+async def not_found(rest: str) -> Response:
+    """Any other ``/admin`` path: the console's own 404 page rather than the API's JSON
+    (``/admin/`` is the overview, as people type it)."""
+    if not rest:
+        return redirect("/admin")
     raise NotFound("page")

@@ -1,6 +1,8 @@
-"""The admin API's GraphQL twins: ``adminUsers``, ``auditEvents`` (connections paged by
-``first``/``after``, the same cursors as articles') and ``adminUpdateUser``. Each resolver
-converts its arguments, calls one use case (which authorizes) and returns its view."""
+"""The admin API's GraphQL twins: ``adminUsers``, ``adminUser``, ``auditEvents``
+(connections paged by ``first``/``after``, the same cursors as articles') and
+``adminUpdateUser``; a user's sessions, every comment and the moderation deletes are
+``api.graphql.moderation``. Each resolver converts its arguments, calls one use case (which
+authorizes) and returns its view."""
 
 from __future__ import annotations
 
@@ -22,14 +24,20 @@ from quillpress.api.graphql.types import Boolean, Int, String, _list, page_argum
 from quillpress.domain import cursors
 from quillpress.domain.commands import AdminUpdateUser, AuditFilter, UserSearch
 from quillpress.domain.validation import parse
-from quillpress.domain.views import AdminUserView, AuditEventView, Paged, isoformat
+from quillpress.domain.views import (
+    AdminCommentView,
+    AdminUserView,
+    AuditEventView,
+    Paged,
+    isoformat,
+)
 from quillpress.services import admin as admin_service
 
 
 @dataclass(frozen=True, slots=True)
 class AdminEdge:
     cursor: str
-    node: AdminUserView | AuditEventView
+    node: AdminUserView | AuditEventView | AdminCommentView
 
 
 def _edges(page: Paged[Any], _info: Info) -> list[AdminEdge]:
@@ -53,7 +61,7 @@ AdminPageInfoType = GraphQLObjectType(
 )
 
 
-def _connection(name: str, node: GraphQLObjectType) -> GraphQLObjectType:
+def connection(name: str, node: GraphQLObjectType) -> GraphQLObjectType:
     edge = GraphQLObjectType(
         f"{name}Edge", {"cursor": GraphQLField(String), "node": GraphQLField(GraphQLNonNull(node))}
     )
@@ -85,6 +93,13 @@ AdminUserType = GraphQLObjectType(
             description="The last successful login, or null.",
             resolve=plain(lambda u, _i: isoformat(u.last_login_at) if u.last_login_at else None),
         ),
+        "bio": GraphQLField(GraphQLString),
+        "image": GraphQLField(GraphQLString, description="Avatar URL, or null."),
+        "banReason": GraphQLField(
+            GraphQLString,
+            description="Why the ban in force was given, or null.",
+            resolve=plain(lambda u, _i: u.ban_reason),
+        ),
     },
 )
 
@@ -100,38 +115,53 @@ AuditEventType = GraphQLObjectType(
         "userAgent": GraphQLField(GraphQLString, resolve=plain(lambda e, _i: e.user_agent)),
         "requestId": GraphQLField(GraphQLString, resolve=plain(lambda e, _i: e.request_id)),
         "outcome": GraphQLField(String, description="`success` or `failure`."),
+        "reason": GraphQLField(
+            GraphQLString, description="The moderator's reason (a ban, a delete), or null."
+        ),
     },
 )
 
-AdminUserConnectionType = _connection("AdminUser", AdminUserType)
-AuditEventConnectionType = _connection("AuditEvent", AuditEventType)
+AdminUserConnectionType = connection("AdminUser", AdminUserType)
+AuditEventConnectionType = connection("AuditEvent", AuditEventType)
 
 
 async def _admin_users(
     _root: None,
     info: Info,
     query: str | None = None,
+    role: str | None = None,
+    banned: bool | None = None,
     first: int | None = None,
     after: str | None = None,
 ) -> Paged[AdminUserView]:
     ctx = info.context
-    search = parse(UserSearch, {"query": query})
+    search = parse(UserSearch, {"query": query, "role": role, "banned": banned})
     return await admin_service.list_users(
         ctx.db, ctx.principal(), search, page_from(info, first, after)
     )
+
+
+async def _admin_user(_root: None, info: Info, username: str) -> AdminUserView:
+    ctx = info.context
+    return await admin_service.get_user(ctx.db, ctx.principal(), username)
 
 
 async def _audit_events(
     _root: None,
     info: Info,
     actor: str | None = None,
+    target: str | None = None,
     action: str | None = None,
     since: str | None = None,
+    until: str | None = None,
     first: int | None = None,
     after: str | None = None,
 ) -> Paged[AuditEventView]:
     ctx = info.context
-    filters = parse(AuditFilter, {"actor": actor, "action": action, "since": since})
+    filters = parse(
+        AuditFilter,
+        {"actor": actor, "target": target, "action": action, "since": since, "until": until},
+    )
     return await admin_service.list_audit(
         ctx.db, ctx.principal(), filters, page_from(info, first, after)
     )
@@ -155,18 +185,38 @@ QUERIES = {
             "query": GraphQLArgument(
                 GraphQLString, description="Part of a username or email (case-insensitive)."
             ),
+            "role": GraphQLArgument(GraphQLString, description="Only `admin` or only `user`."),
+            "banned": GraphQLArgument(
+                GraphQLBoolean, description="Only banned users (true) or only the others."
+            ),
             **page_arguments("Page size"),
         },
         description="Users, newest first (admins only: others get FORBIDDEN).",
         resolve=_admin_users,
     ),
+    "adminUser": GraphQLField(
+        GraphQLNonNull(AdminUserType),
+        args={"username": GraphQLArgument(GraphQLNonNull(GraphQLString))},
+        description="One user, with profile and ban (admins only; unknown: NOT_FOUND).",
+        resolve=_admin_user,
+    ),
     "auditEvents": GraphQLField(
         GraphQLNonNull(AuditEventConnectionType),
         args={
             "actor": GraphQLArgument(GraphQLString, description="Username of the actor."),
+            "target": GraphQLArgument(
+                GraphQLString,
+                description="What was acted on: a username means `user:<name>`; with a "
+                "colon, the whole target (`article:my-slug`).",
+            ),
             "action": GraphQLArgument(GraphQLString, description="Exact action name."),
             "since": GraphQLArgument(
                 GraphQLString, description="ISO-8601 date and time: events at or after it."
+            ),
+            "until": GraphQLArgument(
+                GraphQLString,
+                description="ISO-8601 date and time: events before it (a bare date: through "
+                "that day).",
             ),
             **page_arguments("Page size"),
         },
@@ -183,6 +233,11 @@ MUTATIONS = {
             "role": GraphQLArgument(GraphQLString, description="`admin` or `user`."),
             "banned": GraphQLArgument(
                 GraphQLBoolean, description="A ban ends every session of the user."
+            ),
+            "banReason": GraphQLArgument(
+                GraphQLString,
+                description="Why (up to 500 characters): with a ban, or alone to reword the "
+                "ban in force.",
             ),
         },
         description="Change a user's role or ban (admins only); only the arguments given "

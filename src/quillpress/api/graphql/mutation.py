@@ -13,7 +13,7 @@ from graphql import (
     GraphQLString,
 )
 
-from quillpress.api.graphql import admin, inputs
+from quillpress.api.graphql import admin, inputs, moderation
 from quillpress.api.graphql.context import Info
 from quillpress.api.graphql.types import (
     ArticleType,
@@ -204,5 +204,6 @@ MutationType = GraphQLObjectType(
             Boolean, args={**SLUG, "id": _required(GraphQLInt)}, resolve=_delete_comment
         ),
         **admin.MUTATIONS,
+        **moderation.MUTATIONS,
     },
 )

@@ -14,7 +14,7 @@ from graphql import (
     GraphQLString,
 )
 
-from quillpress.api.graphql import admin
+from quillpress.api.graphql import admin, moderation
 from quillpress.api.graphql.context import Info
 from quillpress.api.graphql.inputs import ArticleFilterInput
 from quillpress.api.graphql.protections import SEARCH_COST
@@ -188,5 +188,6 @@ QueryType = GraphQLObjectType(
             _list(GraphQLString), description="Tags in use, most used first.", resolve=_tags
         ),
         **admin.QUERIES,
+        **moderation.QUERIES,
     },
 )

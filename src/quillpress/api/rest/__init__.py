@@ -2,9 +2,18 @@
 
 from fastapi import APIRouter
 
-from quillpress.api.rest import admin, articles, comments, profiles, sessions, tags, users
+from quillpress.api.rest import (
+    admin,
+    articles,
+    comments,
+    moderation,
+    profiles,
+    sessions,
+    tags,
+    users,
+)
 
-DOCUMENTED_ORDER = (users, sessions, profiles, articles, comments, tags, admin)
+DOCUMENTED_ORDER = (users, sessions, profiles, articles, comments, tags, admin, moderation)
 """The order of the operations in the OpenAPI document (``openapi.build`` sorts by it)."""
 
 router = APIRouter()
@@ -12,5 +21,5 @@ router = APIRouter()
 # bare app): the hot reads first (the current user, the article lists and articles), the
 # rarely called routes last. No path of one module can match another module's routes, so
 # the order changes no answer; the document keeps DOCUMENTED_ORDER.
-for module in (users, articles, profiles, comments, tags, sessions, admin):
+for module in (users, articles, profiles, comments, tags, sessions, admin, moderation):
     router.include_router(module.router)

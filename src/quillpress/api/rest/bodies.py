@@ -9,6 +9,7 @@ from quillpress.domain.commands import (
     AdminUpdateUser,
     CreateArticle,
     LoginUser,
+    ModerationReason,
     RegisterUser,
     UpdateArticle,
     UpdateUser,
@@ -45,3 +46,8 @@ class AddCommentBody(BaseModel):
 
 class AdminUpdateUserBody(BaseModel):
     user: AdminUpdateUser
+
+
+class ModerationBody(ModerationReason):
+    """``{"reason": "…"}``: why an admin deletes (1 to 500 characters, kept in the audit
+    log). Not wrapped: it describes the request, not a resource."""

@@ -1,7 +1,10 @@
 """Views to RealWorld JSON: camelCase names, ISO-8601 UTC timestamps, internal ids dropped.
 
 Each wire shape is declared once, as a table (``api.rest.shapes``): the serializers below
-and the models the routes document (``response_model=``) are both derived from it."""
+and the models the routes document (``response_model=``) are both derived from it.
+
+Size: the tables are the REST contract, read together (the envelopes name the shapes
+above them, and the models and serializers below are one line each per table)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from pydantic import BaseModel
 
 from quillpress.api.rest.shapes import Field, ListOf, Shape, model, serializer
 from quillpress.domain.views import (
+    AdminCommentView,
     AdminUserView,
     ArticleView,
     AuditEventView,
@@ -133,6 +137,32 @@ ADMIN_USER = Shape(
         Field("banned", bool, "A banned user cannot sign in; their content stays."),
         Field("createdAt", datetime),
         Field("lastLoginAt", datetime, "The last successful login, or null.", nullable=True),
+        Field("bio", str, nullable=True),
+        Field("image", str, "Avatar URL, or null.", nullable=True),
+        Field(
+            "banReason",
+            str,
+            "Why the ban in force was given (shown to the user's refused login), or null.",
+            nullable=True,
+        ),
+    ),
+)
+ADMIN_COMMENT_ARTICLE = Shape(
+    "AdminCommentArticle",
+    (
+        Field("slug", str, attribute="article_slug"),
+        Field("title", str, attribute="article_title"),
+    ),
+    "The article a comment is on.",
+)
+ADMIN_COMMENT = Shape(
+    "AdminComment",
+    (
+        Field("id", int),
+        Field("createdAt", datetime),
+        Field("body", str),
+        Field("author", str, "The author's username."),
+        Field("article", ADMIN_COMMENT_ARTICLE, attribute=""),
     ),
 )
 AUDIT_EVENT = Shape(
@@ -156,6 +186,13 @@ AUDIT_EVENT = Shape(
         Field("userAgent", str, nullable=True),
         Field("requestId", str, "The request's `X-Request-ID`.", nullable=True),
         Field("outcome", typing.Literal["success", "failure"]),
+        Field(
+            "reason",
+            str,
+            "The moderator's reason (`admin.ban`, `admin.article_delete`, "
+            "`admin.comment_delete`), or null.",
+            nullable=True,
+        ),
     ),
 )
 
@@ -199,6 +236,18 @@ ADMIN_USERS_RESPONSE = Shape(
         Field("usersCount", int, "All users matching the query, not the page.", attribute="total"),
     ),
 )
+ADMIN_COMMENTS_RESPONSE = Shape(
+    "AdminCommentsResponse",
+    (
+        Field("comments", ListOf(ADMIN_COMMENT), attribute="items"),
+        Field(
+            "commentsCount",
+            int,
+            "All comments matching the filters, not the page.",
+            attribute="total",
+        ),
+    ),
+)
 AUDIT_EVENTS_RESPONSE = Shape(
     "AuditEventsResponse",
     (
@@ -225,6 +274,7 @@ MultipleCommentsResponse = model(MULTIPLE_COMMENTS_RESPONSE, _models)
 TagsResponse = model(TAGS_RESPONSE, _models)
 AdminUserResponse = model(ADMIN_USER_RESPONSE, _models)
 AdminUsersResponse = model(ADMIN_USERS_RESPONSE, _models)
+AdminCommentsResponse = model(ADMIN_COMMENTS_RESPONSE, _models)
 AuditEventsResponse = model(AUDIT_EVENTS_RESPONSE, _models)
 AdminUser = _models[ADMIN_USER.name]
 
@@ -250,6 +300,9 @@ comments: Callable[[list[CommentView]], dict[str, Any]] = serializer(MULTIPLE_CO
 tags: Callable[[list[str]], dict[str, Any]] = serializer(TAGS_RESPONSE)
 admin_user: Callable[[AdminUserView], dict[str, Any]] = serializer(ADMIN_USER_RESPONSE)
 admin_users: Callable[[Paged[AdminUserView]], dict[str, Any]] = serializer(ADMIN_USERS_RESPONSE)
+admin_comments: Callable[[Paged[AdminCommentView]], dict[str, Any]] = serializer(
+    ADMIN_COMMENTS_RESPONSE
+)
 audit_events: Callable[[Paged[AuditEventView]], dict[str, Any]] = serializer(AUDIT_EVENTS_RESPONSE)
 
 
