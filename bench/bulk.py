@@ -7,13 +7,15 @@ pool of a few hundred with a Zipf-like skew; 0 to 10 favorites and 0 to 3 commen
 article; 0 to 20 follows per user) with short titles and descriptions and bodies of prose
 drawn from a Zipf-like vocabulary (``bench/corpus.py``: what full-text search is measured
 on), through asyncpg's ``copy_records_to_table`` into a database already migrated to head.
-The search index (``article_search``, ``search_word``), which the triggers would fill, is
-filled after each load in a few statements (triggers are off while loading, see below).
+The search index (``article_search``, ``search_word``) and the daily counts
+(``daily_count``), which the triggers would fill, are filled after each load in a few
+statements (triggers are off while loading, see below).
 
 Every article is a pure function of ``(seed, article id)`` (its own ``random.Random``), so
 growing a database from 20k to 200k articles yields exactly the rows seeding 200k at
 once would; articles get newer as ids grow (``created_at`` = a fixed start + id * 20 s),
-so a grown database's newest page is its newest articles.
+so a grown database's newest page is its newest articles. ``Shape`` can move that clock
+(``bench/console_overview.py`` puts every article and user in the last 30 days).
 
 The maintained counters are written, not recounted: ``article.favorites_count`` is known
 when the article is generated and goes into its ``COPY`` row; tags', users' and the
@@ -55,6 +57,10 @@ class Shape:
     users: int = 1_000
     tags: int = 300
     seed: int = 42
+    start: datetime = START  # article ``id``'s created_at is start + step * id
+    step: timedelta = STEP
+    users_start: datetime = START - timedelta(days=400)  # user ``i``: users_start + users_step * i
+    users_step: timedelta = timedelta(0)
 
 
 def _skewed(size: int, offset: int) -> list[float]:
@@ -87,7 +93,7 @@ class Generator:
         self.tag_cum = tag_weights(shape.tags)  # the seeder's own tag skew
 
     def users(self, password_hash: str) -> list[tuple[Any, ...]]:
-        at = START - timedelta(days=400)
+        shape = self.shape
         return [
             (
                 i,
@@ -100,8 +106,8 @@ class Generator:
                 "user",
                 0,
                 0,
-                at,
-                at,
+                shape.users_start + shape.users_step * i,
+                shape.users_start + shape.users_step * i,
             )
             for i in self.user_ids
         ]
@@ -128,7 +134,7 @@ class Generator:
             # A generator of its own, so every other row is what it was before bodies
             # became prose.
             text = corpus.body(random.Random(self.shape.seed * 7_000_003 + article_id))
-            created = START + STEP * article_id
+            created = self.shape.start + self.shape.step * article_id
             author = rng.choices(self.user_ids, cum_weights=self.author_cum)[0]
             tags = _distinct(rng, rng.randint(3, 7), self.tag_ids, self.tag_cum)
             fans = _distinct(rng, rng.randint(0, 10), self.user_ids, self.fan_cum)
@@ -208,6 +214,14 @@ FINISH = [
        WHERE app_user.id = u.id""",
     """INSERT INTO counter (name, value) SELECT 'articles', count(*) FROM article
        ON CONFLICT (name) DO UPDATE SET value = excluded.value""",
+    # The daily counts (migration 0010) the triggers would have kept, afresh.
+    "DELETE FROM daily_count WHERE kind IN ('users', 'articles', 'comments')",
+    """INSERT INTO daily_count (kind, day, count)
+       SELECT kind, day, count(*) FROM (
+           SELECT 'users' AS kind, (created_at AT TIME ZONE 'UTC')::date AS day FROM app_user
+           UNION ALL SELECT 'articles', (created_at AT TIME ZONE 'UTC')::date FROM article
+           UNION ALL SELECT 'comments', (created_at AT TIME ZONE 'UTC')::date FROM comment
+       ) AS created GROUP BY kind, day""",
     "SELECT setval(pg_get_serial_sequence('app_user', 'id'), (SELECT max(id) FROM app_user))",
     "SELECT setval(pg_get_serial_sequence('tag', 'id'), (SELECT max(id) FROM tag))",
     "SELECT setval(pg_get_serial_sequence('article', 'id'), (SELECT max(id) FROM article))",
@@ -238,6 +252,13 @@ VERIFY = {
         AND favorites_count <> (SELECT count(*) FROM favorite WHERE article_id = article.id)""",
     "article_search rows": """SELECT abs((SELECT count(*) FROM article)
         - (SELECT count(*) FROM article_search))""",
+    "daily_count totals": """SELECT
+        abs((SELECT coalesce(sum(count), 0) FROM daily_count WHERE kind = 'users')
+            - (SELECT count(*) FROM app_user))
+        + abs((SELECT coalesce(sum(count), 0) FROM daily_count WHERE kind = 'articles')
+            - (SELECT count(*) FROM article))
+        + abs((SELECT coalesce(sum(count), 0) FROM daily_count WHERE kind = 'comments')
+            - (SELECT count(*) FROM comment))""",
 }
 
 
@@ -245,9 +266,18 @@ async def article_count(conn: asyncpg.Connection) -> int:
     return int(await conn.fetchval("SELECT coalesce(max(id), 0) FROM article"))
 
 
-async def grow(conn: asyncpg.Connection, target: int, shape: Shape, password_hash: str) -> float:
+async def grow(
+    conn: asyncpg.Connection,
+    target: int,
+    shape: Shape,
+    password_hash: str,
+    *,
+    search_index: bool = True,
+) -> float:
     """Add articles until the database holds ``target`` (users, tags and follows first, on
-    an empty one); set the counters; ``ANALYZE``. Returns the seconds it took."""
+    an empty one); set the counters; ``ANALYZE``. Returns the seconds it took.
+    ``search_index=False`` leaves the search index empty: a bench that never searches
+    saves most of the load's time (the documents cost more than the ``COPY``)."""
     started = time.perf_counter()
     generator = Generator(shape)
     have = await article_count(conn)
@@ -270,7 +300,8 @@ async def grow(conn: asyncpg.Connection, target: int, shape: Shape, password_has
                 progress.update(task, completed=last)
         for statement in FINISH:
             await conn.execute(statement)
-        await fill_search_index(conn, after=have, adding=target - have)
+        if search_index:
+            await fill_search_index(conn, after=have, adding=target - have)
     finally:
         await conn.execute("SET session_replication_role = DEFAULT")
     await conn.execute("VACUUM ANALYZE")
@@ -292,9 +323,12 @@ async def fill_search_index(conn: asyncpg.Connection, *, after: int, adding: int
     print(f"indexed    {adding:,} articles for search in {time.perf_counter() - started:.1f} s")
 
 
-async def verify_counters(conn: asyncpg.Connection) -> None:
+async def verify_counters(conn: asyncpg.Connection, *, search_index: bool = True) -> None:
     """Refuse to measure a database whose counters disagree with its rows."""
-    wrong = {name: int(await conn.fetchval(sql)) for name, sql in VERIFY.items()}
+    checks = {
+        name: sql for name, sql in VERIFY.items() if search_index or name != "article_search rows"
+    }
+    wrong = {name: int(await conn.fetchval(sql)) for name, sql in checks.items()}
     wrong = {name: n for name, n in wrong.items() if n}
     if wrong:
         raise RuntimeError(f"counters disagree with the rows: {wrong}")
@@ -308,13 +342,15 @@ def hash_password() -> str:
     return PasswordHasher.from_settings(Settings()).hash_sync(PASSWORD)
 
 
-async def seed(url: str, target: int, shape: Shape, password_hash: str) -> float:
+async def seed(
+    url: str, target: int, shape: Shape, password_hash: str, *, search_index: bool = True
+) -> float:
     """Grow the database at ``url`` to ``target`` articles, check its counters, and
     return the seconds the load took."""
     conn = await asyncpg.connect(url)
     try:
-        seconds = await grow(conn, target, shape, password_hash)
-        await verify_counters(conn)
+        seconds = await grow(conn, target, shape, password_hash, search_index=search_index)
+        await verify_counters(conn, search_index=search_index)
         return seconds
     finally:
         await conn.close()

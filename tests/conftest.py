@@ -45,6 +45,7 @@ TABLES = [
     "user_session",
     "app_user",
     "counter",
+    "daily_count",
 ]
 # Not ``cache_epoch``: its one row must survive the cleaning between tests (instances read
 # it; a missing row reads as a change, never as an error).

@@ -23,6 +23,7 @@ from quillpress import __version__
 from quillpress.api import (
     allow,
     avatars,
+    console,
     cors,
     docs,
     edge,
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(avatars.router)
     app.include_router(jwks.router)
     docs.install(app)
+    console.install(app)  # /admin: the moderation console's pages
     front.install(app)
     openapi.install(app, settings)
 

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from quillpress.repositories import counters
-from tests.counters import counter_rows, wrong_counters
+from tests.counters import counter_rows, wrong_counters, wrong_daily_counts
 from tests.helpers import create_article, register
 
 TAGS = [f"t{index}" for index in range(6)]
@@ -22,7 +22,7 @@ USERS = ("ann", "bob", "cyd", "dee", "eve")
 
 async def _wrong(app: FastAPI) -> list[Any]:
     async with app.state.resources.database.read() as conn:
-        return await wrong_counters(conn)
+        return [*await wrong_counters(conn), *await wrong_daily_counts(conn)]
 
 
 async def _ok(response: httpx.Response) -> None:

@@ -6,7 +6,7 @@ their own transaction (``repositories.counters``), so no list ever counts its ta
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -146,6 +147,18 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class DailyCount(Base):
+    """How many rows of a ``kind`` created on a UTC ``day`` exist (users, articles,
+    comments, sign-ins, lockouts, live sessions): kept by database triggers (migration
+    0010), so the admin overview reads a few hundred rows instead of counting tables."""
+
+    __tablename__ = "daily_count"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
 
 
 class ArticleTag(Base):

@@ -9,12 +9,13 @@ from quillpress.api.credentials import REFRESH_COOKIE, csrf_proof_of
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.binding import BoundRoute
 from quillpress.api.rest.bodies import RefreshBody
-from quillpress.api.rest.cookies import SessionMode, clear_session_cookies
+from quillpress.api.rest.cookies import SessionMode
 from quillpress.api.rest.deps import Client, CurrentPrincipal, Db, SecurityDep, SettingsDep
 from quillpress.api.rest.envelopes import SessionsResponse, UserResponse
 from quillpress.api.rest.error_statuses import errors
 from quillpress.api.rest.responses import JsonResponse
 from quillpress.api.rest.users import signed_in
+from quillpress.api.session_cookies import clear_session_cookies
 from quillpress.domain.errors import Unauthenticated
 from quillpress.services import sessions as session_service
 from quillpress.services import users as user_service

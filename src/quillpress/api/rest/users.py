@@ -8,7 +8,7 @@ from quillpress.api.credentials import CSRF_COOKIE
 from quillpress.api.rest import envelopes
 from quillpress.api.rest.binding import BoundRoute
 from quillpress.api.rest.bodies import LoginBody, RegisterBody, UpdateUserBody
-from quillpress.api.rest.cookies import SessionMode, set_csrf_cookie, set_session_cookies
+from quillpress.api.rest.cookies import SessionMode
 from quillpress.api.rest.deps import (
     Auth,
     Client,
@@ -21,6 +21,7 @@ from quillpress.api.rest.deps import (
 from quillpress.api.rest.envelopes import UserResponse
 from quillpress.api.rest.error_statuses import errors
 from quillpress.api.rest.responses import JsonResponse
+from quillpress.api.session_cookies import set_csrf_cookie, set_session_cookies
 from quillpress.config import Settings
 from quillpress.domain.views import SessionView
 from quillpress.infra.security import Security
