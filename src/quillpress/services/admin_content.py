@@ -49,6 +49,17 @@ async def list_comments(
     return Paged(items=items, total=total, has_next=len(rows) > page.limit)
 
 
+async def get_comment(db: Store, principal: Principal, comment_id: int) -> AdminCommentView:
+    """One comment with its author and article: what a moderator reads before deleting it
+    (the console's confirmation page). One statement."""
+    authorize(principal)
+    async with opened(db).read() as conn:
+        row = await moderation_repo.get_comment(conn, comment_id)
+    if row is None:
+        raise NotFound("comment")
+    return _view(row)
+
+
 def _reason(reason: str) -> str:
     return parse(ModerationReason, {"reason": reason}).reason
 

@@ -79,6 +79,11 @@ async def test_comments_are_listed_site_wide_and_deleted_with_a_reason(
     rude = next(c["id"] for c in comments if "rude" in c["body"])
     confirm = await admin.get(f"/admin/comments/{rude}/delete")
     assert ">Confirm</button>" in confirm.text
+    # What is about to go, as text: its author, its article and its words.
+    assert "the comment by ann on “Open thread”" in confirm.text
+    assert "<blockquote>&lt;i&gt;rude&lt;/i&gt; words</blockquote>" in confirm.text
+    gone = await admin.get("/admin/comments/999999/delete")
+    assert gone.status_code == 404
     response = await post_form(
         admin, f"/admin/comments/{rude}/delete", f"/admin/comments/{rude}/delete", reason="rude"
     )

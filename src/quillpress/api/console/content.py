@@ -103,13 +103,13 @@ def _comment_id(raw: str) -> int:
 
 @router.get("/comments/{comment_id}/delete", include_in_schema=False)
 async def confirm_comment(request: Request, comment_id: str) -> Response:
-    await admin_page(request)
-    number = _comment_id(comment_id)
+    visit = await admin_page(request)
+    found = await admin_content.get_comment(visit.db, visit.principal, _comment_id(comment_id))
     context = {
-        "what": f"comment #{number}",
+        "what": f"the comment by {found.author} on “{found.article_title}”",
         "heading": "Delete a comment",
-        "excerpt": None,
-        "action": f"/admin/comments/{number}/delete",
+        "excerpt": found.body,
+        "action": f"/admin/comments/{found.id}/delete",
         "back": "/admin/comments",
     }
     return show(request, "confirm_delete.html", context)
