@@ -127,6 +127,20 @@ def test_audit_filters_by_user_action_and_since(runner: CliRunner, accounts: str
     assert limited.stdout.splitlines()[-1] == "1 event"
 
 
+def test_audit_filters_by_target_and_until(runner: CliRunner, accounts: str) -> None:
+    about_bob = invoke(runner, "audit", "--json", "--target", "BOB")
+    assert about_bob.exit_code == 0, about_bob.output
+    targets = {json.loads(line)["target"] for line in about_bob.stdout.splitlines()}
+    assert targets == {"user:bob"}
+    past = invoke(runner, "audit", "--until", "2000-01-01")
+    assert past.stdout.splitlines()[-1] == "0 events"
+    future = invoke(runner, "audit", "--until", "2999-01-01")
+    assert future.stdout.splitlines()[-1] != "0 events"
+    bad = invoke(runner, "audit", "--until", "soon")
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("Error: --until ")
+
+
 def test_audit_with_a_bad_since_is_one_line_and_status_2(runner: CliRunner, accounts: str) -> None:
     result = invoke(runner, "audit", "--since", "last week")
     assert result.exit_code == 2

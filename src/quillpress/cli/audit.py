@@ -69,9 +69,19 @@ def audit(
     action: Annotated[
         str | None, typer.Option(metavar="ACTION", help="Only this action (admin.ban…).")
     ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME", help="Events about this user (or a whole target: article:slug)."
+        ),
+    ] = None,
     since: Annotated[
         str | None,
         typer.Option(metavar="ISO", help="Events at or after this ISO-8601 time."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(metavar="ISO", help="Events before this ISO-8601 time (a date: its end)."),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, metavar="N", help="Rows.")] = 50,
     as_json: JsonOption = False,
@@ -86,12 +96,12 @@ def audit(
     from quillpress.domain.commands import AuditFilter
     from quillpress.domain.errors import DomainError
     from quillpress.domain.validation import parse
-    from quillpress.domain.views import isoformat
 
     try:
-        filters = parse(AuditFilter, {"actor": user, "action": action, "since": since})
+        values = {"actor": user, "action": action, "target": target, "since": since, "until": until}
+        filters = parse(AuditFilter, values)
     except DomainError as error:
-        options = {"actor": "--user", "action": "--action", "since": "--since"}
+        options = {"actor": "--user", "action": "--action", "since": "--since", "until": "--until"}
         fail(
             "; ".join(
                 f"{options.get(key, key)} {message}"
@@ -102,22 +112,7 @@ def audit(
         )
     settings = load_settings(database=True)
     events = run(_audit_events(settings, filters, limit))
-    rows = [
-        {
-            "id": event.id,
-            "at": isoformat(event.at),
-            "minute": minute(event.at),
-            "actor": event.actor,
-            "action": event.action,
-            "target": event.target,
-            "ip": event.ip,
-            "outcome": event.outcome,
-            "request_id": event.request_id,
-            "user_agent": event.user_agent,
-            "detail": event.detail,
-        }
-        for event in events
-    ]
+    rows = [{**event.record(), "minute": minute(event.at)} for event in events]
     if as_json:
         for row in rows:
             del row["minute"]

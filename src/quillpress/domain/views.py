@@ -113,6 +113,22 @@ class AuditEventView:
         """The keyset position (cursors page every list by ``(created_at, id)``)."""
         return self.at
 
+    def record(self) -> dict[str, Any]:
+        """Every field, JSON-ready: one line of ``quillpress audit --json`` and of the
+        console's export (one definition, so the two stay the same format)."""
+        return {
+            "id": self.id,
+            "at": isoformat(self.at),
+            "actor": self.actor,
+            "action": self.action,
+            "target": self.target,
+            "ip": self.ip,
+            "outcome": self.outcome,
+            "request_id": self.request_id,
+            "user_agent": self.user_agent,
+            "detail": self.detail,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class ProfileView:

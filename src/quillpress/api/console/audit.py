@@ -6,7 +6,6 @@ as JSON lines, one object per event with the fields ``quillpress audit --json`` 
 from __future__ import annotations
 
 import json
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -17,7 +16,6 @@ from quillpress.api.console.listing import page_of, pager, param
 from quillpress.api.console.rendering import HEADERS, ConsoleRoute, show
 from quillpress.domain.commands import AuditFilter, make_page
 from quillpress.domain.validation import parse
-from quillpress.domain.views import AuditEventView, isoformat
 from quillpress.services import admin as admin_service
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -56,21 +54,6 @@ def _without_paging(request: Request) -> str:
     return urlencode(kept)
 
 
-def exported(event: AuditEventView) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "at": isoformat(event.at),
-        "actor": event.actor,
-        "action": event.action,
-        "target": event.target,
-        "ip": event.ip,
-        "outcome": event.outcome,
-        "request_id": event.request_id,
-        "user_agent": event.user_agent,
-        "detail": event.detail,
-    }
-
-
 @router.get("/audit.jsonl", include_in_schema=False)
 async def export(request: Request) -> Response:
     visit = await admin_page(request)
@@ -78,7 +61,7 @@ async def export(request: Request) -> Response:
     page = make_page(EXPORT_ROWS, max_limit=EXPORT_ROWS)
     found = await admin_service.list_audit(visit.db, visit.principal, filters, page)
     lines = "".join(
-        json.dumps(exported(event), ensure_ascii=True, default=str) + "\n" for event in found.items
+        json.dumps(event.record(), ensure_ascii=True, default=str) + "\n" for event in found.items
     )
     headers = {
         "Referrer-Policy": HEADERS["Referrer-Policy"],
