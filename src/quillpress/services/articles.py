@@ -318,18 +318,16 @@ async def remove_article(
     cached list at once."""
     gone = await article_repo.dependents(tx.conn, ref.id)
     await article_repo.delete_article(tx.conn, ref.id, author_id=ref.author_id, gone=gone)
-    if ref.author_id != principal.user_id or reason is not None:
-        detail: dict[str, object] = {"authorId": ref.author_id, "comments": len(gone.comment_ids)}
-        if reason is not None:
-            detail["reason"] = reason
-        await audit.record(
-            tx.conn,
-            action=audit.ADMIN_ARTICLE_DELETE,
-            client=client,
-            actor_id=principal.user_id,
-            target=f"article:{ref.slug}",
-            detail=detail,
-        )
+    await audit.record_removal(
+        tx.conn,
+        action=audit.ADMIN_ARTICLE_DELETE,
+        client=client,
+        principal_id=principal.user_id,
+        author_id=ref.author_id,
+        target=f"article:{ref.slug}",
+        detail={"comments": len(gone.comment_ids)},
+        reason=reason,
+    )
     tx.record(
         ArticleDeleted(
             article_id=ref.id,

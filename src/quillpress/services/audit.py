@@ -122,6 +122,30 @@ async def record(
     )
 
 
+async def record_removal(
+    conn: Connection,
+    *,
+    action: str,
+    client: ClientInfo,
+    principal_id: int,
+    author_id: int,
+    target: str,
+    detail: Mapping[str, object],
+    reason: str | None,
+) -> None:
+    """The audit row of a delete, in the delete's transaction, when it was not the author's
+    own act or was a moderation (a ``reason`` given, which the row keeps); nothing for an
+    author deleting their own content."""
+    if author_id == principal_id and reason is None:
+        return
+    kept = {**detail, "authorId": author_id}
+    if reason is not None:
+        kept["reason"] = reason
+    await record(
+        conn, action=action, client=client, actor_id=principal_id, target=target, detail=kept
+    )
+
+
 async def record_alone(
     db: Store,
     *,

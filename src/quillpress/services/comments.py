@@ -136,18 +136,16 @@ async def remove_comment(
     not the author's own act or was a moderation (``reason``), and ``CommentDeleted``,
     whose after-commit purge takes it out of every cached answer."""
     await comment_repo.delete_comment(tx.conn, removal.comment_id)
-    if removal.author_id != principal.user_id or reason is not None:
-        detail: dict[str, object] = {"article": removal.slug, "authorId": removal.author_id}
-        if reason is not None:
-            detail["reason"] = reason
-        await audit.record(
-            tx.conn,
-            action=audit.ADMIN_COMMENT_DELETE,
-            client=client,
-            actor_id=principal.user_id,
-            target=f"comment:{removal.comment_id}",
-            detail=detail,
-        )
+    await audit.record_removal(
+        tx.conn,
+        action=audit.ADMIN_COMMENT_DELETE,
+        client=client,
+        principal_id=principal.user_id,
+        author_id=removal.author_id,
+        target=f"comment:{removal.comment_id}",
+        detail={"article": removal.slug},
+        reason=reason,
+    )
     tx.record(
         CommentDeleted(
             comment_id=removal.comment_id,
