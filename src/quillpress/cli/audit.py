@@ -71,9 +71,7 @@ def audit(
     ] = None,
     target: Annotated[
         str | None,
-        typer.Option(
-            metavar="NAME", help="Events about this user (or a whole target: article:slug)."
-        ),
+        typer.Option(metavar="NAME", help="Events about this user (or article:SLUG…)."),
     ] = None,
     since: Annotated[
         str | None,
@@ -81,7 +79,7 @@ def audit(
     ] = None,
     until: Annotated[
         str | None,
-        typer.Option(metavar="ISO", help="Events before this ISO-8601 time (a date: its end)."),
+        typer.Option(metavar="ISO", help="Events before this time (a date: all of it)."),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, metavar="N", help="Rows.")] = 50,
     as_json: JsonOption = False,
