@@ -79,7 +79,7 @@ def audit(
     ] = None,
     until: Annotated[
         str | None,
-        typer.Option(metavar="ISO", help="Events before this time (a date: all of it)."),
+        typer.Option(metavar="ISO", help="Before this time (a date: to its end)."),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, metavar="N", help="Rows.")] = 50,
     as_json: JsonOption = False,
