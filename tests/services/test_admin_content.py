@@ -16,7 +16,7 @@ from quillpress.domain.events import ArticleDeleted, CommentDeleted
 from quillpress.infra.resources import Resources
 from quillpress.services import admin as admin_service
 from quillpress.services import admin_content, audit
-from tests.services.conftest import Published, scalar, write_article, write_comment
+from tests.services.conftest import Published, execute, scalar, write_article, write_comment
 
 PAGE = make_page(20, max_limit=100)
 
@@ -53,6 +53,20 @@ async def test_every_comment_newest_first_filtered_by_article_or_author(
     )
     [item] = page.items
     assert (item.author, item.article_slug, item.article_title) == ("bob", first.slug, "First")
+
+
+async def test_the_unfiltered_total_comes_from_the_daily_counters_not_a_count_of_the_table(
+    resources: Resources, admin: Principal, ann: Principal
+) -> None:
+    """Cost flat as comments grow: the counters' sum is the total (the triggers keep it
+    equal to the table, as tests/services/test_overview.py pins); a filter still counts."""
+    article = await write_article(resources, ann, "Thread")
+    await write_comment(resources, ann, article.slug, "one")
+    await write_comment(resources, ann, article.slug, "two")
+    assert (await comments(resources, admin))[1] == 2
+    await execute(resources, "UPDATE daily_count SET count = count + 40 WHERE kind = 'comments'")
+    assert (await comments(resources, admin))[1] == 42
+    assert (await comments(resources, admin, article=article.slug))[1] == 2
 
 
 async def test_a_moderation_delete_of_an_article_records_its_reason(

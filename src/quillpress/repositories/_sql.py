@@ -11,6 +11,7 @@ from sqlalchemy import (
     FromClause,
     Integer,
     Row,
+    Select,
     Table,
     bindparam,
     func,
@@ -59,13 +60,15 @@ async def newest_first_page(
     conditions: Sequence[ColumnElement[bool]],
     page: Page,
     joined: FromClause | None = None,
+    count: Select[tuple[int]] | None = None,
 ) -> tuple[Sequence[Row[Any]], int]:
     """One page of rows newest first (``at DESC, id DESC``), by keyset after
     ``page.after`` or by offset, as ``limit + 1`` rows (the extra says a next page exists),
     and the total of matches: two statements whatever the page size. The admin lists
     (users, the audit log, every comment) share it. ``joined``: the page's rows come from
     ``table`` joined so (the count reads ``table`` alone, so ``conditions`` may name
-    ``table``'s columns only)."""
+    ``table``'s columns only). ``count``: a cheaper statement giving the same total (a
+    maintained counter), instead of counting ``table``'s matches."""
     stmt = select(*columns).where(*conditions)
     if joined is not None:
         stmt = stmt.select_from(joined)
@@ -81,6 +84,7 @@ async def newest_first_page(
         stmt = stmt.offset(page.offset)
     stmt = stmt.order_by(at.desc(), id_.desc()).limit(page.limit + 1)
     rows = (await conn.execute(stmt)).all()
-    count = select(func.count()).select_from(table).where(*conditions)
+    if count is None:
+        count = select(func.count()).select_from(table).where(*conditions)
     total = (await conn.execute(count)).scalar_one()
     return rows, int(total)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from quillpress.db.models import AppUser, Article, Comment
+from quillpress.db.models import AppUser, Article, Comment, DailyCount
 from quillpress.domain.commands import AdminCommentFilter, Page
 from quillpress.repositories._sql import newest_first_page
+from quillpress.repositories.daily_counts import COMMENTS
 from quillpress.repositories.users import by_username
 
 
@@ -47,6 +48,11 @@ _JOINED = Comment.__table__.join(AppUser, AppUser.id == Comment.author_id).join(
 )
 
 
+_ALL_COMMENTS = select(func.coalesce(func.sum(DailyCount.count), 0)).where(
+    DailyCount.kind == COMMENTS
+)
+
+
 def _conditions(filters: AdminCommentFilter) -> list[ColumnElement[bool]]:
     """On the comment's own columns (the count reads ``comment`` alone): the article and
     the author are looked up by sub-selects on their unique keys."""
@@ -65,16 +71,19 @@ async def list_comments(
 ) -> tuple[list[ModeratedComment], int]:
     """A page newest first (``limit + 1`` rows: the extra says a next page exists) and
     the total of matches: two statements whatever the page size, each on an index
-    (``ix_comment_created_at_id``; by article or author, theirs)."""
+    (``ix_comment_created_at_id``; by article or author, theirs). Unfiltered, the total is
+    the sum of the triggers' daily counts (migration 0010), so it never counts the table."""
+    conditions = _conditions(filters)
     rows, total = await newest_first_page(
         conn,
         _COLUMNS,
         table=Comment,
         at=Comment.created_at,
         id_=Comment.id,
-        conditions=_conditions(filters),
+        conditions=conditions,
         page=page,
         joined=_JOINED,
+        count=None if conditions else _ALL_COMMENTS,
     )
     return [ModeratedComment(*row) for row in rows], total
 
