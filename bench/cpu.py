@@ -1,7 +1,8 @@
 """CPU milliseconds per request of Quillpress's uncached paths, in process, next to the floor.
 
     .venv/bin/python bench/cpu.py postgresql://postgres@127.0.0.1:5432/<db>
-        [--requests 500] [--trials 5] [--concurrency 8] [--only user,list] [--profile DIR]
+        [--requests 500] [--trials 5] [--concurrency 8] [--profile DIR]
+        [--only user,list,tags,profile,article]
 
 Point it at a database seeded by ``bench/bulk.py`` (``bench/run.py --keep-db`` leaves one
 behind). Production settings, cache off, rate limits off, one event loop (uvloop when
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import dataclasses
 import json
 import os
 import pstats
@@ -45,6 +47,8 @@ from bench import bulk
 from bench.run import GRAPHQL_QUERY
 
 VIEWER_EMAIL = "user2@example.com"
+ARTICLE = "/api/articles/{slug}"
+"""The newest article's path (its slug is read from the database at start)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,9 @@ TARGETS = (
         "floor", "floor GET /api/articles?limit=20", "GET", "/api/articles", b"limit=20", floor=True
     ),
     Target("user", "GET /api/user (signed in)", "GET", "/api/user", signed_in=True),
+    Target("tags", "GET /api/tags", "GET", "/api/tags"),
+    Target("profile", "GET /api/profiles/user2", "GET", "/api/profiles/user2"),
+    Target("article", "GET /api/articles/{newest slug}", "GET", ARTICLE),
     Target("list", "GET /api/articles?limit=20 anonymous", "GET", "/api/articles", b"limit=20"),
     Target(
         "list_auth",
@@ -159,6 +166,16 @@ async def measure(
     )
 
 
+async def newest_slug(url: str) -> str:
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        return str(await connection.fetchval("SELECT slug FROM article ORDER BY id DESC LIMIT 1"))
+    finally:
+        await connection.close()
+
+
 async def sign_in(app: Any) -> str:
     import httpx
 
@@ -193,7 +210,10 @@ async def main(args: argparse.Namespace) -> None:
     figures: dict[str, tuple[float, float]] = {}
     async with LifespanManager(app), LifespanManager(floor):  # type: ignore[arg-type]
         token = await sign_in(app)
+        slug = await newest_slug(args.database_url)
         for target in TARGETS:
+            if target.path == ARTICLE:
+                target = dataclasses.replace(target, path=ARTICLE.format(slug=slug))
             if only is not None and target.key not in only and not target.floor:
                 continue
             request = requester(floor if target.floor else app, target, token)

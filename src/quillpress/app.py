@@ -33,6 +33,7 @@ from quillpress.api import (
     jwks,
     middleware,
     response_cache,
+    route_index,
 )
 from quillpress.api import metrics as metrics_endpoint
 from quillpress.api.graphql.endpoint import GraphQLEndpoint
@@ -68,6 +69,10 @@ class Quillpress(FastAPI):
     allowed_methods: allow.AllowedMethods | None = None
     """Every route's methods by path, for a 405's ``Allow`` (``api.allow``)."""
     trusted_proxies: tuple[str, ...] = ()
+    index_routes: bool = True
+    """Routes found by :class:`~quillpress.api.route_index.RouteIndex` (off: FastAPI's
+    router finds every one; the differential test compares the two)."""
+    route_index: route_index.RouteIndex | None = None
 
     def build_middleware_stack(self) -> ASGIApp:
         # Starlette builds the stack on the first request, once every route is registered.
@@ -80,7 +85,10 @@ class Quillpress(FastAPI):
             else:
                 handlers[key] = value
         # FastAPI's file handling needs its exit stack in the scope (fastapi.routing).
-        app: ASGIApp = AsyncExitStackMiddleware(self.router)
+        self.route_index = route_index.RouteIndex(
+            self.router, enabled=self.index_routes and not self.tracing
+        )
+        app: ASGIApp = AsyncExitStackMiddleware(self.route_index)
         app = ExceptionMiddleware(app, handlers=handlers, debug=self.debug)
         for cls, args, kwargs in reversed(self.user_middleware):  # the first is outermost
             app = cls(app, *args, **kwargs)

@@ -215,6 +215,9 @@ class Metrics:
             **r,
         )
         self._operation_names: set[str] = set()
+        self._request_series: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
+        """Each (method, route, status)'s series, looked up once: routes are templates
+        and statuses few, so this stays as small as the exposition itself."""
         self._pools: list[Any] = []
         for reason in AUTH_FAILURE_REASONS:  # every series exists from the start (rate()s)
             self.auth_failures.labels(reason=reason)
@@ -232,10 +235,18 @@ class Metrics:
     ) -> None:
         """One answered request; ``timed=False`` (health, readiness, metrics) counts it
         without a latency or statement sample."""
-        self.requests.labels(method=method, route=route, status=str(status)).inc()
+        key = (method, route, status)
+        series = self._request_series.get(key)
+        if series is None:  # labels() looks the series up by keyword on every call
+            series = self._request_series[key] = (
+                self.requests.labels(method=method, route=route, status=str(status)),
+                self.duration.labels(method=method, route=route),
+                self.statements.labels(route=route),
+            )
+        series[0].inc()
         if timed:
-            self.duration.labels(method=method, route=route).observe(seconds)
-            self.statements.labels(route=route).observe(statements)
+            series[1].observe(seconds)
+            series[2].observe(statements)
 
     def cache_result(self, outcome: str) -> None:
         """The request's cache outcome; ``none`` (the request read no cached data) is not
