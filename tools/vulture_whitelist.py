@@ -18,6 +18,8 @@ _.isolation_level  # sqlite3's connection attribute, set off for explicit BEGINs
 _.should_exit  # uvicorn's Server polls it to stop (tests' live servers)
 _.handle_starttag  # html.parser.HTMLParser's callback (tests' HTML parsers)
 _.on_page_markdown  # MkDocs hook, loaded by name from tools/docs/hooks.py
+_.connection_made  # asyncio.Protocol callbacks, called by the event loop (infra/resp.py)
+_.connection_lost
 
 # signal.signal calls a handler with (signum, frame), used or not.
 _.signum
