@@ -38,7 +38,10 @@ def link(url: URL, cursor: str, limit: int) -> str:
         item for item in parse_qsl(url.query, keep_blank_values=True) if item[0] not in REPLACED
     ]
     query += [("cursor", cursor), ("limit", str(limit))]
-    return f'<{url.replace(query=urlencode(query))}>; rel="next"'
+    # The URL up to its query, not ``url.replace(query=…)``, which splits and joins the
+    # whole URL again (a third of this function's time, measured): a paged list's path is
+    # a fixed route (``/api/articles``, ``…/feed``), with no ``?`` or ``#`` of its own.
+    return f'<{str(url).partition("?")[0]}?{urlencode(query)}>; rel="next"'
 
 
 def page_url(scope: Scope, public_url: str | None) -> URL:
