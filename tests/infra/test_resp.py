@@ -188,3 +188,19 @@ async def test_a_lost_connection_fails_its_callers_and_the_next_call_reconnects(
 
 def test_commands_are_encoded_as_arrays_of_bulk_strings() -> None:
     assert encode("GET", b"k", 7) == b"*3\r\n$3\r\nGET\r\n$1\r\nk\r\n$1\r\n7\r\n"
+
+
+def test_the_client_works_on_uvloop_as_the_server_runs_it(redis_server: str) -> None:
+    """uvicorn runs the app on uvloop, whose transports are not ``asyncio.Transport``s."""
+    uvloop = pytest.importorskip("uvloop")
+
+    async def scenario() -> list[object]:
+        client = lean(redis_server)
+        try:
+            return list(
+                await asyncio.gather(*(client.evalsha(b"return 7", [], []) for _ in range(5)))
+            )
+        finally:
+            await client.close()
+
+    assert uvloop.run(scenario()) == [7] * 5
