@@ -91,5 +91,10 @@ def session(user_id: int, session_id: str) -> str:
     return f"{sessions(user_id)}:{_part(session_id)}"
 
 
+def account(user_id: int) -> str:
+    """The key (not a tag) of a user's account view, as ``GET /api/user`` shows it."""
+    return f"account:{user_id}"
+
+
 def sessions(user_id: int) -> str:
     return f"session:{user_id}"

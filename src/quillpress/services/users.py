@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+import orjson
+
 from quillpress.db.database import opened
 from quillpress.domain.auth import Principal, Role
 from quillpress.domain.clients import ClientInfo
@@ -16,6 +18,7 @@ from quillpress.domain.commands import LoginUser, RegisterUser, UpdateUser
 from quillpress.domain.errors import Banned, Conflict, Unauthenticated
 from quillpress.domain.events import SessionRevoked, UserRegistered, UserUpdated
 from quillpress.domain.views import SessionView, UserView
+from quillpress.infra import cache_keys
 from quillpress.infra.limits import Limiter
 from quillpress.infra.resources import Store
 from quillpress.infra.security import Security
@@ -263,12 +266,39 @@ def _within_grace(
     )
 
 
+def account_key(user_id: int) -> tuple[str, tuple[str, ...]]:
+    """Where a user's account view is cached, and the tags that retire it: the profile
+    (any ``UserUpdated``: name, email, bio, image, role) and every session of the user."""
+    return cache_keys.account(user_id), (cache_keys.profile(user_id), cache_keys.sessions(user_id))
+
+
+def encoded_account(view: UserView) -> bytes:
+    return orjson.dumps(view)
+
+
+def decoded_account(raw: bytes) -> UserView:
+    return UserView(**orjson.loads(raw))
+
+
 async def current_user(db: Store, principal: Principal) -> UserView:
-    async with opened(db).read() as conn:
-        row = await user_repo.get_account(conn, principal.user_id)
-    if row is None:  # the account behind a still-valid token is gone
+    """The signed-in user's account, read through the cache when there is one: the
+    response cache answers ``GET /api/user`` from the same entry, with the session in the
+    same round trip (``api.response_cache``)."""
+    database = opened(db)
+
+    async def load() -> bytes | None:
+        async with database.read() as conn:
+            row = await user_repo.get_account(conn, principal.user_id)
+        return None if row is None else encoded_account(_user_view(row))
+
+    if database.cache is None:
+        raw = await load()
+    else:
+        key, tags = account_key(principal.user_id)
+        raw = await database.cache.fetch(key, tags, load)
+    if raw is None:  # the account behind a still-valid token is gone
         raise Unauthenticated.invalid()
-    return _user_view(row)
+    return decoded_account(raw)
 
 
 async def update_user(

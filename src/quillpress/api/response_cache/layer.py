@@ -39,7 +39,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quillpress.api.credentials import AUTHENTICATED, credentials_of
-from quillpress.api.http_caching import DROPPED_ON_304, matches, vary_for
+from quillpress.api.http_caching import DROPPED_ON_304, NO_STORE, matches, vary_for, with_vary
 from quillpress.api.middleware import ROUTE_KEY
 from quillpress.api.response_cache.answers import (
     Flags,
@@ -58,7 +58,7 @@ from quillpress.api.response_cache.requests import (
     key_of,
     route_of,
 )
-from quillpress.api.rest import links
+from quillpress.api.rest import envelopes, links
 from quillpress.domain.errors import DomainError
 from quillpress.infra import read_tags
 from quillpress.infra.resources import Resources
@@ -69,6 +69,9 @@ from quillpress.services.authentication import (
     live_role,
     session_key,
 )
+from quillpress.services.users import account_key, decoded_account
+
+ACCOUNT = "/api/user"
 
 
 class ResponseCache:
@@ -86,6 +89,9 @@ class ResponseCache:
             return
         if scope["method"] != "GET":
             await self.app(scope, receive, send)
+            return
+        if scope["path"] == ACCOUNT:
+            await self._account(scope, receive, send)
             return
         route = route_of(scope["path"])
         found_resources = None if route is None else self._resources_of(scope)
@@ -226,6 +232,62 @@ class ResponseCache:
             tags = [*stored.tags, *viewer_tags(claim.user_id)]
             await cache.fill(flags_key, tags, fresh.payload(), answer.mark)
 
+    async def _account(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``GET /api/user`` with a token: one round trip for the account (kept by
+        ``services.users.current_user``) and the session (with Redis), the session admitted
+        through the one way in, the answer what the app would send. Everything else (no
+        cached account yet, a session cookie, a refused token) goes to the app."""
+        found = self._resources_of(scope)
+        if found is None or not found.cache.enabled or not _by_header(scope["headers"]):
+            await self.app(scope, receive, send)
+            return
+        cache = found.cache
+        credentials = credentials_of(Request(scope), found.settings)
+        try:
+            claim = claimed(found.security, credentials)
+        except DomainError:
+            claim = None
+        account = None if claim is None else cache.key(account_key(claim.user_id)[0])
+        if claim is None or claim.by_cookie or account is None:
+            await self.app(scope, receive, send)
+            return
+        session = cache.key(session_key(claim.user_id, claim.session_id)[0])
+        keys = [account, session] if cache.shared and session is not None else [account]
+        entries = await cache.lookup_many(keys)
+        if entries is None or entries[0].payload is None:
+            await self.app(scope, receive, send)  # the use case reads and keeps it
+            return
+        try:
+            if len(entries) == 2 and entries[1].payload is not None:
+                role: str | None = entries[1].payload.decode()  # from the same round trip
+            else:
+                role = await live_role(found.database, claim.user_id, claim.session_id)
+            viewer = await admitted(
+                found.database,
+                claim,
+                role,
+                credentials,
+                activity=found.activity,
+                limiter=found.limiter,
+            )
+        except DomainError:
+            await self.app(scope, receive, send)  # refused: the app answers it its way
+            return
+        scope[AUTHENTICATED] = viewer
+        scope[ROUTE_KEY] = ACCOUNT
+        view = decoded_account(entries[0].payload)
+        body = orjson.dumps(envelopes.user(view, viewer.shown_token))
+        headers = with_vary(
+            [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                NO_STORE,
+            ],
+            *_vary(scope).split(b", "),
+        )
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
     async def _graphql(self, scope: Scope, receive: Receive, send: Send) -> None:
         """An anonymous GraphQL query (POST, or GET with a document or a persisted
         query's hash) answered from the shared answers the endpoint declared shared."""
@@ -363,6 +425,14 @@ async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return body, replay
+
+
+def _by_header(headers: list[tuple[bytes, bytes]]) -> bool:
+    """An ``Authorization`` header and no session cookie (cookie mode answers with its
+    CSRF cookie; the app decides those)."""
+    return any(name == b"authorization" for name, _ in headers) and anonymous(
+        [(name, value) for name, value in headers if name != b"authorization"]
+    )
 
 
 def _vary(scope: Scope) -> bytes:
