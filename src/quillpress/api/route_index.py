@@ -10,8 +10,9 @@ part of it.
 
 :class:`RouteIndex` sits where the router sat (inside ``AsyncExitStack``) and walks the
 routes flattened once, on the first request, by FastAPI's own ``iter_route_contexts`` (the
-routes of included routers with their prefixes applied, in the order FastAPI tries them):
-one regular-expression match per route until one matches. What it does with a match is
+routes of included routers with their prefixes applied, in the order FastAPI tries them)
+and grouped by the first two segments of their paths: one regular-expression match per
+route of the request's group until one matches. What it does with a match is
 what FastAPI's ``_IncludedRouter._handle_selected`` and ``APIRoute.handle`` do for a route
 of an included router: the path parameters, endpoint, route and effective route context in
 the scope (``api.middleware.route_template`` and the metrics read the last), then the
@@ -65,15 +66,45 @@ Entry = _Leaf | BaseRoute
 """A leaf the index dispatches, or a route only FastAPI may handle."""
 
 
-def _entries(router: APIRouter) -> list[Entry] | None:
+Key = tuple[str, ...]
+"""A path's first two segments (``/api/tags/x`` → ``("api", "tags")``)."""
+
+
+def _key(path: str) -> Key:
+    return tuple(path.split("/")[1:3])
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """The entries by the first two segments of the paths they can match, each list in
+    FastAPI's order: an entry whose template starts with two literal segments can only
+    match paths that start with them; any other (a parameter or a mount there) is in
+    every list, and alone in ``wild``."""
+
+    buckets: dict[Key, list[Entry]]
+    wild: list[Entry]
+
+    def candidates(self, path: str) -> list[Entry]:
+        return self.buckets.get(_key(path), self.wild)
+
+
+def _table(router: APIRouter) -> _Table | None:
     """The routes in the order FastAPI tries them, or ``None``: route nothing here."""
     if router.form_limits or _form_limits_below(router.routes):
         return None
-    entries: list[Entry] = []
+    entries: list[tuple[Key | None, Entry]] = []
     for found in iter_route_contexts(router.routes):
         leaf = _leaf(found)
-        entries.append(leaf if leaf is not None else found.route)
-    return entries
+        template = found.path_format
+        key = None if not isinstance(template, str) else _key(template)
+        if key is not None and any("{" in part for part in key):
+            key = None
+        entries.append((key, leaf if leaf is not None else found.route))
+    keys = {key for key, _ in entries if key is not None}
+    buckets = {
+        key: [entry for entry_key, entry in entries if entry_key in (key, None)] for key in keys
+    }
+    return _Table(buckets, [entry for key, entry in entries if key is None])
 
 
 def _form_limits_below(routes: list[BaseRoute]) -> bool:
@@ -108,32 +139,32 @@ class RouteIndex:
     def __init__(self, router: APIRouter, *, enabled: bool = True) -> None:
         self.router = router
         self.enabled = enabled
-        self._entries: list[Entry] | None = None
+        self._table: _Table | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.enabled:
             await self.router(scope, receive, send)
             return
-        entries = self._entries
-        if entries is None:  # built on the first request: every route is registered by then
-            built = _entries(self.router)
-            if built is None:
+        table = self._table
+        if table is None:  # built on the first request: every route is registered by then
+            table = _table(self.router)
+            if table is None:
                 self.enabled = False
                 await self.router(scope, receive, send)
                 return
-            self._entries = entries = built
-        leaf = _select(entries, scope, self.router)
+            self._table = table
+        leaf = _select(table, scope, self.router)
         if leaf is None:
             await self.router(scope, receive, send)
             return
         await leaf.app(scope, receive, send)
 
 
-def _select(entries: list[Entry], scope: Scope, router: APIRouter) -> _Leaf | None:
+def _select(table: _Table, scope: Scope, router: APIRouter) -> _Leaf | None:
     """The leaf FastAPI would select for this request, put in the scope as FastAPI puts
     it; ``None`` when FastAPI's router must decide."""
     path = get_route_path(scope)
-    for entry in entries:
+    for entry in table.candidates(path):
         if isinstance(entry, _Leaf):
             found = entry.regex.match(path)
             if found is None:
