@@ -127,3 +127,22 @@ async def test_admin_lists_cost_a_page_and_a_total_at_every_page_size(
         assert response.status_code == 200, response.text
         counts[size] = statement_count(response)
     assert set(counts.values()) == {2 + AUTH_STATEMENTS}, counts
+
+
+async def test_an_article_by_slug_is_one_statement_on_postgresql(
+    client: httpx.AsyncClient, backend: str
+) -> None:
+    """Its tags come in the row (an ordered array aggregate); SQLite, without one, reads
+    them in a second statement. Signed in, the session check comes first."""
+    ann = await register(client, "ann")
+    slug = (await create_article(client, ann, title="Tagged", tagList=["b", "a", "c"]))["slug"]
+    expected = 1 if backend == "postgresql" else 2
+    anonymous = await client.get(f"/api/articles/{slug}")
+    assert anonymous.json()["article"]["tagList"] == ["a", "b", "c"]  # in their stored order
+    assert statement_count(anonymous) == expected
+    signed_in = await client.get(f"/api/articles/{slug}", headers=ann)
+    assert statement_count(signed_in) == AUTH_STATEMENTS + expected
+    untagged = (await create_article(client, ann, title="Bare"))["slug"]
+    assert (await client.get(f"/api/articles/{untagged}")).json()["article"]["tagList"] == []
+    missing = await client.get("/api/articles/no-such-article")
+    assert missing.status_code == 404

@@ -21,7 +21,7 @@ from quillpress.repositories._sql import (
     insert_ignoring_duplicates,
     violated_constraint,
 )
-from quillpress.repositories.listings import ArticleRow, article_columns
+from quillpress.repositories.listings import ArticleRow, article_columns, tags_column, tags_many
 
 _BY_SLUG = {
     signed_in: article_columns(bindparam("viewer_id") if signed_in else None, with_body=True).where(
@@ -33,15 +33,32 @@ _BY_SLUG = {
 its construction and cache key were a quarter of that request's CPU (measured in process)."""
 
 
+_BY_SLUG_WITH_TAGS = {
+    signed_in: statement.add_columns(tags_column()) for signed_in, statement in _BY_SLUG.items()
+}
+"""PostgreSQL: the same, with the article's tags as an array in the row (one statement)."""
+
+
 async def get_by_slug(
     conn: AsyncConnection, slug: str, *, viewer_id: int | None
-) -> ArticleRow | None:
-    """The article with its body, or ``None``; through the asyncpg fast path."""
+) -> tuple[ArticleRow, list[str]] | None:
+    """The article with its body and its tags in order, or ``None``; through the asyncpg
+    fast path. One statement on PostgreSQL (the tags aggregated into the row, as a list
+    page reads them); SQLite, without an ordered array aggregate, reads the tags in a
+    second one."""
     params: dict[str, int | str] = {"slug": slug}
     if viewer_id is not None:
         params["viewer_id"] = viewer_id
+    if conn.dialect.name == "postgresql":
+        found = await fastpath.rows(conn, _BY_SLUG_WITH_TAGS[viewer_id is not None], params)
+        if not found:
+            return None
+        return ArticleRow(*found[0][:-1]), list(found[0][-1] or ())
     found = await fastpath.rows(conn, _BY_SLUG[viewer_id is not None], params)
-    return ArticleRow(*found[0]) if found else None
+    if not found:
+        return None
+    row = ArticleRow(*found[0])
+    return row, (await tags_many(conn, [row.id]))[row.id]
 
 
 async def get_by_id(

@@ -160,10 +160,12 @@ async def _read_back(tx: Transaction, article_id: int, principal: Principal) -> 
 
 async def get_article(db: Store, viewer: Viewer, slug: str) -> ArticleView:
     async with opened(db).read() as conn:
-        row = await article_repo.get_by_slug(conn, slug, viewer_id=viewer_id(viewer))
-        if row is None:
-            read_tags.note(cache_keys.slug(slug))  # until an article takes the slug
-        view = await _single(conn, row)
+        found = await article_repo.get_by_slug(conn, slug, viewer_id=viewer_id(viewer))
+    if found is None:
+        read_tags.note(cache_keys.slug(slug))  # until an article takes the slug
+        raise NotFound("article")
+    row, tags = found
+    view = assemble.article_view(row, tags, with_body=True)
     read_tags.articles([view])
     return view
 
