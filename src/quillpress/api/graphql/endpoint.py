@@ -38,7 +38,7 @@ from quillpress.api.graphql import protections, transport
 from quillpress.api.graphql.context import Context
 from quillpress.api.graphql.documents import DocumentCache
 from quillpress.api.graphql.errors import domain_error
-from quillpress.api.graphql.execution import LeafExecutor
+from quillpress.api.graphql.execution import PlainExecutor
 from quillpress.api.graphql.responses import (
     Answered,
     count_refusal,
@@ -248,7 +248,7 @@ class GraphQLEndpoint:
             variable_values=asked.variables,
             operation_name=asked.operation_name,
             is_awaitable=_is_coroutine,
-            executor_class=LeafExecutor,
+            executor_class=PlainExecutor,
         )
         if isawaitable(result):
             result = await result

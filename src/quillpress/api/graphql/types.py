@@ -73,8 +73,12 @@ class SearchConnection:
 
 @dataclass(frozen=True, slots=True)
 class Edge:
-    cursor: str
     node: ArticleView
+
+    @property
+    def cursor(self) -> str:
+        """Encoded only when selected: most list queries never read it."""
+        return cursors.encode(self.node)
 
 
 def page_arguments(description: str) -> dict[str, GraphQLArgument]:
@@ -118,8 +122,9 @@ def connection_fields(info: Info) -> PageFields:
     )
 
 
+@plain
 def _edges(connection: Connection, _info: Info) -> list[Edge]:
-    return [Edge(cursor=cursors.encode(view), node=view) for view in connection.page.items]
+    return [Edge(view) for view in connection.page.items]
 
 
 def _end_cursor(connection: Connection | SearchConnection, _info: Info) -> str | None:
@@ -234,8 +239,8 @@ ArticleConnectionType: GraphQLObjectType = GraphQLObjectType(
     "ArticleConnection",
     {
         "edges": GraphQLField(_list(ArticleEdgeType), resolve=_edges),
-        "nodes": GraphQLField(_list(ArticleType), resolve=lambda c, _i: c.page.items),
-        "pageInfo": GraphQLField(GraphQLNonNull(PageInfoType), resolve=lambda c, _i: c),
+        "nodes": GraphQLField(_list(ArticleType), resolve=plain(lambda c, _i: c.page.items)),
+        "pageInfo": GraphQLField(GraphQLNonNull(PageInfoType), resolve=plain(lambda c, _i: c)),
         "totalCount": GraphQLField(
             Int,
             description="Every match, not just this page.",
