@@ -17,6 +17,12 @@ from tests.helpers import create_article, gql, make_admin, register
 ARTICLE_FIELDS = """slug title description body tagList createdAt updatedAt favorited
   favoritesCount author { username bio image following __typename }"""
 
+DIRECTED = """query($more: Boolean!, $author: Boolean!) { articles(first: 5) {
+  e: edges { c: cursor n: node { s: slug description @include(if: $more)
+  ... on Article { author @skip(if: $author) { username } } ...G } }
+  edges { node { title author { bio } } } pageInfo { __typename endCursor } } }
+fragment G on Article { tagList favorited author { following image } }"""
+
 QUERIES: list[tuple[str, dict[str, Any]]] = [
     (
         f"""{{ articles(first: 3) {{ totalCount edges {{ cursor node {{ {ARTICLE_FIELDS} }} }}
@@ -43,20 +49,9 @@ QUERIES: list[tuple[str, dict[str, Any]]] = [
         {},
     ),
     ("{ articles(first: 0) { totalCount } }", {}),  # an argument error, located
-    (
-        """query($body: Boolean!, $author: Boolean!) { articles(first: 5) {
-          e: edges { c: cursor n: node { s: slug body @include(if: $body)
-          ... on Article { author @skip(if: $author) { username } } ...G } }
-          edges { node { title author { bio } } } pageInfo { __typename endCursor } } }
-        fragment G on Article { tagList favorited author { following image } }""",
-        {"body": True, "author": False},
-    ),
-    (
-        """query($body: Boolean!, $author: Boolean!) { articles(first: 5) {
-          edges { node { slug body @include(if: $body) author @skip(if: $author) { username }
-          } } } }""",
-        {"body": False, "author": True},
-    ),
+    (DIRECTED, {"more": True, "author": False}),
+    # The same document again (its plans are kept with it): what the variables select differs.
+    (DIRECTED, {"more": False, "author": True}),
     ("{ __typename viewer { __typename } }", {}),
 ]
 
@@ -117,9 +112,9 @@ def test_a_value_the_short_path_cannot_complete_is_graphql_cores_error() -> None
 
 
 def test_a_plain_subtree_with_an_unusual_value_is_answered_by_graphql_core() -> None:
-    """Objects and lists completed by the short path, and a null deep inside a non-null
-    chain, a list that is not a list, a callable attribute, a resolver that raises and a
-    value a scalar refuses:
+    """Objects and lists completed by the short path, and a null (or ``Undefined``) deep
+    inside a non-null chain, a list that is not a list, a callable attribute, a resolver
+    that raises and a value a scalar refuses:
     the answers and the errors (message, path, location) are graphql-core's own."""
     from graphql import (
         GraphQLBoolean,
@@ -129,6 +124,7 @@ def test_a_plain_subtree_with_an_unusual_value_is_answered_by_graphql_core() -> 
         execute_sync,
         parse,
     )
+    from graphql.pyutils import Undefined
 
     class Thing:
         def __init__(self, name: Any, size: Any = 1, tags: Any = ("a",)) -> None:
@@ -158,6 +154,7 @@ def test_a_plain_subtree_with_an_unusual_value_is_answered_by_graphql_core() -> 
         "refused": [Thing("a", size=2**40)],
         "missing": None,
         "nullThing": [Thing("a"), None],
+        "undefined": [Thing("a", size=Undefined, tags=["x", Undefined]), Thing(Undefined)],
     }
     query = GraphQLObjectType(
         "Query",
@@ -188,4 +185,7 @@ def test_a_plain_subtree_with_an_unusual_value_is_answered_by_graphql_core() -> 
         ("refused", 0, "size"),
         ("refused", 0, "s", "self", "size"),
         ("nullThing", 1),
+        ("undefined", 0, "big"),  # Undefined > 2
+        ("undefined", 0, "tags", 1),
+        ("undefined", 1, "name"),
     }
