@@ -53,6 +53,14 @@ QUERIES: list[tuple[str, dict[str, Any]]] = [
     # The same document again (its plans are kept with it): what the variables select differs.
     (DIRECTED, {"more": False, "author": True}),
     ("{ __typename viewer { __typename } }", {}),
+    (
+        """query($q: String!) { searchArticles(query: $q, first: 2) { totalCount suggestion
+          edges { cursor rank highlight { title snippet } node { slug body } }
+          pageInfo { hasNextPage endCursor } } }""",
+        {"q": "dragons"},
+    ),
+    ('{ searchArticles(query: "") { edges { cursor rank highlight { title } } } }', {}),
+    ("{ viewer { profile { username following } } }", {}),
 ]
 
 
@@ -89,6 +97,8 @@ async def test_leaf_and_generic_execution_answer_the_same(
     flat = [body for per_viewer in leaf for _, body in per_viewer]
     assert any("errors" in body for body in flat)  # refusals were compared too
     assert any(body.get("data", {}).get("adminUsers") for body in flat if body.get("data"))
+    searched = [body["data"].get("searchArticles") for body in flat if body.get("data")]
+    assert any(found and found["edges"] for found in searched)  # search edges compared too
 
 
 def test_a_value_the_short_path_cannot_complete_is_graphql_cores_error() -> None:

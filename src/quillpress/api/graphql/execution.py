@@ -18,7 +18,8 @@ and coerced leaves graphql-core builds, in the same key order.
 A field's :class:`Plan` is made from graphql-core's own field collection, so ``@skip``,
 ``@include`` and fragments mean what they always mean. It is made once per execution, and
 once per document (:data:`Plans`, kept with the parsed document) when nothing in its
-subtree carries a directive: then the variables cannot change what it selects.
+subtree carries a directive: then the variables cannot change what it selects. An object's
+plan completes it with a function generated for its selection (:func:`_compiled`).
 
 Anything unusual anywhere in the subtree (a missing value for a non-null field, a value a
 scalar refuses, an exception, something callable or awaitable, a list that is not a

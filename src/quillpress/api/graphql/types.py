@@ -127,6 +127,7 @@ def _edges(connection: Connection, _info: Info) -> list[Edge]:
     return [Edge(view) for view in connection.page.items]
 
 
+@plain
 def _end_cursor(connection: Connection | SearchConnection, _info: Info) -> str | None:
     return connection.end_cursor()
 
@@ -176,6 +177,7 @@ async def _article_comments(article: ArticleView, info: Info) -> list[CommentVie
     return comments
 
 
+@plain
 def _body(article: ArticleView, _info: Info) -> str | None:
     return article.body
 
@@ -250,6 +252,7 @@ ArticleConnectionType: GraphQLObjectType = GraphQLObjectType(
 )
 
 
+@plain
 def _search_edges(connection: SearchConnection, _info: Info) -> list[SearchEdge]:
     found = connection.results
     return [
@@ -314,6 +317,7 @@ SearchConnectionType = GraphQLObjectType(
 )
 
 
+@plain
 def _own_profile(user: UserView, _info: Info) -> ProfileView:
     return ProfileView(
         id=user.id, username=user.username, bio=user.bio, image=user.image, following=False
