@@ -33,11 +33,15 @@ class Context:
     replayed: bool = False
     """Set by a mutation that replayed a key's first result: the response then carries
     ``Idempotent-Replayed: true``, as REST's does."""
-    loaders: Loaders = field(init=False)
+    _loaders: Loaders | None = field(default=None, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        # Built per request: loaders cache per viewer, so they must never outlive it.
-        self.loaders = Loaders(self.db, self.viewer)
+    @property
+    def loaders(self) -> Loaders:
+        """This request's loaders: they cache per viewer, so they never outlive it; built
+        on first use (most queries, the article list among them, never batch)."""
+        if self._loaders is None:
+            self._loaders = Loaders(self.db, self.viewer)
+        return self._loaders
 
     def idempotency(self) -> IdempotencyKey | None:
         """The request's key, parsed (a malformed one is the mutation's input error)."""

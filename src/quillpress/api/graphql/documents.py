@@ -1,25 +1,54 @@
 """Query texts parsed and validated once: a client sends the same few documents again
-and again, and parsing and validating cost more than a small query's execution."""
+and again, and parsing and validating cost more than a small query's execution. What is
+derived from a document alone (an operation's cost without variables, the executor's
+field plans) is kept with it, and goes when it goes."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    parse,
+    validate,
+)
 
 from quillpress.api.graphql.errors import format_error
+from quillpress.api.graphql.execution import Plans
 
 
 class Prepared:
     """A query text parsed and validated once: its document (``None`` when it does not
     parse) and its formatted errors."""
 
-    __slots__ = ("document", "errors")
+    __slots__ = ("_costs", "document", "errors", "plans")
 
     def __init__(self, document: DocumentNode | None, errors: list[dict[str, Any]]) -> None:
         self.document = document
         self.errors = errors
+        self.plans: Plans = {}
+        """The executions' field plans (``api.graphql.execution``), shared."""
+        self._costs: dict[int, int] = {}
+        """id(operation) → its cost, for operations without variables (a variable may
+        be a page size); the document holds its operations, so their ids stay theirs."""
+
+    def cost(
+        self, operation: OperationDefinitionNode, estimate: Callable[[DocumentNode], int]
+    ) -> int:
+        """The operation's cost by ``estimate``, once per document when it has no
+        variables (the estimate is then the same for every request)."""
+        assert self.document is not None
+        if operation.variable_definitions:
+            return estimate(self.document)
+        cost = self._costs.get(id(operation))
+        if cost is None:
+            cost = self._costs[id(operation)] = estimate(self.document)
+        return cost
 
 
 class DocumentCache:

@@ -36,9 +36,9 @@ from quillpress.api.credentials import client_of, credentials_of
 from quillpress.api.docs import graphiql_html, graphiql_policy
 from quillpress.api.graphql import protections, transport
 from quillpress.api.graphql.context import Context
-from quillpress.api.graphql.documents import DocumentCache
+from quillpress.api.graphql.documents import DocumentCache, Prepared
 from quillpress.api.graphql.errors import domain_error
-from quillpress.api.graphql.execution import LeafExecutor
+from quillpress.api.graphql.execution import PlainExecutor
 from quillpress.api.graphql.responses import (
     Answered,
     count_refusal,
@@ -121,21 +121,21 @@ class GraphQLEndpoint:
             asked = await transport.asked(
                 found, params, persisted_queries=self.settings.graphql_persisted_queries
             )
-            document, operation = self._operation(request, asked)
+            prepared, document, operation = self._operation(request, asked)
             await self._register(found, asked)
             viewer = await self._viewer(request, found, document, operation)
             client = client_of(request)
-            await self._within_cost(found, asked, document, operation, viewer, client)
+            await self._within_cost(found, asked, prepared, operation, viewer, client)
         except Answered as answered:
             return answered.response
         context = self._context(request, found, viewer, client)
-        return await self._execute(found, asked, document, operation, context)
+        return await self._execute(found, asked, prepared, document, operation, context)
 
     def _operation(
         self, request: Request, asked: Asked
-    ) -> tuple[DocumentNode, OperationDefinitionNode]:
-        """The document, parsed and validated (once per text), and the operation it names;
-        by GET, a query only."""
+    ) -> tuple[Prepared, DocumentNode, OperationDefinitionNode]:
+        """The document, parsed and validated (once per text, with what is derived from
+        it), and the operation it names; by GET, a query only."""
         prepared = self.documents.get(asked.query)
         document = prepared.document
         if document is None or prepared.errors:
@@ -147,7 +147,7 @@ class GraphQLEndpoint:
             )
         if request.method == "GET" and operation.operation is not OperationType.QUERY:
             raise Answered(get_mutation_refused(operation.operation))
-        return document, operation
+        return prepared, document, operation
 
     async def _register(self, found: Resources, asked: Asked) -> None:
         """A document sent with its hash, registered now that it parses, validates and
@@ -187,19 +187,22 @@ class GraphQLEndpoint:
         self,
         found: Resources,
         asked: Asked,
-        document: DocumentNode,
+        prepared: Prepared,
         operation: OperationDefinitionNode,
         viewer: Principal | None,
         client: ClientInfo,
     ) -> None:
         """The operation's estimated cost: over the maximum it never runs, and it is
         charged to the viewer, or to the client's IP when anonymous (a rate limit)."""
-        cost = protections.query_cost(
-            self.schema,
-            document,
+        cost = prepared.cost(
             operation,
-            asked.variables or {},
-            default_page=self.settings.default_page_size,
+            lambda document: protections.query_cost(
+                self.schema,
+                document,
+                operation,
+                asked.variables or {},
+                default_page=self.settings.default_page_size,
+            ),
         )
         if cost > self.settings.graphql_max_cost:
             raise Answered(
@@ -232,6 +235,7 @@ class GraphQLEndpoint:
         self,
         found: Resources,
         asked: Asked,
+        prepared: Prepared,
         document: DocumentNode,
         operation: OperationDefinitionNode,
         context: Context,
@@ -248,7 +252,8 @@ class GraphQLEndpoint:
             variable_values=asked.variables,
             operation_name=asked.operation_name,
             is_awaitable=_is_coroutine,
-            executor_class=LeafExecutor,
+            executor_class=PlainExecutor,
+            plans=prepared.plans,
         )
         if isawaitable(result):
             result = await result

@@ -73,8 +73,12 @@ class SearchConnection:
 
 @dataclass(frozen=True, slots=True)
 class Edge:
-    cursor: str
     node: ArticleView
+
+    @property
+    def cursor(self) -> str:
+        """Encoded only when selected: most list queries never read it."""
+        return cursors.encode(self.node)
 
 
 def page_arguments(description: str) -> dict[str, GraphQLArgument]:
@@ -118,10 +122,12 @@ def connection_fields(info: Info) -> PageFields:
     )
 
 
+@plain
 def _edges(connection: Connection, _info: Info) -> list[Edge]:
-    return [Edge(cursor=cursors.encode(view), node=view) for view in connection.page.items]
+    return [Edge(view) for view in connection.page.items]
 
 
+@plain
 def _end_cursor(connection: Connection | SearchConnection, _info: Info) -> str | None:
     return connection.end_cursor()
 
@@ -171,6 +177,7 @@ async def _article_comments(article: ArticleView, info: Info) -> list[CommentVie
     return comments
 
 
+@plain
 def _body(article: ArticleView, _info: Info) -> str | None:
     return article.body
 
@@ -234,8 +241,8 @@ ArticleConnectionType: GraphQLObjectType = GraphQLObjectType(
     "ArticleConnection",
     {
         "edges": GraphQLField(_list(ArticleEdgeType), resolve=_edges),
-        "nodes": GraphQLField(_list(ArticleType), resolve=lambda c, _i: c.page.items),
-        "pageInfo": GraphQLField(GraphQLNonNull(PageInfoType), resolve=lambda c, _i: c),
+        "nodes": GraphQLField(_list(ArticleType), resolve=plain(lambda c, _i: c.page.items)),
+        "pageInfo": GraphQLField(GraphQLNonNull(PageInfoType), resolve=plain(lambda c, _i: c)),
         "totalCount": GraphQLField(
             Int,
             description="Every match, not just this page.",
@@ -245,6 +252,7 @@ ArticleConnectionType: GraphQLObjectType = GraphQLObjectType(
 )
 
 
+@plain
 def _search_edges(connection: SearchConnection, _info: Info) -> list[SearchEdge]:
     found = connection.results
     return [
@@ -309,6 +317,7 @@ SearchConnectionType = GraphQLObjectType(
 )
 
 
+@plain
 def _own_profile(user: UserView, _info: Info) -> ProfileView:
     return ProfileView(
         id=user.id, username=user.username, bio=user.bio, image=user.image, following=False
