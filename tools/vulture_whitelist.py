@@ -23,3 +23,7 @@ _.connection_lost
 
 # signal.signal calls a handler with (signum, frame), used or not.
 _.signum
+
+# A source's method that graphql-core's default resolver calls by the field's name (a
+# callable source attribute: tests/graphql/test_execution.py's unusual cases).
+_.shout

@@ -42,10 +42,8 @@ _BY_SLUG_WITH_TAGS = {
 async def get_by_slug(
     conn: AsyncConnection, slug: str, *, viewer_id: int | None
 ) -> tuple[ArticleRow, list[str]] | None:
-    """The article with its body and its tags in order, or ``None``; through the asyncpg
-    fast path. One statement on PostgreSQL (the tags aggregated into the row, as a list
-    page reads them); SQLite, without an ordered array aggregate, reads the tags in a
-    second one."""
+    """The article with its body and tags, or ``None``, through the asyncpg fast path: one
+    statement on PostgreSQL (tags in the row, as a list page reads them), two on SQLite."""
     params: dict[str, int | str] = {"slug": slug}
     if viewer_id is not None:
         params["viewer_id"] = viewer_id
