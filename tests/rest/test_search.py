@@ -118,6 +118,27 @@ async def test_markup_in_a_body_is_escaped_in_the_snippet_never_stripped(
     assert await found(client, corpus, "q=alert") == ["markup"]  # the text is indexed too
 
 
+async def test_a_match_deep_in_a_long_body_is_the_snippet_marked_whatever_its_stem(
+    client: httpx.AsyncClient, corpus: Corpus
+) -> None:
+    # PostgreSQL cuts the snippet from a window around where the stem first appears in
+    # the body ("walrus"); "happi" is no prefix of "happy", so its window has no mark and
+    # the whole 10 KB is read; "long" is only in a title: the body's first words.
+    filler = " ".join(f"plain{n} words here." for n in range(300))
+    body = f"{filler} The walrus was happy. {filler}"
+    ann = corpus["users"]["ann"]
+    await create_article(client, ann, title="On walruses", body=body)
+    await create_article(client, ann, title="A long one", body=f"Opening line. {filler}")
+    for query, marked in (("walrus", "<mark>walrus</mark>"), ("happy", "<mark>happy</mark>")):
+        snippet = (await client.get(f"/api/articles?q={query}")).json()["articles"][0]["match"][
+            "snippet"
+        ]
+        assert marked in snippet
+        assert len(snippet) < 400
+    title_only = (await client.get("/api/articles?q=long")).json()["articles"][0]["match"]
+    assert title_only["snippet"].startswith("Opening line.")
+
+
 async def test_without_q_or_with_a_blank_q_the_list_is_exactly_the_plain_list(
     client: httpx.AsyncClient, corpus: Corpus
 ) -> None:

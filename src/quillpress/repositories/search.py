@@ -13,8 +13,9 @@ ranked match's vector is read and decompressed), so it is bounded: the newest
 any further matches follow them newest first. A query matching fewer articles than that,
 which is every query but a common word's, is ordered purely by relevance, then recency.
 Only the page's rows are decorated (author, counts, tags, viewer flags) and highlighted
-(``ts_headline`` over the title and the body's first :data:`SNIPPET_SOURCE` characters,
-with sentinel markers that ``domain.highlight`` turns into escaped HTML).
+(``ts_headline`` over the title and a window of :data:`SNIPPET_WINDOW` characters around
+the match in the body's first :data:`SNIPPET_SOURCE`, with sentinel markers that
+``domain.highlight`` turns into escaped HTML).
 
 **SQLite, three statements.** FTS5 with ``bm25`` (the same weights, times ten) ranks every
 match (SQLite is the small embedded default); tags come in a second statement as for
@@ -36,12 +37,14 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     DateTime,
     Float,
     Integer,
     Text,
     bindparam,
     case,
+    cast,
     column,
     func,
     literal,
@@ -81,6 +84,15 @@ SNIPPET_SOURCE = 10_240
 """Snippets are cut from the first this many characters of a body (migration 0008 splits
 SQLite's indexed body at the same place)."""
 SNIPPET_WORDS = 24
+SNIPPET_WINDOW = 768
+"""``ts_headline`` reads this many characters of a body, not :data:`SNIPPET_SOURCE`: its
+cost is parsing and stemming what it is given (0.42 ms for a 3 KB body, 0.13 ms for 1 KB),
+and a passage of :data:`SNIPPET_WORDS` words needs a few hundred characters."""
+SNIPPET_BEFORE = 256
+"""How far before the match the window starts: room for the passage to reach back when the
+match is near the end of the body (``ts_headline`` then ends the passage on it)."""
+# A lexeme of the query's text form ('cach' & !'python'), not a negated one; '' is a quote.
+LEXEME = "(?<!!)'((?:[^']|'')+)'"
 
 _MARKS = f'StartSel="{highlight.START}", StopSel="{highlight.STOP}"'
 TITLE_OPTIONS = f"HighlightAll=true, {_MARKS}"
@@ -185,7 +197,49 @@ def _query_cte() -> CTE:
         (func.querytree(parsed.c.raw) == "T", literal_column("''::tsquery")),
         else_=parsed.c.raw,
     )
-    return select(parsed.c.language, query.label("query")).cte("search_query")
+    return select(parsed.c.language, query.label("query"), _lexemes(parsed)).cte("search_query")
+
+
+def _lexemes(parsed: Subquery) -> Any:
+    """The query's (not negated) lexemes as an array, where the snippet window looks for
+    them in the body (``_snippet``)."""
+    matched = func.regexp_matches(cast(parsed.c.raw, Text), LEXEME, "g", type_=ARRAY(Text))[1]
+    lexeme = func.replace(matched, "''", "'")
+    return func.array(select(lexeme).correlate(parsed).scalar_subquery()).label("lexemes")
+
+
+def _snippet(query: CTE) -> Any:
+    """The marked snippet, cut by ``ts_headline`` from a window of :data:`SNIPPET_WINDOW`
+    characters rather than the body's first :data:`SNIPPET_SOURCE`.
+
+    The window starts :data:`SNIPPET_BEFORE` characters before the place in the first
+    10 KB where every lexeme of the query has appeared (``strpos`` of the stem in the
+    lowercased text: a stem is a prefix of its words, ``cach`` of *caching*), moved back
+    when that would run past the end. For a word or a phrase the passage is then the one
+    the whole 10 KB gives (the first match on); for several words it is the first cover
+    of them from there. Where the window's passage has no mark (a stem that is not a
+    prefix, ``happi`` of *happy*; a match only in the title), the whole 10 KB is read as
+    before, unless the window already was the whole body."""
+    lead = func.left(Article.body, SNIPPET_SOURCE)
+    lexeme = func.unnest(query.c.lexemes).column_valued("lexeme")
+    found = func.nullif(func.strpos(func.lower(lead), lexeme), 0)
+    at = select(func.max(found)).scalar_subquery()
+    start = func.greatest(
+        func.least(func.coalesce(at, 1) - SNIPPET_BEFORE, func.length(lead) - SNIPPET_WINDOW + 1),
+        1,
+    )
+    window = func.search_text(func.substr(lead, start, SNIPPET_WINDOW))
+    passage = func.ts_headline(query.c.language, window, query.c.query, SNIPPET_OPTIONS)
+    # The window's passage when it marks a match (or the window is the whole body), as a
+    # regular expression keeps it (NULL otherwise); only then the whole 10 KB.
+    keep = case(
+        (func.length(lead) <= SNIPPET_WINDOW, literal("^.*$")),
+        else_=literal(f"^.*{highlight.START}.*$"),
+    )
+    whole = func.ts_headline(
+        query.c.language, func.search_text(lead), query.c.query, SNIPPET_OPTIONS
+    )
+    return func.coalesce(func.substring(passage, keep), whole)
 
 
 def _matches(shape: frozenset[str], query: CTE) -> CTE:
@@ -260,12 +314,7 @@ def _postgres_page(shape: frozenset[str], *, viewer: bool, with_body: bool) -> A
     title = func.ts_headline(
         query.c.language, func.search_text(Article.title), query.c.query, TITLE_OPTIONS
     )
-    snippet = func.ts_headline(
-        query.c.language,
-        func.search_text(func.left(Article.body, SNIPPET_SOURCE)),
-        query.c.query,
-        SNIPPET_OPTIONS,
-    )
+    snippet = _snippet(query)
     return (
         article_columns(VIEWER if viewer else None, with_body=with_body)
         .join(page, page.c.id == Article.id)
