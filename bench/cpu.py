@@ -201,7 +201,9 @@ async def main(args: argparse.Namespace) -> None:
         database_url=args.database_url,
         secret_key=secrets.token_urlsafe(48),
         log_level="WARNING",
-        cache="off",
+        cache=args.cache,
+        redis_url=args.redis_url if args.cache == "redis" else None,
+        redis_prefix=f"qpcpu-{secrets.token_hex(4)}:",
         rate_limits=False,
     )
     app = create_app(settings)
@@ -263,6 +265,12 @@ if __name__ == "__main__":
     )
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight")
     parser.add_argument("--only", default="", help="comma-separated target keys")
+    parser.add_argument(
+        "--cache", default="off", choices=["off", "memory", "redis"], help="the cache (hits)"
+    )
+    parser.add_argument(
+        "--redis-url", default="redis://127.0.0.1:6379/0", help="with --cache redis"
+    )
     parser.add_argument("--profile", type=Path, default=None, help="write cProfiles here")
     parser.add_argument("--top", type=int, default=25, help="profile entries printed")
     arguments = parser.parse_args()

@@ -50,3 +50,47 @@ def test_listed_origins_are_trusted_in_either_mode_as_browsers_spell_them() -> N
         assert trusted(settings, "https://b.example:8443")
         assert not trusted(settings, "https://b.example")
         assert trusted(settings, "http://localhost:3000") is (env == "development")
+
+
+HEADER_SETS = [
+    [],
+    [(b"content-type", b"application/json")],
+    [(b"vary", b"Authorization")],
+    [(b"vary", b"Authorization, Cookie"), (b"etag", b'W/"x"')],
+    [(b"vary", b"Host"), (b"content-length", b"2"), (b"vary", b"Authorization")],
+    [(b"x-one", b"1"), (b"vary", b"A"), (b"x-two", b"2"), (b"vary", b"B"), (b"vary", b"C")],
+]
+
+
+@pytest.mark.parametrize("headers", HEADER_SETS)
+async def test_an_answer_without_an_origin_varies_as_starlettes_cors_makes_it(
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    """The request without ``Origin`` skips Starlette's middleware; its answer must still
+    be what that middleware makes of it, header for header and in order."""
+    from starlette.middleware.cors import CORSMiddleware
+    from starlette.types import Message, Receive, Scope, Send
+
+    from quillpress.api.cors import Cors
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": list(headers)})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def answer(layer: object) -> list[Message]:
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": "GET", "path": "/", "headers": [(b"host", b"x")]}
+        await layer(scope, receive, send)  # type: ignore[operator]
+        return sent
+
+    ours = await answer(Cors(app, settings=Settings(env="development")))
+    theirs = await answer(CORSMiddleware(app, allow_origin_regex=".*", allow_credentials=True))
+    assert ours == theirs
+    assert headers == list(HEADER_SETS[HEADER_SETS.index(headers)])  # never grown in place

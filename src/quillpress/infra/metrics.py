@@ -216,6 +216,7 @@ class Metrics:
         )
         self._operation_names: set[str] = set()
         self._request_series: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
+        self._cache_series: dict[str, Any] = {}
         """Each (method, route, status)'s series, looked up once: routes are templates
         and statuses few, so this stays as small as the exposition itself."""
         self._pools: list[Any] = []
@@ -252,7 +253,10 @@ class Metrics:
         """The request's cache outcome; ``none`` (the request read no cached data) is not
         counted."""
         if outcome in CACHE_RESULTS:
-            self.cache.labels(result=outcome).inc()
+            series = self._cache_series.get(outcome)
+            if series is None:
+                series = self._cache_series[outcome] = self.cache.labels(result=outcome)
+            series.inc()
 
     def cache_epoch_bumped(self, reason: str) -> None:
         self.epoch_bumps.labels(reason=reason).inc()

@@ -46,14 +46,11 @@ def encode(*parts: bytes | str | int) -> bytes:
     """A RESP2 command: an array of bulk strings."""
     out = [b"*%d\r\n" % len(parts)]
     for part in parts:
-        raw = (
-            part.encode()
-            if isinstance(part, str)
-            else b"%d" % part
-            if isinstance(part, int)
-            else part
-        )
-        out.append(b"$%d\r\n%b\r\n" % (len(raw), raw))
+        if isinstance(part, str):
+            part = part.encode()
+        elif isinstance(part, int):
+            part = b"%d" % part
+        out += (b"$%d\r\n" % len(part), part, CRLF)
     return b"".join(out)
 
 
@@ -173,6 +170,7 @@ class LeanRedis:
         self._timeout = timeout_seconds
         self._protocol: _Protocol | None = None
         self._connecting: asyncio.Lock | None = None
+        self._shas: dict[bytes, str] = {}
 
     @classmethod
     def from_url(cls, url: str, *, timeout_seconds: float) -> LeanRedis | None:
@@ -186,7 +184,9 @@ class LeanRedis:
 
     async def evalsha(self, script: bytes, keys: list[str], args: list[Any]) -> Reply:
         """The script's reply, loading it (``EVAL``) when Redis does not know it."""
-        sha = hashlib.sha1(script, usedforsecurity=False).hexdigest()
+        sha = self._shas.get(script)
+        if sha is None:
+            sha = self._shas[script] = hashlib.sha1(script, usedforsecurity=False).hexdigest()
         reply = await self.call(encode("EVALSHA", sha, len(keys), *keys, *args))
         if isinstance(reply, ResponseError) and str(reply).startswith("NOSCRIPT"):
             reply = await self.call(encode("EVAL", script, len(keys), *keys, *args))
