@@ -1,11 +1,12 @@
-"""CPU milliseconds per request of Quillpress's uncached paths, in process, next to the floor.
+"""CPU milliseconds per request of Quillpress's reads, in process, next to the floor.
 
     .venv/bin/python bench/cpu.py postgresql://postgres@127.0.0.1:5432/<db>
         [--requests 500] [--trials 5] [--concurrency 8] [--profile DIR]
-        [--only user,list,tags,profile,article]
+        [--only user,list,tags,profile,article] [--cache off|memory|redis]
 
 Point it at a database seeded by ``bench/bulk.py`` (``bench/run.py --keep-db`` leaves one
-behind). Production settings, cache off, rate limits off, one event loop (uvloop when
+behind). Production settings, cache off (``--cache redis`` or ``memory``: the warm-up
+fills it, so the trials measure hits; Redis on ``--redis-url``), rate limits off, one event loop (uvloop when
 installed, as uvicorn uses): ``--concurrency`` tasks send ``--requests`` requests through
 the whole ASGI app (middleware, routing, dependencies, handler, SQL over the pool) with no
 sockets and no HTTP parsing, and the process's CPU time (``time.process_time``) is divided
