@@ -61,9 +61,12 @@ from quillpress.api.response_cache.requests import (
 from quillpress.api.rest import envelopes, links
 from quillpress.domain.errors import DomainError
 from quillpress.infra import read_tags
+from quillpress.infra.cache import Found
 from quillpress.infra.resources import Resources
 from quillpress.services.authentication import (
     Authenticated,
+    Claim,
+    Credentials,
     admitted,
     claimed,
     live_role,
@@ -176,11 +179,7 @@ class ResponseCache:
         admitted through the one way in (``services.authentication``), and the answer is
         sent with the viewer's flags filled in."""
         cache = found.cache
-        credentials = credentials_of(Request(scope), found.settings)
-        try:
-            claim = claimed(found.security, credentials)
-        except DomainError:
-            claim = None
+        credentials, claim = _claim(scope, found)
         if claim is None:  # refused or no token: the app answers it as it answers all
             await self.app(scope, receive, send)
             return
@@ -191,20 +190,9 @@ class ResponseCache:
         if key is not None and flags_key is not None and session is not None:
             keys = [key, flags_key, session] if cache.shared else [key, flags_key]
             entries = await cache.lookup_many(keys)
-        try:
-            if entries is not None and len(entries) == 3 and entries[2].payload is not None:
-                role: str | None = entries[2].payload.decode()  # from the same round trip
-            else:
-                role = await live_role(found.database, claim.user_id, claim.session_id)
-            viewer = await admitted(
-                found.database,
-                claim,
-                role,
-                credentials,
-                activity=found.activity,
-                limiter=found.limiter,
-            )
-        except DomainError:
+        in_trip = entries[2] if entries is not None and len(entries) == 3 else None
+        viewer = await _admit(found, claim, credentials, in_trip)
+        if viewer is None:
             await self.app(scope, receive, send)
             return
         scope[AUTHENTICATED] = viewer
@@ -242,11 +230,7 @@ class ResponseCache:
             await self.app(scope, receive, send)
             return
         cache = found.cache
-        credentials = credentials_of(Request(scope), found.settings)
-        try:
-            claim = claimed(found.security, credentials)
-        except DomainError:
-            claim = None
+        credentials, claim = _claim(scope, found)
         account = None if claim is None else cache.key(account_key(claim.user_id)[0])
         if claim is None or claim.by_cookie or account is None:
             await self.app(scope, receive, send)
@@ -257,20 +241,8 @@ class ResponseCache:
         if entries is None or entries[0].payload is None:
             await self.app(scope, receive, send)  # the use case reads and keeps it
             return
-        try:
-            if len(entries) == 2 and entries[1].payload is not None:
-                role: str | None = entries[1].payload.decode()  # from the same round trip
-            else:
-                role = await live_role(found.database, claim.user_id, claim.session_id)
-            viewer = await admitted(
-                found.database,
-                claim,
-                role,
-                credentials,
-                activity=found.activity,
-                limiter=found.limiter,
-            )
-        except DomainError:
+        viewer = await _admit(found, claim, credentials, entries[1] if len(entries) == 2 else None)
+        if viewer is None:
             await self.app(scope, receive, send)  # refused: the app answers it its way
             return
         scope[AUTHENTICATED] = viewer
@@ -425,6 +397,38 @@ async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return body, replay
+
+
+def _claim(scope: Scope, found: Resources) -> tuple[Credentials, Claim | None]:
+    """The request's credentials and what its verified token claims (``None``: no token,
+    or one the one way in refuses)."""
+    credentials = credentials_of(Request(scope), found.settings)
+    try:
+        return credentials, claimed(found.security, credentials)
+    except DomainError:
+        return credentials, None
+
+
+async def _admit(
+    found: Resources, claim: Claim, credentials: Credentials, session: Found | None
+) -> Authenticated | None:
+    """The claimed session admitted through the one way in, its role from ``session`` (the
+    lookup's own round trip) when the cache kept it, else read; ``None`` when refused."""
+    try:
+        if session is not None and session.payload is not None:
+            role: str | None = session.payload.decode()
+        else:
+            role = await live_role(found.database, claim.user_id, claim.session_id)
+        return await admitted(
+            found.database,
+            claim,
+            role,
+            credentials,
+            activity=found.activity,
+            limiter=found.limiter,
+        )
+    except DomainError:
+        return None
 
 
 def _by_header(headers: list[tuple[bytes, bytes]]) -> bool:
