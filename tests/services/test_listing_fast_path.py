@@ -113,11 +113,13 @@ async def test_an_article_by_slug_is_the_same_on_both_paths(
     app: FastAPI, blog: dict[str, Any]
 ) -> None:
     """``GET /api/articles/{slug}``'s statement through ``fastpath.rows`` equals SQLAlchemy's
-    row, anonymous and for a viewer who favorited it and follows its author."""
-    from quillpress.repositories.articles import _BY_SLUG, get_by_slug
+    row and the tags a separate read finds, anonymous and for a viewer who favorited it and
+    follows its author (on PostgreSQL the tags come in the row)."""
+    from quillpress.repositories.articles import _BY_SLUG, _BY_SLUG_WITH_TAGS, get_by_slug
 
     db = app.state.resources.database
     async with db.read() as conn:
+        on_postgres = conn.dialect.name == "postgresql"
         reader = await conn.scalar(
             listings.select(listings.AppUser.id).where(listings.AppUser.username == "reader")
         )
@@ -125,10 +127,17 @@ async def test_an_article_by_slug_is_the_same_on_both_paths(
             params: dict[str, Any] = {"slug": "post-1"}
             if viewer is not None:
                 params["viewer_id"] = viewer
-            slow = (await conn.execute(_BY_SLUG[viewer is not None], params)).one()
-            fast = await get_by_slug(conn, "post-1", viewer_id=viewer)
-            assert fast is not None
-            assert fast._asdict() == dict(slow._mapping)
+            statements = _BY_SLUG_WITH_TAGS if on_postgres else _BY_SLUG
+            slow = dict((await conn.execute(statements[viewer is not None], params)).one()._mapping)
+            found = await get_by_slug(conn, "post-1", viewer_id=viewer)
+            assert found is not None
+            fast, tags = found
+            in_row = slow.pop("tags", None)
+            assert fast._asdict() == slow
+            assert tags == (await listings.tags_many(conn, [fast.id]))[fast.id]
+            assert tags
+            if on_postgres:
+                assert tags == in_row
             assert bool(fast.favorited) is bool(fast.following) is (viewer is not None)
         assert await get_by_slug(conn, "no-such-post", viewer_id=None) is None
 
