@@ -5,17 +5,17 @@
         [--only user,list,tags,profile,article] [--cache off|memory|redis]
 
 Point it at a database seeded by ``bench/bulk.py`` (``bench/run.py --keep-db`` leaves one
-behind). Production settings, cache off (``--cache redis`` or ``memory``: the warm-up
-fills it, so the trials measure hits; Redis on ``--redis-url``), rate limits off, one event loop (uvloop when
-installed, as uvicorn uses): ``--concurrency`` tasks send ``--requests`` requests through
-the whole ASGI app (middleware, routing, dependencies, handler, SQL over the pool) with no
-sockets and no HTTP parsing, and the process's CPU time (``time.process_time``) is divided
-by the requests; of ``--trials`` such runs the least counts (other work on a shared
-machine only ever adds to it). On a shared machine wall-clock throughput is noisy; CPU per
-request is what decides requests/s once the worker is saturated.
-``bench/floor.py`` is measured the same way, so ``floor cpu / target cpu`` estimates the
-ratio ``bench/run.py`` reports (HTTP parsing, the same for both, is left out: the in-process
-ratio is a little harsher than wrk's).
+behind). Production settings, cache off (``--cache redis`` or ``memory``: the warm-up fills
+it, so the trials measure hits; Redis on ``--redis-url``), rate limits off, one event loop
+(uvloop when installed, as uvicorn uses): ``--concurrency`` tasks send ``--requests``
+requests through the whole ASGI app (middleware, routing, dependencies, handler, SQL over
+the pool) with no sockets and no HTTP parsing, and the process's CPU time
+(``time.process_time``) is divided by the requests; of ``--trials`` such runs the least
+counts (other work on a shared machine only ever adds to it). On a shared machine wall-clock
+throughput is noisy; CPU per request is what decides requests/s once the worker is
+saturated. ``bench/floor.py`` is measured the same way, so ``floor cpu / target cpu``
+estimates the ratio ``bench/run.py`` reports (HTTP parsing, the same for both, is left out:
+the in-process ratio is a little harsher than wrk's).
 
 ``--profile DIR`` also writes a cProfile of each target (``DIR/<target>.prof``; read with
 ``python -m pstats`` or snakeviz) and prints its top functions by own and by cumulative time.
@@ -236,6 +236,17 @@ async def main(args: argparse.Namespace) -> None:
             )
             if args.profile is not None and not target.floor:
                 await profile(request, target, args)
+    if args.cache == "redis":
+        await forget(args.redis_url, settings.redis_prefix)
+
+
+async def forget(url: str, prefix: str) -> None:
+    """Delete this run's keys: the Redis is shared."""
+    from redis.asyncio import Redis
+
+    async with Redis.from_url(url) as redis:
+        async for key in redis.scan_iter(match=f"{prefix}*", count=500):
+            await redis.delete(key)
 
 
 async def profile(
