@@ -25,7 +25,7 @@ RATE_HEADERS = ("Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLi
 @asynccontextmanager
 async def running(settings: Settings, *, empty_after: bool = True) -> AsyncIterator[FastAPI]:
     app = create_app(settings)
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
         try:
             yield app
         finally:

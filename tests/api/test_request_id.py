@@ -47,7 +47,7 @@ async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'ids.db'}"
     await migrate_database(url)
     app = _app_with_probe(make_settings(url, env="production", max_body_bytes=1024))
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield http

@@ -43,7 +43,7 @@ async def serving(tmp_path: Path, **overrides: Any) -> AsyncIterator[Client]:
         raise RuntimeError("boom")
 
     app.add_api_route("/boom", boom, methods=["GET"])  # stands in for any unexpected bug
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield http

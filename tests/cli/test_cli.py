@@ -147,7 +147,7 @@ async def _admin_deletes_an_article(db_url: str) -> None:
     app = create_app(make_settings(db_url))
     transport = httpx.ASGITransport(app=app)
     async with (
-        LifespanManager(app),
+        LifespanManager(app, startup_timeout=30, shutdown_timeout=30),
         httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
     ):
         writer = await register(client, "writer")
@@ -251,7 +251,7 @@ async def _can_log_in(db_url: str, email: str, password: str) -> None:
     app = create_app(make_settings(db_url))
     transport = httpx.ASGITransport(app=app)
     async with (
-        LifespanManager(app),
+        LifespanManager(app, startup_timeout=30, shutdown_timeout=30),
         httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
     ):
         login = await client.post(

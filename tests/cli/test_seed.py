@@ -171,7 +171,7 @@ def test_seeded_data_is_served_by_the_api(runner: CliRunner, db_url: str) -> Non
 async def _read_through_api(db_url: str) -> None:
     app = create_app(make_settings(db_url))
     async with (
-        LifespanManager(app),
+        LifespanManager(app, startup_timeout=30, shutdown_timeout=30),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://testserver"
         ) as client,

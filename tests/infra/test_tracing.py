@@ -241,7 +241,7 @@ from quillpress.config import Settings, describe_validation_error
 
 async def main():
     app = create_app(Settings(database_url=sys.argv[1], secret_key="k" * 40))
-    async with LifespanManager(app):
+    async with LifespanManager(app, startup_timeout=30, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             assert (await client.get("/api/tags")).status_code == 200

@@ -24,9 +24,9 @@ from quillpress.repositories.articles import get_by_slug
 
 
 async def favorites(conn: AsyncConnection) -> int:
-    row = await get_by_slug(conn, "a-slug", viewer_id=None)
-    assert row is not None
-    return int(row.{field})
+    found = await get_by_slug(conn, "a-slug", viewer_id=None)
+    assert found is not None
+    return int(found[0].{field})
 """
 
 

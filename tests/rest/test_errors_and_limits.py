@@ -33,7 +33,7 @@ def guard_against_server_errors(client: httpx.AsyncClient) -> None:
 
 
 async def _client_for(application: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with LifespanManager(application):
+    async with LifespanManager(application, startup_timeout=30, shutdown_timeout=30):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(
             transport=transport,
