@@ -45,6 +45,7 @@ class Watch:
         self.stalls: list[tuple[float, float]] = []  # (at, ms)
         self.collections: list[tuple[float, int, float, int]] = []  # (at, gen, ms, collected)
         self.requests: list[tuple[float, float]] = []  # (start, ms)
+        self.cpu: list[tuple[float, float]] = []  # (at, process CPU seconds so far)
         self._gc_started = 0.0
         self._monitor: asyncio.Task[None] | None = None
         self.started = time.perf_counter()
@@ -64,6 +65,8 @@ class Watch:
             before = time.perf_counter()
             await asyncio.sleep(TICK)
             late = time.perf_counter() - before - TICK
+            if len(self.cpu) < LIMIT:
+                self.cpu.append((before - self.started, time.process_time()))
             if late > STALL and len(self.stalls) < LIMIT:
                 self.stalls.append((before - self.started, late * 1000))
 
@@ -85,6 +88,7 @@ class Watch:
             "stalls": self.stalls,
             "collections": self.collections,
             "requests": self.requests,
+            "cpu": self.cpu,
             "frozen": gc.get_freeze_count(),
             "threshold": gc.get_threshold(),
         }

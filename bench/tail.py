@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -93,7 +94,10 @@ def summarize(report: dict[str, Any], window: tuple[float, float]) -> dict[str, 
             finish = at + ms / 1000
             if any(at <= e_at <= finish for e_at, _ in events):
                 slow_overlap += 1
+    cpu = [(at, seconds) for at, seconds in report.get("cpu", []) if start <= at <= end]
+    busy = (cpu[-1][1] - cpu[0][1]) / (cpu[-1][0] - cpu[0][0]) if len(cpu) > 1 else float("nan")
     return {
+        "busy": busy,
         "stalls": stalls,
         "by_gen": by_gen,
         "requests": len(requests),
@@ -115,7 +119,8 @@ def describe(name: str, sample: Any, summary: dict[str, Any] | None) -> None:
     stalls = summary["stalls"]
     print(
         f"{'':<24} in process: p50 {summary['in_process_p50']:.1f} ms, p99 "
-        f"{summary['in_process_p99']:.1f} ms over {summary['requests']} requests"
+        f"{summary['in_process_p99']:.1f} ms over {summary['requests']} requests, "
+        f"worker CPU {summary['busy']:.0%} busy"
     )
     print(
         f"{'':<24} loop stalls > 10 ms: {len(stalls)}, max {max(stalls, default=0):.0f} ms, "
@@ -191,13 +196,30 @@ def run(args: argparse.Namespace, stack: ExitStack) -> None:
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.STDOUT,
                 )
+            before = _postgres_cpu()
             sample = wrk(url, script, seconds=args.duration, **load)
+            print(f"{'':<24} PostgreSQL CPU {(_postgres_cpu() - before) / args.duration:.0%}")
             if spy is not None:
                 spy.wait(timeout=args.duration + 30)
         report = json.loads(watch_file.read_text())
         # The measured window: the last `duration` seconds of requests.
         end = max((at for at, _ in report["requests"]), default=0.0)
         describe(variant, sample, summarize(report, (end - args.duration, end)))
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds used so far by this machine's PostgreSQL processes (Linux /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+            if "postgres" not in fields[0]:
+                continue
+            parts = fields[1].split()
+            total += int(parts[11]) + int(parts[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _server_pid(port: int) -> int:

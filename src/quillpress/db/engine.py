@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from quillpress.db.pool import FairQueuePool
 from quillpress.db.stats import instrument
 
 CONNECT_TIMEOUT_SECONDS = 5
@@ -52,6 +53,11 @@ def create_engine(
         # every burst, and that churn cost more throughput (measured: 0.43x vs 0.61x of
         # the bench floor) than waiting a moment for one of the pooled connections.
         options.update(pool_size=pool_size, max_overflow=0, pool_pre_ping=False)
+    if not null_pool and _pooled_file(url):
+        # First come, first served: SQLAlchemy's asyncio queue lets a late request take a
+        # returned connection from a woken waiter, which then queues again at the back
+        # (db/pool.py: the list's p99 at 32 clients was 11x its p50).
+        options["poolclass"] = FairQueuePool
     if deadline is not None and not null_pool and _pooled_file(url):
         options["pool_timeout"] = deadline  # waiting for a pooled connection
     if not sqlite:
