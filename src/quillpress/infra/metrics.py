@@ -216,9 +216,10 @@ class Metrics:
         )
         self._operation_names: set[str] = set()
         self._request_series: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
-        self._cache_series: dict[str, Any] = {}
         """Each (method, route, status)'s series, looked up once: routes are templates
         and statuses few, so this stays as small as the exposition itself."""
+        self._cache_series: dict[str, Any] = {}
+        """Each cache outcome's series, looked up once (the outcomes are a fixed set)."""
         self._pools: list[Any] = []
         for reason in AUTH_FAILURE_REASONS:  # every series exists from the start (rate()s)
             self.auth_failures.labels(reason=reason)
