@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/cpu.py postgresql://postgres@127.0.0.1:5432/<db>
         [--requests 500] [--trials 5] [--concurrency 8] [--profile DIR]
-        [--only user,list,tags,profile,article] [--cache off|memory|redis]
+        [--only user,list,tags,profile,article,search] [--cache off|memory|redis]
 
 Point it at a database seeded by ``bench/bulk.py`` (``bench/run.py --keep-db`` leaves one
 behind). Production settings, cache off (``--cache redis`` or ``memory``: the warm-up fills
@@ -73,6 +73,9 @@ TARGETS = (
     Target("profile", "GET /api/profiles/user2", "GET", "/api/profiles/user2"),
     Target("article", "GET /api/articles/{newest slug}", "GET", ARTICLE),
     Target("list", "GET /api/articles?limit=20 anonymous", "GET", "/api/articles", b"limit=20"),
+    Target(  # a word in about 5% of bench/bulk.py's articles: a full page of matches
+        "search", "GET /api/articles?q=zhang&limit=20", "GET", "/api/articles", b"q=zhang&limit=20"
+    ),
     Target(
         "list_auth",
         "GET /api/articles?limit=20 signed in",
