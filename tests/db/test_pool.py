@@ -92,6 +92,32 @@ async def test_a_wait_past_pool_timeout_is_sqlalchemys_timeout_and_leaves_the_li
         await engine.dispose()
 
 
+async def test_a_cancelled_request_leaves_the_line_and_loses_no_connection(
+    tmp_path: Path,
+) -> None:
+    """A client gone mid-wait cancels its request's task: the wait ends, and the
+    connection returned afterwards serves the next request at once."""
+    engine = _engine(tmp_path, size=1)
+    try:
+        holder = await engine.connect()
+
+        async def take() -> None:
+            async with engine.connect():
+                pass
+
+        waiting = asyncio.create_task(take())
+        await asyncio.sleep(0.01)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        await holder.close()
+        async with asyncio.timeout(1), engine.connect() as conn:
+            assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+        assert engine.pool.checkedin() == 1  # type: ignore[attr-defined]
+    finally:
+        await engine.dispose()
+
+
 async def test_a_connection_handed_to_a_waiter_that_gave_up_goes_to_the_next() -> None:
     queue = FairQueue(maxsize=2)
     gave_up = asyncio.get_running_loop().create_future()
