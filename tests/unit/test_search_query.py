@@ -4,6 +4,10 @@ cursors (``domain.cursors``): pure functions, no database."""
 
 from __future__ import annotations
 
+import html as html_module
+import random
+import re
+
 import pytest
 
 from quillpress.domain import cursors, highlight
@@ -125,6 +129,36 @@ def test_postgres_bracket_stand_ins_come_back_escaped() -> None:
 )
 def test_stray_markers_never_make_unbalanced_html(marked: str, html: str) -> None:
     assert highlight.to_html(marked) == html
+
+
+def _to_html_piece_by_piece(marked: str) -> str:
+    """The first implementation of ``to_html``: each piece between sentinels escaped on
+    its own. Kept here as the reference the faster one must equal."""
+    out: list[str] = []
+    open_mark = False
+    for piece in re.split(f"([{highlight.SENTINELS}])", marked):
+        if piece == M0:
+            if not open_mark:
+                out.append("<mark>")
+                open_mark = True
+        elif piece == M1:
+            if open_mark:
+                out.append("</mark>")
+                open_mark = False
+        elif piece:
+            piece = piece.replace(highlight.LT, "<").replace(highlight.GT, ">")
+            out.append(html_module.escape(piece, quote=True))
+    if open_mark:
+        out.append("</mark>")
+    return "".join(out).replace("<mark></mark>", "")
+
+
+def test_a_highlight_equals_escaping_each_piece_on_its_own() -> None:
+    alphabet = ["a", "b", " ", "<", ">", "&", '"', "'", M0, M1, highlight.LT, highlight.GT, "é"]
+    chooser = random.Random(21)
+    for _ in range(3000):
+        marked = "".join(chooser.choices(alphabet, k=chooser.randrange(0, 24)))
+        assert highlight.to_html(marked) == _to_html_piece_by_piece(marked), repr(marked)
 
 
 def test_search_cursors_round_trip_and_keyset_cursors_still_decode() -> None:
