@@ -28,9 +28,9 @@ def to_html(marked: str) -> str:
 
     The whole text is escaped at once (escaping leaves the private-use sentinels alone),
     then only the sentinels are read. The stand-ins for ``<``/``>`` come back with
-    ``str.replace``: ``str.translate`` with a table looks every character up in a dict,
-    which made this function most of a search row's cost (a 150-character snippet:
-    11.5 µs with ``translate`` per piece, 2.8 µs now)."""
+    ``str.replace``: ``str.translate`` with a table looks every character up in a dict
+    (a 150-character snippet with two marks: 6.5 µs with ``translate`` per piece, 2.8 µs
+    now; a page of 20 search results: 0.98 → 0.92 ms of the worker's CPU)."""
     escaped = html.escape(marked.replace(LT, "<").replace(GT, ">"), quote=True)
     if START not in escaped and STOP not in escaped:
         return escaped
