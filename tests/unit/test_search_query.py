@@ -132,25 +132,24 @@ def test_stray_markers_never_make_unbalanced_html(marked: str, html: str) -> Non
 
 
 def _to_html_piece_by_piece(marked: str) -> str:
-    """The first implementation of ``to_html``: each piece between sentinels escaped on
-    its own. Kept here as the reference the faster one must equal."""
-    out: list[str] = []
-    open_mark = False
-    for piece in re.split(f"([{highlight.SENTINELS}])", marked):
-        if piece == M0:
-            if not open_mark:
-                out.append("<mark>")
-                open_mark = True
-        elif piece == M1:
-            if open_mark:
-                out.append("</mark>")
-                open_mark = False
-        elif piece:
-            piece = piece.replace(highlight.LT, "<").replace(highlight.GT, ">")
-            out.append(html_module.escape(piece, quote=True))
-    if open_mark:
-        out.append("</mark>")
-    return "".join(out).replace("<mark></mark>", "")
+    """The reference: each run of text between sentinels escaped on its own (as the first
+    ``to_html`` did), each sentinel opening or closing a mark only where that nests."""
+    is_open = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal is_open
+        token = match.group(0)
+        if token in (M0, M1):
+            opens = token == M0
+            if opens == is_open:
+                return ""  # a second opening, or a closing with none open
+            is_open = opens
+            return "<mark>" if opens else "</mark>"
+        plain = token.replace(highlight.LT, "<").replace(highlight.GT, ">")
+        return html_module.escape(plain, quote=True)
+
+    text = re.sub(f"[{highlight.SENTINELS}]|[^{highlight.SENTINELS}]+", replace, marked)
+    return (text + ("</mark>" if is_open else "")).replace("<mark></mark>", "")
 
 
 def test_a_highlight_equals_escaping_each_piece_on_its_own() -> None:
