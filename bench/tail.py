@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from bench.harness import (
     BenchError,
     base_env,
     bench_database,
+    cpu_seconds,
     fail,
     free_port,
     pg_url,
@@ -209,17 +209,15 @@ def run(args: argparse.Namespace, stack: ExitStack) -> None:
 
 def _postgres_cpu() -> float:
     """CPU seconds used so far by this machine's PostgreSQL processes (Linux /proc)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    total = 0.0
+    for comm in Path("/proc").glob("[0-9]*/comm"):
         try:
-            fields = stat.read_text().rsplit(")", 1)
-            if "postgres" not in fields[0]:
+            if comm.read_text().strip() != "postgres":
                 continue
-            parts = fields[1].split()
-            total += int(parts[11]) + int(parts[12])  # utime, stime
-        except (OSError, IndexError, ValueError):
-            continue
-    return total / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            continue  # gone since the listing
+        total += cpu_seconds(int(comm.parent.name)) or 0.0
+    return total
 
 
 def _server_pid(port: int) -> int:

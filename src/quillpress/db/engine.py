@@ -58,8 +58,8 @@ def create_engine(
         # returned connection from a woken waiter, which then queues again at the back
         # (db/pool.py: the list's p99 at 32 clients was 11x its p50).
         options["poolclass"] = FairQueuePool
-    if deadline is not None and not null_pool and _pooled_file(url):
-        options["pool_timeout"] = deadline  # waiting for a pooled connection
+        if deadline is not None:
+            options["pool_timeout"] = deadline  # waiting for a pooled connection
     if not sqlite:
         server_settings = {
             # Every request is a few index lookups; a parallel plan only adds worker

@@ -21,7 +21,7 @@ from quillpress.repositories._sql import (
     insert_ignoring_duplicates,
     violated_constraint,
 )
-from quillpress.repositories.listings import ArticleRow, article_columns, tags_column, tags_many
+from quillpress.repositories.listings import ArticleRow, article_columns, tags_column, tags_of
 
 _BY_SLUG = {
     signed_in: article_columns(bindparam("viewer_id") if signed_in else None, with_body=True).where(
@@ -47,16 +47,14 @@ async def get_by_slug(
     params: dict[str, int | str] = {"slug": slug}
     if viewer_id is not None:
         params["viewer_id"] = viewer_id
-    if conn.dialect.name == "postgresql":
-        found = await fastpath.rows(conn, _BY_SLUG_WITH_TAGS[viewer_id is not None], params)
-        if not found:
-            return None
-        return ArticleRow(*found[0][:-1]), list(found[0][-1] or ())
-    found = await fastpath.rows(conn, _BY_SLUG[viewer_id is not None], params)
+    on_postgres = conn.dialect.name == "postgresql"
+    statements = _BY_SLUG_WITH_TAGS if on_postgres else _BY_SLUG
+    found = await fastpath.rows(conn, statements[viewer_id is not None], params)
     if not found:
         return None
-    row = ArticleRow(*found[0])
-    return row, (await tags_many(conn, [row.id]))[row.id]
+    width = len(found[0]) - on_postgres  # the article, then its tags (PostgreSQL)
+    tags = await tags_of(conn, found, width if on_postgres else None)
+    return ArticleRow(*found[0][:width]), tags[found[0][0]]
 
 
 async def get_by_id(

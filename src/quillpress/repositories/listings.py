@@ -306,10 +306,7 @@ async def list_page(
     records = await fastpath.rows(conn, stmt, params)
     width = ARTICLE_WIDTH + with_body  # then the tags (PostgreSQL), then the total
     rows = [ArticleRow(*record[:width]) for record in records]
-    if on_postgres:
-        tags = {record[0]: list(record[width] or ()) for record in records}
-    else:
-        tags = await tags_many(conn, [row.id for row in rows])
+    tags = await tags_of(conn, records, width if on_postgres else None)
     total: int | None = None
     if with_total:
         if records:
@@ -338,6 +335,17 @@ TAGS_OF = (
     .where(ArticleTag.article_id.in_(bindparam("ids", expanding=True)))
     .order_by(ArticleTag.article_id, ArticleTag.position)
 )
+
+
+async def tags_of(
+    conn: AsyncConnection, records: Sequence[Sequence[Any]], column: int | None
+) -> dict[int, list[str]]:
+    """Each record's article's tags (the article id first in the record): read from
+    ``column`` where the statement carried them (:func:`tags_column`, PostgreSQL), else in
+    one batched statement (:func:`tags_many`)."""
+    if column is not None:
+        return {record[0]: list(record[column] or ()) for record in records}
+    return await tags_many(conn, [record[0] for record in records])
 
 
 async def tags_many(conn: AsyncConnection, article_ids: Collection[int]) -> dict[int, list[str]]:

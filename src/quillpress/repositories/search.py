@@ -73,7 +73,7 @@ from quillpress.repositories.listings import (
     article_columns,
     conditions,
     tags_column,
-    tags_many,
+    tags_of,
 )
 
 log = logging.getLogger("quillpress.search")
@@ -153,7 +153,7 @@ async def search_page(
         return Found(
             rows=[ArticleRow(*record[:width]) for record in records],
             ranks={record[0]: float(record[rank]) for record in records},
-            tags={record[0]: list(record[tags] or ()) for record in records},
+            tags=await tags_of(conn, records, tags),
             total=total,
             titles={record[0]: record[title] for record in records},
             snippets={record[0]: record[snippet] for record in records},
@@ -172,7 +172,7 @@ async def search_page(
     return Found(
         rows=rows,
         ranks={record[0]: float(record[rank]) for record in records},
-        tags=await tags_many(conn, ids),
+        tags=await tags_of(conn, records, None),
         total=total,
         titles=titles,
         snippets=snippets,

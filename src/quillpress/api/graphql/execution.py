@@ -33,7 +33,7 @@ would only make sense beside the others."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from inspect import isawaitable
 from types import GeneratorType
 from typing import Any, NamedTuple, TypeAlias, TypeVar
@@ -155,24 +155,18 @@ def _object(fields: tuple[tuple[str, Plan], ...]) -> Finish:
     """A non-null value completed as the dict of its selected fields: for a value read by
     attribute, straight-line code made for this selection (:func:`_compiled`), else a
     loop over the fields."""
-    entries: tuple[tuple[Any, ...], ...] = tuple((key, *plan) for key, plan in fields)
 
     def looped(source: Any) -> Any:
         kind = _kind(source)
         if kind == _UNUSUAL:
             return _SKIP
         completed: dict[str, Any] = {}
-        for key, attr, resolve, exact, finish in entries:
-            if attr is None:
-                value = resolve(source, None)
-            elif kind == _KEYS:
-                value = source.get(attr)
-            else:
-                value = getattr(source, attr, None)
-            if type(value) is exact:
+        for key, plan in fields:
+            value = _read(plan, source, kind)
+            if type(value) is plan.exact:
                 completed[key] = value
                 continue
-            done = finish(value)
+            done = plan.finish(value)
             if done is _SKIP:
                 return _SKIP
             completed[key] = done
@@ -374,8 +368,8 @@ class PlainExecutor(Executor[Any]):
             grouped, defer_usages, _ = self.collect_subfields(kind, details)
             if defer_usages:
                 return None, False
-            static = _all_directive_free(
-                (d.node.selection_set for d in details), self.fragment_definitions
+            static = all(
+                _directive_free(d.node.selection_set, self.fragment_definitions) for d in details
             )
             fields: list[tuple[str, Plan]] = []
             for response_name, sub_details in grouped.items():
@@ -392,10 +386,3 @@ class PlainExecutor(Executor[Any]):
             one, required=required, listed=listed, item_required=item_required, exact=exact
         )
         return Plan(attr, resolve, None if listed else exact, finish), static
-
-
-def _all_directive_free(
-    selection_sets: Iterable[SelectionSetNode | None],
-    fragments: Mapping[str, FragmentDefinitionNode],
-) -> bool:
-    return all(_directive_free(selection_set, fragments) for selection_set in selection_sets)
